@@ -1,2 +1,7 @@
 // @aami/shared: the library every AAMI service and the CLI build on.
 export * from './errors.ts';
+export * from './config/index.ts';
+export * from './metrics-contract.ts';
+export * from './queues.ts';
+export * from './settings.ts';
+export * from './log.ts';

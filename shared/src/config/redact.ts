@@ -1,0 +1,19 @@
+// Secrets never leave the process: the API and the logs see "<redacted>" (or "${VAR}", which
+// names the variable but holds no secret).
+import { ENV_REF_PATTERN, type AamiConfig } from './schema.ts';
+
+export const REDACTED = '<redacted>';
+
+function hide(v: string | undefined): string | undefined {
+  if (v === undefined) return undefined;
+  return ENV_REF_PATTERN.test(v) ? v : REDACTED;
+}
+
+/** A copy of `config` with every secret (SECRET_PATHS) replaced. */
+export function redactConfig(config: AamiConfig): AamiConfig {
+  const out = structuredClone(config);
+  if (out.notifications.slack) out.notifications.slack.webhook_url = hide(out.notifications.slack.webhook_url) ?? '';
+  if (out.notifications.email?.password !== undefined) out.notifications.email.password = hide(out.notifications.email.password);
+  for (const c of out.clusters) if (c.token !== undefined) c.token = hide(c.token);
+  return out;
+}

@@ -1,0 +1,176 @@
+// The config.yaml schema: the single source of truth for what AAMI may be told. Every object is
+// strict, so a typo ("ssh_usr") is an error that names the key instead of a silent no-op.
+import { z } from 'zod';
+import { isIP } from 'node:net';
+
+/** A `${VAR}` reference, kept verbatim in the file and expanded only in memory. */
+export const ENV_REF_PATTERN = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
+const envRef = z.string().regex(ENV_REF_PATTERN);
+
+/** Node and cluster names: what Prometheus labels, file names and shells can all carry safely. */
+export const NodeName = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(63, 'must be at most 63 characters')
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'may hold only letters, digits, ".", "_" and "-", and must start with a letter or digit');
+
+/** An IPv4/IPv6 address or a DNS host name. */
+export const HostAddress = z
+  .string()
+  .min(1, 'must not be empty')
+  .refine(
+    (v) => isIP(v) !== 0 || (/^[A-Za-z0-9]([A-Za-z0-9-]{0,62})(\.[A-Za-z0-9]([A-Za-z0-9-]{0,62}))*$/.test(v) && !/^[0-9.]+$/.test(v)),
+    { message: 'is not a valid IP address or host name' },
+  );
+
+export const Port = z.number().int().min(1).max(65535);
+
+/** Prometheus label names and values a node carries into every series it exports. */
+export const Labels = z.record(
+  z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/, 'label names must match [a-zA-Z_][a-zA-Z0-9_]*').refine((k) => !k.startsWith('__'), 'label names starting with "__" are reserved by Prometheus'),
+  z.string().max(256),
+);
+
+/** Prometheus duration: 30s, 5m, 1h30m, 15d... */
+export const Duration = z.string().regex(/^([0-9]+(ms|s|m|h|d|w|y))+$/, 'must be a Prometheus duration such as 30s, 5m, 1h or 15d');
+
+export const Severity = z.enum(['critical', 'warning', 'info']);
+
+export const Node = z.strictObject({
+  name: NodeName,
+  ip: HostAddress,
+  ssh_user: z.string().min(1).optional(),
+  ssh_key: z.string().min(1).optional(),
+  ssh_port: Port.optional(),
+  labels: Labels.default({}),
+});
+
+export const SshDefaults = z.strictObject({
+  user: z.string().min(1).default('root'),
+  key: z.string().min(1).optional(),
+  port: Port.default(22),
+  concurrency: z.number().int().min(1).max(2000).default(100),
+  connect_timeout_s: z.number().positive().max(600).default(10),
+  command_timeout_s: z.number().positive().max(86400).default(300),
+  jump_host: z.string().min(1).optional(),
+  known_hosts_path: z.string().min(1).optional(),
+});
+
+export const RuleOverride = z.strictObject({
+  threshold: z.number().finite().optional(),
+  for: Duration.optional(),
+  severity: Severity.optional(),
+  disabled: z.boolean().optional(),
+});
+
+export const CustomRule = z.strictObject({
+  name: z.string().regex(/^[A-Za-z][A-Za-z0-9_]*$/, 'rule names are letters, digits and "_", starting with a letter'),
+  expr: z.string().min(1),
+  for: Duration.default('5m'),
+  severity: Severity.default('warning'),
+  summary: z.string().min(1),
+  description: z.string().default(''),
+  labels: Labels.default({}),
+});
+
+export const Alerts = z.strictObject({
+  presets: z.array(z.string().min(1)).default([]),
+  overrides: z.record(z.string(), RuleOverride).default({}),
+  custom: z.array(CustomRule).default([]),
+});
+
+const secretString = z.string().min(1);
+
+export const SlackChannel = z.strictObject({
+  enabled: z.boolean().default(true),
+  webhook_url: z.union([envRef, z.url({ protocol: /^https?$/ })], { error: 'must be an http(s) URL or a ${VAR} reference' }),
+  channel: z.string().optional(),
+});
+
+export const EmailChannel = z.strictObject({
+  enabled: z.boolean().default(true),
+  smtp_host: HostAddress,
+  smtp_port: Port.default(587),
+  tls: z.enum(['starttls', 'implicit', 'none']).default('starttls'),
+  from: z.string().min(3),
+  to: z.array(z.string().min(3)).min(1),
+  username: z.string().optional(),
+  password: secretString.optional(),
+});
+
+export const Notifications = z.strictObject({
+  slack: SlackChannel.optional(),
+  email: EmailChannel.optional(),
+  /** Which channels each severity goes to; a channel missing from config is skipped. */
+  routing: z
+    .strictObject({
+      critical: z.array(z.enum(['slack', 'email'])).default(['slack', 'email']),
+      warning: z.array(z.enum(['slack', 'email'])).default(['slack']),
+      info: z.array(z.enum(['slack', 'email'])).default([]),
+    })
+    .default({ critical: ['slack', 'email'], warning: ['slack'], info: [] }),
+});
+
+export const PrometheusSettings = z.strictObject({
+  retention: Duration.default('15d'),
+  storage_path: z.string().min(1).default('/var/lib/aami/prometheus'),
+  scrape_interval: Duration.default('15s'),
+  evaluation_interval: Duration.default('15s'),
+});
+
+export const Federation = z.strictObject({
+  enabled: z.boolean().default(false),
+  shards: z.number().int().min(1).max(64).default(1),
+  mode: z.enum(['federate', 'remote_write']).default('federate'),
+});
+
+export const Slurm = z.strictObject({
+  enabled: z.boolean().default(false),
+  controller: z.string().optional(),
+  drain_on_critical_xid: z.boolean().default(false),
+});
+
+export const ClusterRef = z.strictObject({
+  name: NodeName,
+  api_url: z.url(),
+  token: secretString.optional(),
+});
+
+/** The whole config.yaml. `revision` is owned by the config store: it counts writes. */
+export const AamiConfig = z.strictObject({
+  revision: z.number().int().min(0).default(0),
+  cluster: z.strictObject({ name: NodeName }).default({ name: 'gpu-cluster' }),
+  ssh: SshDefaults.default({ user: 'root', port: 22, concurrency: 100, connect_timeout_s: 10, command_timeout_s: 300 }),
+  nodes: z.array(Node).default([]),
+  alerts: Alerts.default({ presets: [], overrides: {}, custom: [] }),
+  notifications: Notifications.default({ routing: { critical: ['slack', 'email'], warning: ['slack'], info: [] } }),
+  prometheus: PrometheusSettings.default({ retention: '15d', storage_path: '/var/lib/aami/prometheus', scrape_interval: '15s', evaluation_interval: '15s' }),
+  federation: Federation.default({ enabled: false, shards: 1, mode: 'federate' }),
+  slurm: Slurm.default({ enabled: false, drain_on_critical_xid: false }),
+  clusters: z.array(ClusterRef).default([]),
+}).superRefine((cfg, ctx) => {
+  // Two nodes with one name or one address would scrape and alert as one: refuse both.
+  const seenName = new Map<string, number>();
+  const seenIp = new Map<string, number>();
+  cfg.nodes.forEach((n, i) => {
+    const byName = seenName.get(n.name);
+    if (byName !== undefined) ctx.addIssue({ code: 'custom', path: ['nodes', i, 'name'], message: `duplicate node name "${n.name}" (also nodes[${byName}])` });
+    else seenName.set(n.name, i);
+    const byIp = seenIp.get(n.ip);
+    if (byIp !== undefined) ctx.addIssue({ code: 'custom', path: ['nodes', i, 'ip'], message: `duplicate address ${n.ip} (also nodes[${byIp}], ${cfg.nodes[byIp]?.name})` });
+    else seenIp.set(n.ip, i);
+  });
+});
+
+export type AamiConfig = z.infer<typeof AamiConfig>;
+export type Node = z.infer<typeof Node>;
+export type RuleOverride = z.infer<typeof RuleOverride>;
+export type CustomRule = z.infer<typeof CustomRule>;
+export type Severity = z.infer<typeof Severity>;
+
+/** Paths (in YAML path form) of values that are secrets: never logged, never returned by the API. */
+export const SECRET_PATHS: readonly string[] = [
+  'notifications.slack.webhook_url',
+  'notifications.email.password',
+  'clusters[].token',
+];

@@ -1,0 +1,19 @@
+// The names every part of AAMI agrees on when it writes or reads Prometheus data. The rule
+// compiler writes targets with these jobs and labels; the gateway, presets and dashboards read them.
+
+/** Scrape job names. */
+export const JOBS = {
+  nodeExporter: 'node_exporter',
+  dcgmExporter: 'dcgm_exporter',
+  aami: 'aami',
+} as const;
+
+/** Every target carries `node` (the config's node name) and `cluster`; node labels come along too. */
+export const NODE_LABEL = 'node';
+export const CLUSTER_LABEL = 'cluster';
+
+/** Default exporter ports on a GPU node. */
+export const EXPORTER_PORTS = { nodeExporter: 9100, dcgmExporter: 9400 } as const;
+
+/** A dcgm-exporter field in the default counter set, present once per GPU: used to count GPUs. */
+export const GPU_PRESENCE_METRIC = 'DCGM_FI_DEV_GPU_TEMP';
