@@ -1,0 +1,167 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { ConfigStore, createLogger, loadSettings, type CompileJob } from '@aami/shared';
+import { createApp } from './app.ts';
+import { TokenStore } from './auth/token-store.ts';
+import type { CompileTrigger } from './compile-trigger.ts';
+
+let server: Server;
+let base: string;
+let store: ConfigStore;
+let admin: string;
+let viewer: string;
+const compileJobs: CompileJob[] = [];
+
+before(async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aami-gw-'));
+  store = new ConfigStore(join(dir, 'config.yaml'));
+  await store.create({ notifications: { slack: { webhook_url: '${SLACK_WEBHOOK_URL}' }, email: { smtp_host: 'smtp.example.com', from: 'a@example.com', to: ['b@example.com'], password: 'hunter2-secret' } } });
+  const tokens = new TokenStore(join(dir, 'tokens.json'));
+  await tokens.load();
+  admin = (await tokens.create('admin', 'admin')).token;
+  viewer = (await tokens.create('viewer', 'viewer')).token;
+  const compile: CompileTrigger = { request: async (job) => { compileJobs.push(job); return { queued: true }; }, close: async () => {} };
+  // Prometheus/Alertmanager on a closed port: health must degrade to null, not fail.
+  const settings = { ...loadSettings({ AAMI_DATA_DIR: dir, AAMI_PROMETHEUS_URL: 'http://127.0.0.1:9', AAMI_ALERTMANAGER_URL: 'http://127.0.0.1:9' }) };
+  const app = createApp({ store, tokens, compile, settings, log: createLogger('test', 'error'), version: 'test' });
+  server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const addr = server.address();
+  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+});
+after(() => new Promise<void>((r) => server.close(() => r())));
+
+const call = (method: string, path: string, token: string | undefined, body?: unknown, headers: Record<string, string> = {}) =>
+  fetch(`${base}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}), ...headers },
+    body: body !== undefined ? JSON.stringify(body) : undefined,
+  });
+
+test('no token gets 401, an unknown token 401, a viewer write 403, a viewer read 200', async () => {
+  assert.equal((await call('GET', '/api/v1/nodes', undefined)).status, 401);
+  assert.equal((await call('GET', '/api/v1/nodes', 'aami_not-a-real-token-at-all')).status, 401);
+  const denied = await call('POST', '/api/v1/nodes', viewer, { name: 'v1', ip: '10.9.0.1' });
+  assert.equal(denied.status, 403);
+  assert.equal(((await denied.json()) as { error: { code: string } }).error.code, 'forbidden');
+  assert.equal((await call('GET', '/api/v1/nodes', viewer)).status, 200);
+  assert.equal((await call('GET', '/api/v1/tokens', viewer)).status, 403);
+});
+
+test('20 concurrent node adds lose no update, and each queues a compile', async () => {
+  const before = compileJobs.length;
+  const results = await Promise.all(Array.from({ length: 20 }, (_, i) => call('POST', '/api/v1/nodes', admin, { name: `c-${i}`, ip: `10.20.0.${i + 1}` })));
+  assert.deepEqual(results.map((r) => r.status), Array(20).fill(201));
+  const { config } = await store.read();
+  for (let i = 0; i < 20; i++) assert.ok(config.nodes.some((n) => n.name === `c-${i}`), `c-${i} kept`);
+  assert.equal(compileJobs.length - before, 20);
+});
+
+test('a write on a stale revision gets 409 and changes nothing', async () => {
+  const list = await call('GET', '/api/v1/nodes?status=false', admin);
+  const rev = Number(list.headers.get('etag')?.replaceAll('"', ''));
+  assert.ok(rev > 0);
+  assert.equal((await call('POST', '/api/v1/nodes', admin, { name: 'fresh', ip: '10.30.0.1' }, { 'if-match': `"${rev}"` })).status, 201);
+  const stale = await call('POST', '/api/v1/nodes', admin, { name: 'stale', ip: '10.30.0.2' }, { 'if-match': `"${rev}"` });
+  assert.equal(stale.status, 409);
+  assert.match(((await stale.json()) as { error: { message: string } }).error.message, /changed elsewhere/);
+  assert.ok(!(await store.read()).config.nodes.some((n) => n.name === 'stale'));
+});
+
+test('adding a duplicate name or address is a 409 naming the clash', async () => {
+  await call('POST', '/api/v1/nodes', admin, { name: 'dup', ip: '10.40.0.1' });
+  const again = await call('POST', '/api/v1/nodes', admin, { name: 'dup2', ip: '10.40.0.1' });
+  assert.equal(again.status, 409);
+  assert.match(((await again.json()) as { error: { message: string } }).error.message, /already used by node "dup"/);
+});
+
+test('a bad node is a 400 naming the field', async () => {
+  const res = await call('POST', '/api/v1/nodes', admin, { name: 'bad', ip: '300.1.1.1', ssh_port: 70000 });
+  assert.equal(res.status, 400);
+  const body = (await res.json()) as { error: { details: Array<{ path: string }> } };
+  assert.deepEqual(body.error.details.map((d) => d.path).sort(), ['ip', 'ssh_port']);
+});
+
+test('hosts import: 3 bad lines are all reported with line numbers and nothing is written', async () => {
+  const before = await readFile(store.path, 'utf8');
+  const lines = Array.from({ length: 50 }, (_, i) => `imp-${i} 10.50.${Math.floor(i / 250)}.${(i % 250) + 1}`);
+  lines[4] = 'imp-4 10.50.999.1';
+  lines[19] = 'imp-19';
+  lines[29] = 'imp-0 10.50.9.9';
+  const res = await call('POST', '/api/v1/nodes/import', admin, { text: lines.join('\n'), ssh_user: 'root', ssh_key: '/root/.ssh/id_ed25519' });
+  assert.equal(res.status, 400);
+  const body = (await res.json()) as { error: { message: string; details: Array<{ line: number }> } };
+  assert.deepEqual(body.error.details.map((d) => d.line), [5, 20, 30]);
+  assert.match(body.error.message, /3 bad line/);
+  assert.equal(await readFile(store.path, 'utf8'), before);
+});
+
+test('hosts import with skip_invalid adds the good lines and lists the skipped ones', async () => {
+  const res = await call('POST', '/api/v1/nodes/import', admin, { text: 'ok-1 10.60.0.1\nbroken\nok-2 10.60.0.2\n', ssh_user: 'u', skip_invalid: true });
+  assert.equal(res.status, 201);
+  const body = (await res.json()) as { added: number; skipped: Array<{ line: number }> };
+  assert.equal(body.added, 2);
+  assert.deepEqual(body.skipped.map((s) => s.line), [2]);
+  const { config } = await store.read();
+  assert.equal(config.nodes.find((n) => n.name === 'ok-2')?.ssh_user, 'u');
+});
+
+test('${SLACK_WEBHOOK_URL} stays verbatim after a node add, and the config API hides secrets', async () => {
+  await call('POST', '/api/v1/nodes', admin, { name: 'env-check', ip: '10.70.0.1' });
+  assert.match(await readFile(store.path, 'utf8'), /webhook_url: \$\{SLACK_WEBHOOK_URL\}/);
+  const res = await call('GET', '/api/v1/config', viewer);
+  const text = await res.text();
+  assert.ok(!text.includes('hunter2-secret'), 'SMTP password is not returned');
+  const body = JSON.parse(text) as { config: { notifications: { slack: { webhook_url: string }; email: { password: string } } } };
+  assert.equal(body.config.notifications.slack.webhook_url, '${SLACK_WEBHOOK_URL}');
+  assert.equal(body.config.notifications.email.password, '<redacted>');
+});
+
+test('labels can be set and removed; removing a node works; unknown node is 404', async () => {
+  await call('POST', '/api/v1/nodes', admin, { name: 'lab', ip: '10.80.0.1', labels: { rack: 'a' } });
+  const patched = await call('PATCH', '/api/v1/nodes/lab/labels', admin, { set: { gpu_type: 'h100' }, remove: ['rack'] });
+  assert.equal(patched.status, 200);
+  assert.deepEqual(((await patched.json()) as { node: { labels: Record<string, string> } }).node.labels, { gpu_type: 'h100' });
+  assert.equal((await call('DELETE', '/api/v1/nodes/lab', admin)).status, 200);
+  assert.equal((await call('GET', '/api/v1/nodes/lab', admin)).status, 404);
+  assert.equal((await call('DELETE', '/api/v1/nodes/lab', admin)).status, 404);
+});
+
+test('node list degrades to unknown health when Prometheus is unreachable', async () => {
+  const res = await call('GET', '/api/v1/nodes', viewer);
+  const body = (await res.json()) as { nodes: Array<{ health: { status: unknown; gpus: unknown; alerts: unknown } }> };
+  assert.ok(body.nodes.length > 0);
+  assert.deepEqual(body.nodes[0]!.health, { status: null, gpus: null, alerts: null });
+});
+
+test('malformed JSON is a 400 and unknown API paths are a JSON 404', async () => {
+  const bad = await fetch(`${base}/api/v1/nodes`, { method: 'POST', headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' }, body: '{"name": ' });
+  assert.equal(bad.status, 400);
+  const missing = await call('GET', '/api/v1/nope', admin);
+  assert.equal(missing.status, 404);
+  assert.equal(((await missing.json()) as { error: { code: string } }).error.code, 'not_found');
+});
+
+test('the OpenAPI document is public and describes the node schema from zod', async () => {
+  const res = await fetch(`${base}/api/v1/openapi.json`);
+  assert.equal(res.status, 200);
+  const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: { Node: { properties: Record<string, unknown>; additionalProperties: unknown } } } };
+  assert.equal(doc.openapi, '3.1.0');
+  assert.ok(doc.paths['/api/v1/nodes/import']);
+  assert.deepEqual(Object.keys(doc.components.schemas.Node.properties).sort(), ['ip', 'labels', 'name', 'ssh_key', 'ssh_port', 'ssh_user']);
+  assert.equal(doc.components.schemas.Node.additionalProperties, false);
+});
+
+test('an admin can mint a viewer token that then reads but cannot write', async () => {
+  const res = await call('POST', '/api/v1/tokens', admin, { name: 'portal', role: 'viewer' });
+  assert.equal(res.status, 201);
+  const { token } = (await res.json()) as { token: string };
+  assert.equal((await call('GET', '/api/v1/status', token)).status, 200);
+  assert.equal((await call('DELETE', '/api/v1/nodes/env-check', token)).status, 403);
+  const list = await (await call('GET', '/api/v1/tokens', admin)).text();
+  assert.ok(!list.includes(token), 'token list never shows secrets');
+});

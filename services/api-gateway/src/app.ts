@@ -1,0 +1,58 @@
+// The API gateway's express app, wired from injected parts so tests run it on port 0 with a temp
+// config and real or fake neighbours.
+import express, { type Express } from 'express';
+import type { ConfigStore, Logger, RuntimeSettings } from '@aami/shared';
+import { requireToken } from './auth/middleware.ts';
+import type { TokenStore } from './auth/token-store.ts';
+import type { CompileTrigger } from './compile-trigger.ts';
+import { errorHandler, notFound } from './error-handler.ts';
+import { buildOpenApi } from './openapi.ts';
+import { configRouter } from './routes/config.ts';
+import { nodesRouter } from './routes/nodes.ts';
+import { statusRouter } from './routes/status.ts';
+import { tokensRouter } from './routes/tokens.ts';
+
+export interface GatewayDeps {
+  store: ConfigStore;
+  tokens: TokenStore;
+  compile: CompileTrigger;
+  settings: RuntimeSettings;
+  log: Logger;
+  version: string;
+}
+
+export function createApp(deps: GatewayDeps): Express {
+  const { store, tokens, compile, settings, log, version } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(express.json({ limit: '20mb' }));
+  app.use((_req, res, next) => {
+    res.set('X-Content-Type-Options', 'nosniff');
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
+
+  app.get('/healthz', (_req, res) => { res.json({ status: 'ok', version }); });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      const { revision } = await store.read();
+      res.json({ status: 'ready', revision });
+    } catch (err) {
+      res.status(503).json({ status: 'not ready', reason: (err as Error).message });
+    }
+  });
+  const openapi = buildOpenApi(version);
+  app.get('/api/v1/openapi.json', (_req, res) => { res.json(openapi); });
+
+  const api = express.Router();
+  api.use(requireToken(tokens));
+  api.use('/nodes', nodesRouter({ store, compile, cluster: { prometheusUrl: settings.AAMI_PROMETHEUS_URL, alertmanagerUrl: settings.AAMI_ALERTMANAGER_URL } }));
+  api.use('/config', configRouter(store));
+  api.use('/status', statusRouter(store, settings, version));
+  api.use('/tokens', tokensRouter(tokens));
+  api.use(notFound);
+  app.use('/api/v1', api);
+  app.use(errorHandler(log));
+  return app;
+}
