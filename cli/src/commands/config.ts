@@ -1,0 +1,18 @@
+// `aami config show`: the running config as the API sees it (secrets redacted).
+import type { Command } from 'commander';
+import YAML from 'yaml';
+import { clientFor, outputFormat } from '../context.ts';
+import { printJson } from '../output.ts';
+
+export function registerConfigCommands(program: Command): Command {
+  const config = program.command('config').description('show and change configuration');
+  config
+    .command('show')
+    .description('print config.yaml as the API has it, secrets redacted')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const res = await (await clientFor(cmd)).request<{ revision: number; config: unknown }>('GET', '/api/v1/config');
+      if (outputFormat(cmd) === 'json') return printJson(res);
+      process.stdout.write(YAML.stringify(res.config));
+    });
+  return config;
+}

@@ -1,0 +1,26 @@
+// `aami status`: is every part of the stack up, and which versions run.
+import type { Command } from 'commander';
+import { clientFor, outputFormat } from '../context.ts';
+import { printJson, renderTable } from '../output.ts';
+
+interface StatusView {
+  cluster: string;
+  config: { revision: number; nodes: number; presets: string[] };
+  components: Array<{ name: string; url: string; reachable: boolean; version: string | null; error?: string }>;
+}
+
+export function registerStatusCommand(program: Command): void {
+  program
+    .command('status')
+    .description('reachability and version of Prometheus, Alertmanager, Redis and each AAMI service')
+    .action(async (_opts: unknown, cmd: Command) => {
+      const s = await (await clientFor(cmd)).request<StatusView>('GET', '/api/v1/status');
+      const down = s.components.filter((c) => !c.reachable);
+      // Scripts and monitors get a non-zero exit when anything is unreachable, in every format.
+      if (down.length > 0) process.exitCode = 1;
+      if (outputFormat(cmd) === 'json') return printJson(s);
+      process.stdout.write(`Cluster ${s.cluster}: ${s.config.nodes} node(s), presets: ${s.config.presets.join(', ') || 'none'}, config revision ${s.config.revision}\n`);
+      process.stdout.write(`${renderTable(['Component', 'State', 'Version', 'Address / problem'], s.components.map((c) => [c.name, c.reachable ? '✔ up' : '✖ unreachable', c.version ?? '-', c.reachable ? c.url : (c.error ?? c.url)]))}\n`);
+      if (down.length > 0) process.stdout.write(`${down.length} component(s) unreachable: ${down.map((c) => c.name).join(', ')}\n`);
+    });
+}
