@@ -1,8 +1,11 @@
 // After every config write the gateway asks the rule compiler to regenerate files, through the
-// BullMQ `compile` queue. A write is never refused because Redis is down: the answer says the
-// compile was not queued, and the compiler catches up from config.yaml at its next start.
+// BullMQ `compile` queue. A write is never refused or held up because Redis is down: the answer
+// says the compile was not queued, and the compiler catches up from config.yaml at its next start.
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import { QUEUES, type CompileJob, type Logger } from '@aami/shared';
+
+const ENQUEUE_TIMEOUT_MS = 2000;
 
 /** Result reported to the caller with every write. */
 export type CompileRequest = { queued: true } | { queued: false; reason: string };
@@ -14,21 +17,29 @@ export interface CompileTrigger {
 
 /** A trigger backed by the real queue. */
 export function createCompileTrigger(redisUrl: string, log: Logger): CompileTrigger {
-  const url = new URL(redisUrl);
-  const queue = new Queue<CompileJob>(QUEUES.compile, {
-    connection: { host: url.hostname, port: Number(url.port || 6379), password: url.password || undefined, maxRetriesPerRequest: 1, enableOfflineQueue: false },
-  });
-  queue.on('error', (err) => log.warn('compile queue error', { error: err }));
+  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true });
+  connection.on('error', (err) => log.debug('redis connection error', { error: err }));
+  const queue = new Queue<CompileJob>(QUEUES.compile, { connection });
+  queue.on('error', (err) => log.debug('compile queue error', { error: err }));
   return {
     async request(job) {
+      // BullMQ waits for a connection indefinitely; a config write must not.
+      if (connection.status !== 'ready') return { queued: false, reason: `redis not connected (${connection.status})` };
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS); });
       try {
-        await queue.add('compile', job, { removeOnComplete: 100, removeOnFail: 100 });
+        await Promise.race([queue.add('compile', job, { removeOnComplete: 100, removeOnFail: 100 }), timeout]);
         return { queued: true };
       } catch (err) {
         log.warn('could not queue a compile job', { error: err as Error });
         return { queued: false, reason: `redis unavailable: ${(err as Error).message}` };
+      } finally {
+        clearTimeout(timer);
       }
     },
-    close: () => queue.close(),
+    async close() {
+      await queue.close();
+      connection.disconnect();
+    },
   };
 }
