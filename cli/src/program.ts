@@ -4,6 +4,7 @@ import { registerConfigCommands } from './commands/config.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { registerLoginCommand } from './commands/login.ts';
 import { registerNodesCommands } from './commands/nodes.ts';
+import { registerNotificationConfigCommands, registerNotificationsCommands } from './commands/notifications.ts';
 import { registerStatusCommand } from './commands/status.ts';
 import { registerTokensCommands } from './commands/tokens.ts';
 
@@ -22,7 +23,8 @@ export function buildProgram(): Command {
   registerLoginCommand(program);
   registerNodesCommands(program);
   registerStatusCommand(program);
-  registerConfigCommands(program);
+  registerNotificationConfigCommands(registerConfigCommands(program));
+  registerNotificationsCommands(program);
   registerTokensCommands(program);
   // exitOverride on every subcommand too, so usage errors come back as exit code 2.
   const walk = (c: Command) => { c.exitOverride(); c.commands.forEach(walk); };

@@ -26,7 +26,7 @@ before(async () => {
   viewer = (await tokens.create('viewer', 'viewer')).token;
   const compile: CompileTrigger = { request: async (job) => { compileJobs.push(job); return { queued: true }; }, close: async () => {} };
   // Prometheus/Alertmanager on a closed port: health must degrade to null, not fail.
-  const settings = { ...loadSettings({ AAMI_DATA_DIR: dir, AAMI_PROMETHEUS_URL: 'http://127.0.0.1:9', AAMI_ALERTMANAGER_URL: 'http://127.0.0.1:9' }) };
+  const settings = { ...loadSettings({ AAMI_DATA_DIR: dir, AAMI_PROMETHEUS_URL: 'http://127.0.0.1:9', AAMI_ALERTMANAGER_URL: 'http://127.0.0.1:9', AAMI_RELAY_URL: 'http://127.0.0.1:9' }) };
   const app = createApp({ store, tokens, compile, settings, log: createLogger('test', 'error'), version: 'test' });
   server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
@@ -164,4 +164,46 @@ test('an admin can mint a viewer token that then reads but cannot write', async 
   assert.equal((await call('DELETE', '/api/v1/nodes/env-check', token)).status, 403);
   const list = await (await call('GET', '/api/v1/tokens', admin)).text();
   assert.ok(!list.includes(token), 'token list never shows secrets');
+});
+
+test('whoami tells the role of the calling token', async () => {
+  assert.deepEqual(await (await call('GET', '/api/v1/whoami', viewer)).json(), { name: 'viewer', role: 'viewer' });
+  assert.equal(((await (await call('GET', '/api/v1/whoami', admin)).json()) as { role: string }).role, 'admin');
+});
+
+test('xid routes serve the catalog: 79 is "fallen off the bus", unknown is 404, words are searched', async () => {
+  const x79 = (await (await call('GET', '/api/v1/xid/79', viewer)).json()) as { title: string; severity: string; actions: string[] };
+  assert.match(x79.title, /fallen off the bus/);
+  assert.equal(x79.severity, 'critical');
+  assert.ok(x79.actions.length > 0);
+  assert.equal((await call('GET', '/api/v1/xid/9999', viewer)).status, 404);
+  assert.equal((await call('GET', '/api/v1/xid/abc', viewer)).status, 400);
+  const found = (await (await call('GET', '/api/v1/xid/search?q=ECC', viewer)).json()) as { entries: Array<{ code: number }> };
+  assert.ok(found.entries.some((e) => e.code === 48));
+  const critical = (await (await call('GET', '/api/v1/xid?severity=critical', viewer)).json()) as { entries: Array<{ severity: string }> };
+  assert.ok(critical.entries.length > 0 && critical.entries.every((e) => e.severity === 'critical'));
+});
+
+test('notification channels: set Slack, edit without resending the secret, never read it back', async () => {
+  const put = await call('PUT', '/api/v1/notifications/slack', admin, { webhook_url: 'https://hooks.slack.example/services/T0/B0/very-secret-path', channel: '#gpu' });
+  assert.equal(put.status, 200);
+  const edit = await call('PUT', '/api/v1/notifications/slack', admin, { channel: '#gpu-alerts' });
+  assert.equal(edit.status, 200);
+  const text = await (await call('GET', '/api/v1/notifications/channels', viewer)).text();
+  assert.ok(!text.includes('very-secret-path'));
+  const view = JSON.parse(text) as { slack: { channel: string; webhook_url: string } };
+  assert.equal(view.slack.channel, '#gpu-alerts');
+  assert.equal(view.slack.webhook_url, '<redacted>');
+  assert.equal((await store.read()).config.notifications.slack?.webhook_url, 'https://hooks.slack.example/services/T0/B0/very-secret-path');
+  const bad = await call('PUT', '/api/v1/notifications/email', admin, { smtp_host: 'mail.example.com', from: 'a@example.com', to: [], smtp_port: 'x' });
+  assert.equal(bad.status, 400);
+  const paths = ((await bad.json()) as { error: { details: Array<{ path: string }> } }).error.details.map((d) => d.path);
+  assert.ok(paths.includes('smtp_port'), `smtp_port named in ${paths.join(',')}`);
+  assert.equal((await call('PUT', '/api/v1/notifications/slack', viewer, { channel: '#x' })).status, 403);
+});
+
+test('a test message with the relay down is a 503 naming the relay', async () => {
+  const res = await call('POST', '/api/v1/notifications/test', admin, { channel: 'slack' });
+  assert.equal(res.status, 503);
+  assert.match(((await res.json()) as { error: { message: string } }).error.message, /notification-relay is not reachable/);
 });

@@ -9,8 +9,11 @@ import { errorHandler, notFound } from './error-handler.ts';
 import { buildOpenApi } from './openapi.ts';
 import { configRouter } from './routes/config.ts';
 import { nodesRouter } from './routes/nodes.ts';
+import { notificationsRouter } from './routes/notifications.ts';
 import { statusRouter } from './routes/status.ts';
 import { tokensRouter } from './routes/tokens.ts';
+import { whoamiRouter } from './routes/whoami.ts';
+import { xidRouter } from './routes/xid.ts';
 
 export interface GatewayDeps {
   store: ConfigStore;
@@ -51,6 +54,9 @@ export function createApp(deps: GatewayDeps): Express {
   api.use('/config', configRouter(store));
   api.use('/status', statusRouter(store, settings, version));
   api.use('/tokens', tokensRouter(tokens));
+  api.use('/whoami', whoamiRouter());
+  api.use('/notifications', notificationsRouter({ store, compile, relayUrl: settings.AAMI_RELAY_URL }));
+  api.use(xidRouter());
   api.use(notFound);
   app.use('/api/v1', api);
   app.use(errorHandler(log));

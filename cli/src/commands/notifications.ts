@@ -1,0 +1,106 @@
+// Notification channels: `aami config notifications slack|email` writes them (through the API);
+// `aami notifications test|status` asks the relay, through the gateway.
+import type { Command } from 'commander';
+import { clientFor, outputFormat } from '../context.ts';
+import { UsageError } from '../errors.ts';
+import { printJson, renderTable } from '../output.ts';
+
+interface ChannelsView {
+  revision: number;
+  slack: { enabled: boolean; channel?: string; webhook_url: string } | null;
+  email: { enabled: boolean; smtp_host: string; smtp_port: number; tls: string; from: string; to: string[]; username?: string } | null;
+  routing: Record<string, string[]>;
+}
+
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+function describeChannels(v: ChannelsView): string {
+  const lines = [
+    v.slack ? `Slack: ${v.slack.enabled ? 'on ' : 'off'} ${v.slack.channel ?? '(webhook default channel)'}  webhook ${v.slack.webhook_url}` : 'Slack: not configured',
+    v.email ? `Email: ${v.email.enabled ? 'on ' : 'off'} ${v.email.to.join(', ')} via ${v.email.smtp_host}:${v.email.smtp_port} (${v.email.tls})` : 'Email: not configured',
+    `Routing: ${Object.entries(v.routing).map(([sev, ch]) => `${sev} -> ${ch.join('+') || 'nobody'}`).join(', ')}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Adds `notifications slack|email` under `aami config`. */
+export function registerNotificationConfigCommands(config: Command): void {
+  const n = config.command('notifications').description('Slack and email channels for alerts');
+  n.command('show')
+    .description('show the channels (secrets redacted)')
+    .action(async (_o: unknown, cmd: Command) => {
+      const v = await (await clientFor(cmd)).request<ChannelsView>('GET', '/api/v1/notifications/channels');
+      if (outputFormat(cmd) === 'json') return printJson(v);
+      process.stdout.write(describeChannels(v));
+    });
+  n.command('slack')
+    .description("set the Slack incoming webhook (a URL, or '${VAR}' to read it from the services' environment)")
+    .option('--webhook <url>', 'incoming-webhook URL or ${VAR}')
+    .option('--channel <#name>', 'channel name shown in messages')
+    .option('--disable', 'keep the settings but send nothing')
+    .option('--enable', 'send again after --disable')
+    .action(async (opts: { webhook?: string; channel?: string; disable?: boolean; enable?: boolean }, cmd: Command) => {
+      if (opts.disable && opts.enable) throw new UsageError('give --enable or --disable, not both');
+      const body: Record<string, unknown> = {};
+      if (opts.webhook !== undefined) body.webhook_url = opts.webhook;
+      if (opts.channel !== undefined) body.channel = opts.channel;
+      if (opts.disable) body.enabled = false;
+      if (opts.enable) body.enabled = true;
+      if (Object.keys(body).length === 0) throw new UsageError('nothing to change: give --webhook, --channel, --enable or --disable');
+      const v = await (await clientFor(cmd)).request<ChannelsView>('PUT', '/api/v1/notifications/slack', body);
+      if (outputFormat(cmd) === 'json') return printJson(v);
+      process.stdout.write(`Slack channel saved (config revision ${v.revision}). Try it: aami notifications test slack\n`);
+    });
+  n.command('email')
+    .description('set the SMTP server and recipients')
+    .option('--smtp <host:port>', 'SMTP server, e.g. smtp.example.com:587')
+    .option('--tls <mode>', 'starttls (port 587), implicit (port 465) or none')
+    .option('--from <address>', 'sender address')
+    .option('--to <addresses>', 'recipients, comma separated')
+    .option('--user <name>', 'SMTP user name')
+    .option('--password-env <VAR>', 'name of the environment variable that holds the SMTP password (stored as ${VAR}, never the password itself)')
+    .action(async (opts: { smtp?: string; tls?: string; from?: string; to?: string; user?: string; passwordEnv?: string }, cmd: Command) => {
+      const body: Record<string, unknown> = {};
+      if (opts.smtp !== undefined) {
+        const m = /^([^:\s]+)(?::(\d+))?$/.exec(opts.smtp);
+        if (!m) throw new UsageError(`--smtp wants host:port, got "${opts.smtp}"`);
+        body.smtp_host = m[1];
+        if (m[2] !== undefined) body.smtp_port = Number(m[2]);
+      }
+      if (opts.tls !== undefined) body.tls = opts.tls;
+      if (opts.from !== undefined) body.from = opts.from;
+      if (opts.to !== undefined) body.to = opts.to.split(',').map((s) => s.trim()).filter(Boolean);
+      if (opts.user !== undefined) body.username = opts.user;
+      if (opts.passwordEnv !== undefined) {
+        if (!ENV_NAME.test(opts.passwordEnv)) throw new UsageError(`--password-env wants a variable name like SMTP_PASSWORD, got "${opts.passwordEnv}"`);
+        body.password = `\${${opts.passwordEnv}}`;
+      }
+      if (Object.keys(body).length === 0) throw new UsageError('nothing to change: give --smtp, --from, --to, --user, --password-env or --tls');
+      const v = await (await clientFor(cmd)).request<ChannelsView>('PUT', '/api/v1/notifications/email', body);
+      if (outputFormat(cmd) === 'json') return printJson(v);
+      process.stdout.write(`Email channel saved (config revision ${v.revision}). Try it: aami notifications test email\n`);
+    });
+}
+
+/** `aami notifications test|status|dead-letters`. */
+export function registerNotificationsCommands(program: Command): void {
+  const n = program.command('notifications').description('send test messages and see delivery state');
+  n.command('test')
+    .description('send a real test message through a channel and show its answer')
+    .argument('[channel]', 'slack or email', 'slack')
+    .action(async (channel: string, _o: unknown, cmd: Command) => {
+      if (channel !== 'slack' && channel !== 'email') throw new UsageError('channel must be slack or email');
+      const res = await (await clientFor(cmd)).request<{ ok: boolean; detail?: string }>('POST', '/api/v1/notifications/test', { channel });
+      if (outputFormat(cmd) === 'json') return printJson(res);
+      process.stdout.write(`${res.ok ? '✔' : '✖'} ${channel}: ${res.detail ?? (res.ok ? 'delivered' : 'failed')}\n`);
+      if (!res.ok) process.exitCode = 1;
+    });
+  n.command('status')
+    .description('queued, sent, failed and dead-lettered notifications per channel')
+    .action(async (_o: unknown, cmd: Command) => {
+      const res = await (await clientFor(cmd)).request<{ channels?: Record<string, Record<string, number>> } & Record<string, unknown>>('GET', '/api/v1/notifications/status');
+      if (outputFormat(cmd) === 'json' || !res.channels) return printJson(res);
+      const cols = ['queued', 'sent', 'failed', 'dead_lettered'];
+      process.stdout.write(`${renderTable(['Channel', ...cols], Object.entries(res.channels).map(([ch, c]) => [ch, ...cols.map((k) => String(c[k] ?? 0))]))}\n`);
+    });
+}
