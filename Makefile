@@ -8,11 +8,18 @@ export TESTCONTAINERS_RYUK_DISABLED := true
 
 # Debian packages the tests and `make dev` run for real.
 APT_PACKAGES := redis-server prometheus prometheus-alertmanager prometheus-node-exporter \
-	openssh-server openssh-client ca-certificates util-linux procps
+	openssh-server openssh-client ca-certificates util-linux procps busybox
 
 .PHONY: setup node apt deps test typecheck lint test-unit test-integration dev up down logs bench demo clean
 
+SETUP_STAMP := node_modules/.aami-setup-done
+
 setup: apt node deps ## install everything the product and the tests need
+	@touch $(SETUP_STAMP)
+
+# `make test` / `make dev` on a fresh machine set it up first; later runs skip that.
+$(SETUP_STAMP): package-lock.json Makefile
+	$(MAKE) setup
 
 node: ## Node.js >= 24 (project-local copy from the npm registry when the machine's is older)
 	@major=$$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0); \
@@ -32,7 +39,8 @@ apt: ## Debian packages, only those missing
 deps: ## npm workspaces
 	npm ci --no-audit --no-fund
 
-test: typecheck lint test-unit test-integration ## everything CI runs
+test: $(SETUP_STAMP) ## everything CI runs: types, lint, unit and integration tests
+	$(MAKE) typecheck lint test-unit test-integration
 
 typecheck:
 	tsc -p tsconfig.json
@@ -46,7 +54,7 @@ test-unit:
 test-integration:
 	node --test --test-concurrency=1 'integration-tests/src/**/*.test.ts'
 
-dev: ## every service as a local process against a local redis-server (no Docker)
+dev: $(SETUP_STAMP) ## every service as a local process against a local redis-server (no Docker)
 	scripts/dev.sh
 
 up: ## the whole stack in docker compose
@@ -58,7 +66,7 @@ down:
 logs:
 	docker compose logs -f --tail=100
 
-bench: ## speed, as ratios against peers measured in the same run
+bench: $(SETUP_STAMP) ## speed, as ratios against peers measured in the same run
 	@for f in bench/*.bench.ts; do echo "== $$f"; node $$f; done
 
 clean:

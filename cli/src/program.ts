@@ -1,6 +1,8 @@
 // Builds the `aami` command tree. Kept apart from main.ts so tests can run commands in-process.
 import { Command, Option } from 'commander';
 import { registerConfigCommands } from './commands/config.ts';
+import { registerExplainCommands } from './commands/explain.ts';
+import { registerXidCommands } from './commands/xid.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { registerLoginCommand } from './commands/login.ts';
 import { registerNodesCommands } from './commands/nodes.ts';
@@ -26,6 +28,8 @@ export function buildProgram(): Command {
   registerNotificationConfigCommands(registerConfigCommands(program));
   registerNotificationsCommands(program);
   registerTokensCommands(program);
+  registerExplainCommands(program);
+  registerXidCommands(program);
   // exitOverride on every subcommand too, so usage errors come back as exit code 2.
   const walk = (c: Command) => { c.exitOverride(); c.commands.forEach(walk); };
   walk(program);

@@ -5,3 +5,4 @@ export * from './metrics-contract.ts';
 export * from './queues.ts';
 export * from './settings.ts';
 export * from './log.ts';
+export * from './xid/index.ts';

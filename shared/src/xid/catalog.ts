@@ -29,8 +29,9 @@ export interface CatalogSearchHit<T> {
 }
 
 interface Searchable {
-  primary: string;
-  secondary: string;
+  title: string;
+  name: string;
+  rest: string;
 }
 
 /** The validated catalog: every Xid and SXid entry, sorted by code, with lookups. */
@@ -103,11 +104,14 @@ export class XidCatalog {
 }
 
 function searchableText(e: XidEntry | SxidEntry): Searchable {
-  const norm = (s: string): string => ` ${s.toLowerCase().replace(/_/g, ' ')}`;
-  return {
-    primary: norm(`${e.title} ${e.name}`),
-    secondary: norm([e.meaning, ...e.causes, ...e.actions].join(' ')),
-  };
+  const norm = (t: string): string => ` ${t.toLowerCase().replace(/_/g, ' ')} `;
+  return { title: norm(e.title), name: norm(e.name), rest: norm([e.meaning, ...e.causes, ...e.actions].join(' ')) };
+}
+
+/** Score of one term in one field: a whole-word hit beats a word-prefix hit. */
+function fieldScore(text: string, prefix: RegExp, whole: RegExp, wholeScore: number, prefixScore: number): number {
+  if (whole.test(text)) return wholeScore;
+  return prefix.test(text) ? prefixScore : 0;
 }
 
 function search<T extends { code: number }>(
@@ -121,24 +125,29 @@ function search<T extends { code: number }>(
     .split(/\s+/)
     .filter((t) => t.length > 0);
   if (terms.length === 0) return [];
-  const patterns = terms.map((t) => new RegExp(`[^a-z0-9]${t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  const patterns = terms.map((t) => {
+    const esc = t.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+    return { term: t, prefix: new RegExp(`[^a-z0-9]${esc}`), whole: new RegExp(`[^a-z0-9]${esc}(?![a-z0-9])`) };
+  });
   const hits: CatalogSearchHit<T>[] = [];
   for (const entry of entries) {
     const t = text.get(entry);
     if (!t) continue;
     let score = 0;
-    let all = true;
-    for (let i = 0; i < terms.length; i++) {
-      const re = patterns[i] as RegExp;
-      if (String(entry.code) === terms[i]) score += 100;
-      else if (re.test(t.primary)) score += 10;
-      else if (re.test(t.secondary)) score += 1;
-      else {
-        all = false;
+    for (const { term, prefix, whole } of patterns) {
+      const s =
+        String(entry.code) === term
+          ? 100
+          : fieldScore(t.title, prefix, whole, 12, 10) ||
+            fieldScore(t.name, prefix, whole, 9, 8) ||
+            fieldScore(t.rest, prefix, whole, 2, 1);
+      if (s === 0) {
+        score = 0;
         break;
       }
+      score += s;
     }
-    if (all) hits.push({ entry, score });
+    if (score > 0) hits.push({ entry, score });
   }
   return hits.sort((a, b) => b.score - a.score || a.entry.code - b.entry.code);
 }
@@ -172,7 +181,7 @@ export function loadXidCatalog(options: { dir?: string; reload?: boolean } = {})
     const range = /^xid-(\d+)-(\d+)\./.exec(file);
     for (const { entry, where, line } of readEntries(dir, file, XidEntry, details)) {
       if (range && (entry.code < Number(range[1]) || entry.code > Number(range[2]))) {
-        details.push({ path: `${where}.code`, line, message: `Xid ${entry.code} is outside this file's range ${range[1]}-${range[2]}` });
+        details.push({ path: `${where}.code`, line, message: `Xid ${entry.code} is outside this file's range ${Number(range[1])}-${Number(range[2])}` });
       }
       const seen = xidWhere.get(entry.code);
       if (seen) details.push({ path: `${where}.code`, line, message: `duplicate Xid ${entry.code} (also at ${seen})` });
@@ -258,8 +267,13 @@ function readEntries<S extends z.ZodType>(dir: string, file: string, schema: S, 
     for (const issue of parsed.error.issues) {
       const keys = issue.path.map((k) => (typeof k === 'symbol' ? String(k) : k));
       const suffix = keys.map((k) => (typeof k === 'number' ? `[${k}]` : `.${k}`)).join('');
-      const extra = issue.code === 'unrecognized_keys' ? `: ${issue.keys.join(', ')}` : '';
-      details.push({ path: `${where}${suffix}`, line: lineOf([i, ...keys]), message: `${issue.message}${extra}${label}` });
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) {
+          details.push({ path: `${where}${suffix}.${key}`, line: lineOf([i, ...keys, key]), message: `unknown field${label}` });
+        }
+        continue;
+      }
+      details.push({ path: `${where}${suffix}`, line: lineOf([i, ...keys]), message: `${issue.message}${label}` });
     }
   });
   return out;

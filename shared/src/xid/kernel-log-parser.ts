@@ -95,7 +95,7 @@ const NAME_RE = /^name=([^,]*?)\s*,\s*/;
 const NAME_END_RE = /^name=(\S*)\s*$/;
 const RECOVERY_RE = /recovery action changed from (0x[0-9a-fA-F]+) \(([^)]*)\) to (0x[0-9a-fA-F]+) \(([^)]*)\)/i;
 const NVLINK_RE =
-  /^(?:NVLink:\s*)?([A-Z][A-Z0-9_]*(?:\/[A-Z][A-Z0-9_]*)*)(?:\s+(Fatal|Non-?fatal))?(?:\s+XC(\d+))?(?:\s+i(\d+))?(?:\s+Link\s+(-?\d+))?\s*(?:\(([^)]*)\))?/i;
+  /^(?:NVLink:\s*)?([A-Z][A-Z0-9_]*(?:\/[A-Z][A-Z0-9_]*)*)(?:\s+(Fatal|Nonfatal|Non-fatal|NonFatal))?(?:\s+XC(\d+))?(?:\s+i(\d+))?(?:\s+Link\s+(-?\d+))?\s*(?:\(([^)]*)\))?/;
 const SXID_SEV_RE = /^(Fatal|Non-?fatal|Always[ _-]?fatal)\s*,\s*/i;
 const LINK_RE = /^Link\s+(\d+)\b/;
 const UNTAGGED_ADDR_RE = /(?:PCI:)?((?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}(?:\.[0-7])?)\b/;
@@ -280,7 +280,8 @@ export class KernelLogParser {
 
   #parseNvlink(code: number, rest: string): NvlinkFields | undefined {
     const m = NVLINK_RE.exec(rest);
-    if (!m) return undefined;
+    // An unstructured message (no severity word, link or hex words) is left as plain text.
+    if (!m || !(m[2] || m[5] || m[6])) return undefined;
     const words = m[6] ? (m[6].match(/0x[0-9a-fA-F]+/g) ?? []) : [];
     const fields: NvlinkFields = { unit: m[1] as string, words };
     if (m[2]) fields.logSeverity = m[2];

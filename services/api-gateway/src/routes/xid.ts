@@ -1,7 +1,6 @@
 // /api/v1/xid and /api/v1/sxid: the Xid catalog, served from the same data the CLI reads offline.
 import { Router } from 'express';
-import { NotFoundError, ValidationError } from '@aami/shared';
-import { loadXidCatalog, XidSeverity } from '@aami/shared/xid/index';
+import { NotFoundError, ValidationError, loadXidCatalog, XidSeverity } from '@aami/shared';
 
 const parseCode = (raw: string) => {
   if (!/^\d+$/.test(raw)) throw new ValidationError(`"${raw}" is not an Xid number`, [{ path: 'code', message: 'must be a whole number' }]);

@@ -74,14 +74,18 @@ function send(res: Response, asset: Asset, head: boolean) {
   else res.send(asset.body);
 }
 
+/** The UI router, plus a promise that settles when its bundle is built. */
+export type UiRouter = Router & { ready: Promise<void> };
+
 /**
  * The UI router, mounted at `/`. The bundle starts building as soon as this is called, so
  * createApp can stay synchronous: `app.use(uiRouter())`. A request that comes before the build is
- * done waits for it; a failed build answers 500 with esbuild's message in the gateway's own text.
+ * done waits for it; a failed build answers 500 (the gateway's error handler logs esbuild's message).
+ * `ready` rejects on a failed build, for callers that want a bad UI to fail the start.
  */
-export function uiRouter(uiDir: string = UI_DIR): Router {
+export function uiRouter(uiDir: string = UI_DIR): UiRouter {
   const assets = buildUiAssets(uiDir);
-  // An unhandled rejection would end the gateway; the failure is reported on the next request.
+  // An unhandled rejection would end the gateway; the failure is reported on each request instead.
   assets.catch(() => undefined);
   const r = Router();
   r.get(['/', '/index.html', '/app.js', '/styles.css', '/favicon.svg'], async (req, res, next) => {
@@ -99,11 +103,7 @@ export function uiRouter(uiDir: string = UI_DIR): Router {
     }
     send(res, asset, req.method === 'HEAD');
   });
-  return r;
-}
-
-/** Same as uiRouter, but resolves only once the bundle is built (a bad UI fails the start). */
-export async function uiRouterReady(uiDir: string = UI_DIR): Promise<Router> {
-  await buildUiAssets(uiDir);
-  return uiRouter(uiDir);
+  const ready = assets.then(() => undefined);
+  ready.catch(() => undefined);
+  return Object.assign(r, { ready });
 }

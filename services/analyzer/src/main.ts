@@ -1,0 +1,41 @@
+// Starts the analyzer: loads the Xid catalog (a bad catalog stops the start, naming the file and
+// entry), serves the HTTP API on AAMI_BIND:AAMI_ANALYZER_PORT, and drains on SIGTERM/SIGINT.
+import { createLogger } from '@aami/shared';
+import { loadXidCatalog } from '@aami/shared/xid/index';
+import { createApp } from './app.ts';
+
+const log = createLogger('analyzer');
+const host = process.env['AAMI_BIND'] || '127.0.0.1';
+const portText = process.env['AAMI_ANALYZER_PORT'] || '8082';
+const port = Number(portText);
+if (!/^\d+$/.test(portText) || port > 65535) {
+  log.error('AAMI_ANALYZER_PORT must be a port number', { AAMI_ANALYZER_PORT: portText });
+  process.exit(2);
+}
+
+let catalog;
+try {
+  catalog = loadXidCatalog();
+} catch (err) {
+  log.error('cannot load the Xid catalog', { error: err as Error });
+  process.exit(1);
+}
+const app = createApp({ catalog, log });
+const server = app.listen(port, host, () => {
+  const addr = server.address();
+  const bound = addr && typeof addr === 'object' ? `${addr.address}:${addr.port}` : `${host}:${port}`;
+  log.info('analyzer listening', { address: bound, xids: catalog.xids.length, sxids: catalog.sxids.length });
+});
+server.on('error', (err) => {
+  log.error('cannot listen', { address: `${host}:${port}`, error: err });
+  process.exit(1);
+});
+
+const shutdown = (signal: string) => {
+  log.info('shutting down', { signal });
+  server.close(() => process.exit(0));
+  server.closeIdleConnections();
+  setTimeout(() => process.exit(0), 5000).unref();
+};
+process.on('SIGTERM', () => shutdown('SIGTERM'));
+process.on('SIGINT', () => shutdown('SIGINT'));

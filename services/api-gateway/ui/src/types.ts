@@ -1,0 +1,212 @@
+// The public HTTP API's shapes, as the UI reads them (the gateway's /api/v1 contract). The UI uses
+// nothing else, so an internal portal calling the same API sees exactly what the UI shows.
+
+export type Role = 'admin' | 'viewer';
+export type Severity = 'critical' | 'warning' | 'info';
+export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
+
+/** One `{path?, line?, message}` problem of an error answer. */
+export interface ErrorDetail {
+  path?: string;
+  line?: number;
+  message: string;
+}
+
+export interface ErrorBody {
+  error: { code: string; message: string; details?: ErrorDetail[] };
+}
+
+export interface Whoami {
+  name: string;
+  role: Role;
+}
+
+export interface ConfigView {
+  revision: number;
+  config: { cluster: { name: string }; ssh?: { user?: string; port?: number; key?: string } };
+}
+
+export interface NodeHealth {
+  status: 'up' | 'down' | null;
+  gpus: number | null;
+  alerts: number | null;
+}
+
+export interface NodeView {
+  name: string;
+  ip: string;
+  ssh_user?: string;
+  ssh_key?: string;
+  ssh_port?: number;
+  labels: Record<string, string>;
+  health: NodeHealth;
+}
+
+export interface NodesList {
+  revision: number;
+  nodes: NodeView[];
+}
+
+/** What each write says about the compile it asked for. */
+export type CompileRequest = { queued: true } | { queued: false; reason: string };
+
+export interface ImportResult {
+  revision: number;
+  added: number;
+  names: string[];
+  skipped: ErrorDetail[];
+  compile?: CompileRequest;
+}
+
+export interface PresetView {
+  name: string;
+  description: string;
+  applied: boolean;
+  rules: Array<{ name: string; summary: string; severity: Severity }>;
+}
+
+export interface Threshold {
+  value: number;
+  default: number;
+  unit: string;
+  description: string;
+  min?: number;
+  max?: number;
+}
+
+export interface RuleView {
+  name: string;
+  preset: string;
+  summary: string;
+  severity: Severity;
+  for: string;
+  enabled: boolean;
+  threshold: Threshold | null;
+  condition_template?: string | null;
+  expr: string;
+  overridden: boolean;
+  description?: string;
+}
+
+export interface RulesList {
+  revision: number;
+  rules: RuleView[];
+}
+
+export interface RulePatch {
+  threshold?: number;
+  for?: string;
+  severity?: Severity;
+  disabled?: boolean;
+}
+
+export interface RulePatchResult {
+  revision: number;
+  rule: RuleView;
+  compile?: CompileRequest;
+}
+
+export interface CompileStatus {
+  state: 'ok' | 'failed' | 'pending' | 'unknown';
+  revision: number | null;
+  compiled_at: string | null;
+  error?: string;
+  reloaded?: { prometheus: boolean; alertmanager: boolean };
+}
+
+export interface CustomRuleInput {
+  name: string;
+  expr: string;
+  for: string;
+  severity: Severity;
+  summary: string;
+  description: string;
+}
+
+export interface Validation {
+  valid: boolean;
+  error?: string;
+}
+
+export interface XidInfo {
+  code: number;
+  title: string;
+  severity: Severity;
+  meaning: string;
+  causes: string[];
+  actions: string[];
+}
+
+export interface FiringAlert {
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  startsAt: string;
+  state?: string;
+  xid?: XidInfo;
+}
+
+export interface SlackView {
+  enabled: boolean;
+  channel?: string;
+  webhook_url: string;
+}
+
+export interface EmailView {
+  enabled: boolean;
+  smtp_host: string;
+  smtp_port: number;
+  tls: 'starttls' | 'implicit' | 'none';
+  from: string;
+  to: string[];
+  username?: string;
+  password?: string;
+}
+
+export type ChannelName = 'slack' | 'email';
+
+export interface Routing {
+  critical: ChannelName[];
+  warning: ChannelName[];
+  info: ChannelName[];
+}
+
+export interface ChannelsView {
+  revision: number;
+  slack: SlackView | null;
+  email: EmailView | null;
+  routing: Routing;
+}
+
+export interface TestResult {
+  ok: boolean;
+  detail: string;
+}
+
+export interface XidEntry {
+  code: number;
+  name: string;
+  title: string;
+  severity: Severity;
+  origin: string;
+  meaning: string;
+  causes: string[];
+  actions: string[];
+  if_repeats: string;
+  unused: boolean;
+}
+
+export type InstallState = 'queued' | 'running' | 'done' | 'failed' | 'unchanged';
+
+export interface InstallNodeProgress {
+  node: string;
+  state: InstallState;
+  progress: number;
+  step?: string;
+  reason?: string;
+  durationMs?: number;
+}
+
+export interface InstallRun {
+  runId: string;
+  nodes: InstallNodeProgress[];
+}
