@@ -1,0 +1,202 @@
+// Command line of the GPU simulator. `start` runs a fleet in the foreground; `inject`, `clear`, `list`
+// and `show` talk to a running fleet's control API (--control-url, $AAMI_SIM_CONTROL_URL, or
+// http://127.0.0.1:9500).
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { createLogger } from '@aami/shared';
+import { FAULT_TYPES, FaultRequest } from './faults.ts';
+import { startFleet } from './index.ts';
+import { FleetOptions, optionsFromEnv, type FleetOptionsInput } from './options.ts';
+
+export const USAGE = `usage:
+  cli.ts start [--nodes 4] [--gpus 8] [--model H100|A100] [--base-port 9400] [--bind 127.0.0.1]
+               [--addressing port|loopback] [--first-address 127.0.0.1] [--log-dir DIR]
+               [--control-port 9500] [--node-prefix gpu-node-] [--counters aami|default|FILE]
+               [--driver-version 580.159.04] [--xid-window-ms 300000]
+  cli.ts inject NODE TYPE [--gpu K] [--xid N] [--target C] [--duration S] [--fill PERCENT]
+               [--count N] [--link L] [--errors-per-s R] [--reasons hw_slowdown,hw_thermal] [--pid P] [--process NAME]
+  cli.ts clear NODE
+  cli.ts list
+  cli.ts show NODE
+  (inject/clear/list/show: --control-url URL, default $AAMI_SIM_CONTROL_URL or http://127.0.0.1:9500)
+
+fault types:
+${Object.entries(FAULT_TYPES)
+  .map(([k, v]) => `  ${k.padEnd(13)} ${v}`)
+  .join('\n')}
+`;
+
+/** Where the CLI writes. */
+export interface CliIo {
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const START_FLAGS = {
+  nodes: { type: 'string' },
+  gpus: { type: 'string' },
+  model: { type: 'string' },
+  'base-port': { type: 'string' },
+  bind: { type: 'string' },
+  addressing: { type: 'string' },
+  'first-address': { type: 'string' },
+  'log-dir': { type: 'string' },
+  'control-port': { type: 'string' },
+  'node-prefix': { type: 'string' },
+  counters: { type: 'string' },
+  'driver-version': { type: 'string' },
+  'xid-window-ms': { type: 'string' },
+} as const;
+
+const INJECT_FLAGS = {
+  gpu: { type: 'string' },
+  xid: { type: 'string' },
+  target: { type: 'string' },
+  duration: { type: 'string' },
+  fill: { type: 'string' },
+  count: { type: 'string' },
+  link: { type: 'string' },
+  'errors-per-s': { type: 'string' },
+  reasons: { type: 'string' },
+  pid: { type: 'string' },
+  process: { type: 'string' },
+  'control-url': { type: 'string' },
+} as const;
+
+/** Fleet options from the environment, overridden by `start` flags. */
+export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv): FleetOptionsInput {
+  const { values } = parseArgs({ args: argv, options: START_FLAGS, allowPositionals: false, strict: true });
+  const fromFlags: Record<string, string> = {};
+  const rename: Record<string, string> = {
+    'base-port': 'basePort',
+    'first-address': 'firstAddress',
+    'log-dir': 'logDir',
+    'control-port': 'controlPort',
+    'node-prefix': 'nodePrefix',
+    'driver-version': 'driverVersion',
+    'xid-window-ms': 'xidWindowMs',
+  };
+  for (const [flag, v] of Object.entries(values)) if (typeof v === 'string') fromFlags[rename[flag] ?? flag] = v;
+  return { ...optionsFromEnv(env), ...fromFlags } as FleetOptionsInput;
+}
+
+/** The fault request an `inject NODE TYPE --flags` line asks for (validated). */
+export function buildFaultRequest(type: string, flags: Record<string, string | undefined>): FaultRequest {
+  const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  const body: Record<string, unknown> = { type };
+  const set = (key: string, v: unknown) => {
+    if (v !== undefined) body[key] = v;
+  };
+  set('gpu', num(flags.gpu));
+  set('xid', num(flags.xid));
+  set('targetC', num(flags.target));
+  set('durationS', num(flags.duration));
+  set('fillPercent', num(flags.fill));
+  set('count', num(flags.count));
+  set('link', num(flags.link));
+  set('errorsPerS', num(flags['errors-per-s']));
+  set('reasons', flags.reasons?.split(',').map((s) => s.trim()).filter(Boolean));
+  set('pid', num(flags.pid));
+  set('process', flags.process);
+  const parsed = FaultRequest.safeParse(body);
+  if (!parsed.success) {
+    throw new Error(`bad fault: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'type'}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}
+
+async function call(base: string, method: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${base.replace(/\/$/, '')}${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = (await res.json()) as { message?: string; details?: Array<{ path?: string; message: string }> };
+  if (!res.ok) {
+    const details = (json.details ?? []).map((d) => `\n  ${d.path ? `${d.path}: ` : ''}${d.message}`).join('');
+    throw new Error(`${res.status}: ${json.message ?? 'request failed'}${details}`);
+  }
+  return json;
+}
+
+async function runStart(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
+  const options = FleetOptions.parse(parseStartArgs(argv, env));
+  const log = createLogger('gpu-simulator');
+  const running = await startFleet(options, { log });
+  const first = running.nodes[0];
+  const last = running.nodes[running.nodes.length - 1];
+  io.out(
+    `${running.nodes.length} simulated ${options.model} nodes x ${options.gpus} GPUs: ${first?.name} ${first?.url}` +
+      (running.nodes.length > 1 ? ` .. ${last?.name} ${last?.url}` : '') +
+      `\nkernel logs in ${options.logDir}\ncontrol API ${running.controlUrl ?? '(off)'}\n`,
+  );
+  await new Promise<void>((resolve) => {
+    const stop = () => resolve();
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await running.stop();
+  return 0;
+}
+
+/** Runs one CLI command; returns the exit code. */
+export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  try {
+    if (command === 'start') return await runStart(rest, env, io);
+    if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
+      io.out(USAGE);
+      return command === undefined ? 2 : 0;
+    }
+    const { values, positionals } = parseArgs({ args: rest, options: INJECT_FLAGS, allowPositionals: true, strict: true });
+    const base = values['control-url'] ?? env.AAMI_SIM_CONTROL_URL ?? 'http://127.0.0.1:9500';
+    const node = positionals[0];
+    if (command === 'list') {
+      const { nodes } = (await call(base, 'GET', '/nodes')) as { nodes: Array<{ name: string; url: string; up: boolean; gpusPresent: number; gpus: number; faults: Array<{ type: string; gpu?: number }> }> };
+      for (const n of nodes) {
+        const faults = n.faults.map((f) => (f.gpu === undefined ? f.type : `${f.type}@gpu${f.gpu}`)).join(',') || '-';
+        io.out(`${n.name}\t${n.up ? 'up' : 'DOWN'}\t${n.gpusPresent}/${n.gpus} GPUs\t${n.url}\t${faults}\n`);
+      }
+      return 0;
+    }
+    if (!node) throw new Error(`${command} needs a node name\n${USAGE}`);
+    const path = `/nodes/${encodeURIComponent(node)}`;
+    if (command === 'show') {
+      io.out(`${JSON.stringify(await call(base, 'GET', path), null, 2)}\n`);
+      return 0;
+    }
+    if (command === 'clear') {
+      const { cleared } = (await call(base, 'DELETE', `${path}/faults`)) as { cleared: number };
+      io.out(`${node}: cleared ${cleared} fault(s)\n`);
+      return 0;
+    }
+    if (command === 'inject') {
+      const type = positionals[1];
+      if (!type) throw new Error(`inject needs NODE and TYPE\n${USAGE}`);
+      const req = buildFaultRequest(type, values);
+      const outcome = (await call(base, 'POST', `${path}/faults`, req)) as { event: { kernelLines: string[] } };
+      io.out(`${node}: ${type} injected\n${outcome.event.kernelLines.map((l) => `  ${l}\n`).join('')}`);
+      return 0;
+    }
+    throw new Error(`unknown command ${command}\n${USAGE}`);
+  } catch (err) {
+    io.err(`${err instanceof Error ? err.message : String(err)}\n`);
+    return 1;
+  }
+}
+
+function isMain(): boolean {
+  const entry = process.argv[1];
+  if (!entry) return false;
+  try {
+    return realpathSync(entry) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isMain()) {
+  const io: CliIo = { out: (t) => process.stdout.write(t), err: (t) => process.stderr.write(t) };
+  process.exitCode = await runCli(process.argv.slice(2), process.env, io);
+}
