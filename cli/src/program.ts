@@ -1,5 +1,6 @@
 // Builds the `aami` command tree. Kept apart from main.ts so tests can run commands in-process.
 import { Command, Option } from 'commander';
+import { registerAlertsCommands } from './commands/alerts.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerExplainCommands } from './commands/explain.ts';
 import { registerXidCommands } from './commands/xid.ts';
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
   registerLoginCommand(program);
   registerNodesCommands(program);
   registerStatusCommand(program);
+  registerAlertsCommands(program);
   registerNotificationConfigCommands(registerConfigCommands(program));
   registerNotificationsCommands(program);
   registerTokensCommands(program);

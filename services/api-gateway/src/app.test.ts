@@ -27,7 +27,7 @@ before(async () => {
   const compile: CompileTrigger = { request: async (job) => { compileJobs.push(job); return { queued: true }; }, close: async () => {} };
   // Prometheus/Alertmanager on a closed port: health must degrade to null, not fail.
   const settings = { ...loadSettings({ AAMI_DATA_DIR: dir, AAMI_PROMETHEUS_URL: 'http://127.0.0.1:9', AAMI_ALERTMANAGER_URL: 'http://127.0.0.1:9', AAMI_RELAY_URL: 'http://127.0.0.1:9' }) };
-  const app = createApp({ store, tokens, compile, settings, log: createLogger('test', 'error'), version: 'test' });
+  const app = createApp({ store, tokens, compile, settings, log: createLogger('test', 'error'), version: 'test', generatedDir: join(dir, 'generated') });
   server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const addr = server.address();
@@ -206,4 +206,60 @@ test('a test message with the relay down is a 503 naming the relay', async () =>
   const res = await call('POST', '/api/v1/notifications/test', admin, { channel: 'slack' });
   assert.equal(res.status, 503);
   assert.match(((await res.json()) as { error: { message: string } }).error.message, /notification-relay is not reachable/);
+});
+
+test('alerts: apply gpu-production, list its rules, tune a threshold, refuse a bad one naming the field', async () => {
+  const presets = (await (await call('GET', '/api/v1/alerts/presets', viewer)).json()) as { presets: Array<{ name: string; applied: boolean }> };
+  assert.ok(presets.presets.some((p) => p.name === 'gpu-production' && !p.applied));
+  const applied = await call('POST', '/api/v1/alerts/presets/gpu-production', admin);
+  assert.equal(applied.status, 200);
+  assert.ok(((await applied.json()) as { active_rules: number }).active_rules >= 8);
+  assert.equal((await call('POST', '/api/v1/alerts/presets/no-such-preset', admin)).status, 404);
+
+  const rules = (await (await call('GET', '/api/v1/alerts/rules', viewer)).json()) as { rules: Array<{ name: string; threshold: { value: number } | null; condition_template: string | null }> };
+  const temp = rules.rules.find((r) => r.name === 'GPUTemperatureCritical');
+  assert.equal(temp?.threshold?.value, 85);
+  assert.match(temp?.condition_template ?? '', /> \{\{threshold\}\} °C/);
+
+  const before = await readFile(store.path, 'utf8');
+  const bad = await call('PATCH', '/api/v1/alerts/rules/GPUTemperatureCritical', admin, { threshold: 'hot' });
+  assert.equal(bad.status, 400);
+  const badBody = (await bad.json()) as { error: { details: Array<{ path: string }> } };
+  assert.ok(badBody.error.details.some((d) => d.path.endsWith('GPUTemperatureCritical.threshold')), JSON.stringify(badBody));
+  assert.equal(await readFile(store.path, 'utf8'), before, 'a refused change writes nothing');
+
+  const ok = await call('PATCH', '/api/v1/alerts/rules/GPUTemperatureCritical', admin, { threshold: 90, for: '10m' });
+  assert.equal(ok.status, 200);
+  const okBody = (await ok.json()) as { rule: { threshold: { value: number }; for: string; expr: string; overridden: boolean } };
+  assert.equal(okBody.rule.threshold.value, 90);
+  assert.equal(okBody.rule.for, '10m');
+  assert.match(okBody.rule.expr, /> 90/);
+  assert.deepEqual((await store.read()).config.alerts.overrides.GPUTemperatureCritical, { threshold: 90, for: '10m' });
+
+  const reset = await call('PATCH', '/api/v1/alerts/rules/GPUTemperatureCritical', admin, { threshold: null, for: null });
+  assert.equal(reset.status, 200);
+  assert.equal((await store.read()).config.alerts.overrides.GPUTemperatureCritical, undefined);
+  assert.equal((await call('PATCH', '/api/v1/alerts/rules/NoSuchRule', admin, { disabled: true })).status, 404);
+  assert.equal((await call('PATCH', '/api/v1/alerts/rules/GPUTemperatureCritical', viewer, { disabled: true })).status, 403);
+});
+
+test('alerts: custom rules are checked by promtool before they are saved', async () => {
+  const bad = await call('POST', '/api/v1/alerts/custom', admin, { name: 'MyBadRule', expr: 'sum(rate(foo[5m]) by', summary: 'x' });
+  assert.equal(bad.status, 400);
+  assert.ok(!(await store.read()).config.alerts.custom.some((c) => c.name === 'MyBadRule'));
+  const good = await call('POST', '/api/v1/alerts/custom', admin, { name: 'MyPowerRule', expr: 'DCGM_FI_DEV_POWER_USAGE > 650', for: '5m', severity: 'warning', summary: 'GPU {{ $labels.gpu }} draws a lot' });
+  assert.equal(good.status, 201);
+  assert.equal((await store.read()).config.alerts.custom.find((c) => c.name === 'MyPowerRule')?.expr, 'DCGM_FI_DEV_POWER_USAGE > 650');
+  const v1 = (await (await call('POST', '/api/v1/alerts/validate', admin, { expr: 'up == 0' })).json()) as { valid: boolean };
+  assert.equal(v1.valid, true);
+  const v2 = (await (await call('POST', '/api/v1/alerts/validate', admin, { expr: 'up ==' })).json()) as { valid: boolean; error: string };
+  assert.equal(v2.valid, false);
+  assert.ok(v2.error.length > 0);
+  assert.equal((await call('DELETE', '/api/v1/alerts/custom/MyPowerRule', admin)).status, 200);
+});
+
+test('alerts: compile status is "unknown" before the compiler ran; firing is 503 when Alertmanager is down', async () => {
+  const s = (await (await call('GET', '/api/v1/alerts/compile-status', viewer)).json()) as { state: string };
+  assert.equal(s.state, 'unknown');
+  assert.equal((await call('GET', '/api/v1/alerts/firing', viewer)).status, 503);
 });

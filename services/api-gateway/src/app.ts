@@ -7,6 +7,7 @@ import type { TokenStore } from './auth/token-store.ts';
 import type { CompileTrigger } from './compile-trigger.ts';
 import { errorHandler, notFound } from './error-handler.ts';
 import { buildOpenApi } from './openapi.ts';
+import { alertsRouter } from './routes/alerts.ts';
 import { configRouter } from './routes/config.ts';
 import { nodesRouter } from './routes/nodes.ts';
 import { notificationsRouter } from './routes/notifications.ts';
@@ -22,10 +23,12 @@ export interface GatewayDeps {
   settings: RuntimeSettings;
   log: Logger;
   version: string;
+  /** The rule compiler's output folder (its status.json tells whether the last compile was accepted). */
+  generatedDir: string;
 }
 
 export function createApp(deps: GatewayDeps): Express {
-  const { store, tokens, compile, settings, log, version } = deps;
+  const { store, tokens, compile, settings, log, version, generatedDir } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -52,6 +55,7 @@ export function createApp(deps: GatewayDeps): Express {
   api.use(requireToken(tokens));
   api.use('/nodes', nodesRouter({ store, compile, cluster: { prometheusUrl: settings.AAMI_PROMETHEUS_URL, alertmanagerUrl: settings.AAMI_ALERTMANAGER_URL } }));
   api.use('/config', configRouter(store));
+  api.use('/alerts', alertsRouter({ store, compile, alertmanagerUrl: settings.AAMI_ALERTMANAGER_URL, generatedDir }));
   api.use('/status', statusRouter(store, settings, version));
   api.use('/tokens', tokensRouter(tokens));
   api.use('/whoami', whoamiRouter());

@@ -2,6 +2,7 @@
 // once), and serves until SIGTERM/SIGINT.
 import { join, dirname } from 'node:path';
 import { ConfigStore, createLogger, loadSettings } from '@aami/shared';
+import { loadRuleCompilerSettings } from '@aami/rule-compiler';
 import { createApp } from './app.ts';
 import { bootstrapAdminToken, TokenStore } from './auth/token-store.ts';
 import { createCompileTrigger } from './compile-trigger.ts';
@@ -22,7 +23,7 @@ if (!(await store.exists())) {
   log.info('created a starter config', { path: settings.configPath });
 }
 const compile = createCompileTrigger(settings.AAMI_REDIS_URL, log);
-const app = createApp({ store, tokens, compile, settings, log, version: VERSION });
+const app = createApp({ store, tokens, compile, settings, log, version: VERSION, generatedDir: loadRuleCompilerSettings().generatedDir });
 const server = app.listen(settings.AAMI_API_PORT, settings.AAMI_BIND, () => {
   log.info('api-gateway listening', { address: `${settings.AAMI_BIND}:${settings.AAMI_API_PORT}`, config: settings.configPath });
 });

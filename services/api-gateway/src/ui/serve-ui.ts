@@ -74,6 +74,8 @@ function send(res: Response, asset: Asset, head: boolean) {
   else res.send(asset.body);
 }
 
+const builds = new Map<string, Promise<Map<string, Asset>>>();
+
 /** The UI router, plus a promise that settles when its bundle is built. */
 export type UiRouter = Router & { ready: Promise<void> };
 
@@ -84,14 +86,20 @@ export type UiRouter = Router & { ready: Promise<void> };
  * `ready` rejects on a failed build, for callers that want a bad UI to fail the start.
  */
 export function uiRouter(uiDir: string = UI_DIR): UiRouter {
-  const assets = buildUiAssets(uiDir);
+  // One build per folder and process: every createApp (tests make many) shares it.
+  let assets = builds.get(uiDir);
+  if (!assets) {
+    assets = buildUiAssets(uiDir);
+    builds.set(uiDir, assets);
+  }
   // An unhandled rejection would end the gateway; the failure is reported on each request instead.
   assets.catch(() => undefined);
   const r = Router();
+  const built = assets;
   r.get(['/', '/index.html', '/app.js', '/styles.css', '/favicon.svg'], async (req, res, next) => {
     let map: Map<string, Asset>;
     try {
-      map = await assets;
+      map = await built;
     } catch (err) {
       next(new Error(`the Web UI could not be built: ${(err as Error).message}`));
       return;
@@ -103,7 +111,7 @@ export function uiRouter(uiDir: string = UI_DIR): UiRouter {
     }
     send(res, asset, req.method === 'HEAD');
   });
-  const ready = assets.then(() => undefined);
+  const ready = built.then(() => undefined);
   ready.catch(() => undefined);
   return Object.assign(r, { ready });
 }

@@ -1,0 +1,204 @@
+// `aami nodes install|uninstall|test|trust`: exporter installs over SSH, run by the install-worker
+// through the API. install/uninstall start a run (one job per node), show a live progress bar on a
+// terminal (a line per finished node otherwise) and end with a table of node, result, duration and
+// reason; exit 1 when any node failed.
+import { Command, Option } from 'commander';
+import type { ApiClient } from '../client.ts';
+import { clientFor, outputFormat } from '../context.ts';
+import { CliError, UsageError } from '../errors.ts';
+import { printJson, renderTable } from '../output.ts';
+
+/** One node's state in a run, as the API returns it. */
+export interface NodeRunStateView {
+  node: string;
+  state: 'queued' | 'running' | 'retrying' | 'done' | 'failed';
+  step?: string;
+  percent: number;
+  attempts: number;
+  result?: string;
+  kind?: string;
+  reason?: string;
+  durationMs?: number;
+  notes?: string[];
+  versions?: Record<string, string>;
+}
+
+/** A run, as the API returns it. */
+export interface RunViewResponse {
+  id: string;
+  action: string;
+  status: 'running' | 'done';
+  total: number;
+  counts: Record<NodeRunStateView['state'], number>;
+  results: Record<string, number>;
+  percent: number;
+  durationMs?: number;
+  createdAt: string;
+  states: NodeRunStateView[];
+}
+
+interface NodeTestResult {
+  node: string;
+  ok: boolean;
+  latencyMs: number;
+  user?: string;
+  sudo?: string;
+  arch?: string;
+  kind?: string;
+  reason?: string;
+}
+
+const parseConcurrency = (v: string) => {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 1 || n > 2000) throw new UsageError(`--concurrency must be 1-2000, got "${v}"`);
+  return n;
+};
+
+/** "1.2s", "2m03s". */
+export function formatDuration(ms: number | undefined): string {
+  if (ms === undefined) return '-';
+  if (ms < 60_000) return `${(ms / 1000).toFixed(1)}s`;
+  const s = Math.round(ms / 1000);
+  return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+}
+
+/** The progress line: bar, percent, finished/total, running, failed, elapsed. */
+export function progressLine(run: RunViewResponse, elapsedMs: number, width = 24): string {
+  const filled = Math.round((run.percent / 100) * width);
+  const finished = run.counts.done + run.counts.failed;
+  const parts = [
+    `[${'█'.repeat(filled)}${'░'.repeat(width - filled)}] ${String(run.percent).padStart(3)}%`,
+    `${finished}/${run.total} nodes`,
+    `${run.counts.running} running`,
+  ];
+  if (run.counts.retrying) parts.push(`${run.counts.retrying} retrying`);
+  if (run.counts.failed) parts.push(`${run.counts.failed} failed`);
+  parts.push(formatDuration(elapsedMs));
+  return parts.join('  ');
+}
+
+/** The closing table: node, result, duration, reason (or notes when it went well). */
+export function resultTable(run: RunViewResponse): string {
+  const rows = run.states.map((s) => [
+    s.node,
+    s.state === 'failed' ? `✖ ${s.result ?? 'failed'}${s.kind ? ` (${s.kind})` : ''}` : s.state === 'done' ? `✔ ${s.result ?? 'done'}` : s.state,
+    formatDuration(s.durationMs),
+    s.reason ?? (s.notes ?? []).join('; '),
+  ]);
+  return renderTable(['Node', 'Result', 'Duration', 'Reason'], rows);
+}
+
+/** One summary line: "20 nodes: 18 installed, 2 unchanged in 41.0s". */
+export function summaryLine(run: RunViewResponse): string {
+  const parts = Object.entries(run.results).sort(([a], [b]) => a.localeCompare(b)).map(([r, n]) => `${n} ${r}`);
+  return `${run.total} node(s): ${parts.join(', ') || 'nothing finished'}${run.durationMs !== undefined ? ` in ${formatDuration(run.durationMs)}` : ''}`;
+}
+
+/** Polls a run until every node finished, drawing progress on stderr. */
+export async function followRun(client: ApiClient, runId: string, opts: { intervalMs?: number; quiet?: boolean; stream?: NodeJS.WriteStream } = {}): Promise<RunViewResponse> {
+  const stream = opts.stream ?? process.stderr;
+  const tty = Boolean(stream.isTTY) && !opts.quiet;
+  const started = Date.now();
+  const reported = new Set<string>();
+  for (;;) {
+    const run = await client.request<RunViewResponse>('GET', `/api/v1/install/runs/${encodeURIComponent(runId)}`);
+    if (tty) stream.write(`\r\x1b[2K${progressLine(run, Date.now() - started)}`);
+    else if (!opts.quiet) {
+      for (const s of run.states) {
+        if ((s.state === 'done' || s.state === 'failed') && !reported.has(s.node)) {
+          reported.add(s.node);
+          stream.write(`  ${s.node}: ${s.result ?? s.state}${s.reason ? ` (${s.reason})` : ''} [${reported.size}/${run.total}]\n`);
+        }
+      }
+    }
+    if (run.status === 'done') {
+      if (tty) stream.write('\n');
+      return run;
+    }
+    await new Promise((r) => setTimeout(r, opts.intervalMs ?? 500));
+  }
+}
+
+async function startAndFollow(cmd: Command, action: string, names: string[], opts: { all?: boolean; concurrency?: number; wait: boolean; attach?: string }): Promise<void> {
+  const client = await clientFor(cmd);
+  const json = outputFormat(cmd) === 'json';
+  let runId = opts.attach;
+  if (!runId) {
+    if (opts.all && names.length) throw new UsageError('give node names or --all, not both');
+    if (!opts.all && names.length === 0) throw new UsageError(`name the nodes to ${action}, or use --all`);
+    const started = await client.request<{ runId: string; total: number }>('POST', '/api/v1/install/runs', {
+      action, ...(opts.all ? { all: true } : { nodes: names }), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
+    });
+    runId = started.runId;
+    if (!json) process.stderr.write(`Run ${runId}: ${action} on ${started.total} node(s)\n`);
+    if (!opts.wait) {
+      if (json) printJson(started);
+      else process.stdout.write(`Started run ${runId}. Follow it with: aami nodes install --attach ${runId}\n`);
+      return;
+    }
+  }
+  const run = await followRun(client, runId, { quiet: json });
+  if (json) printJson(run);
+  else process.stdout.write(`${resultTable(run)}\n${summaryLine(run)}\n`);
+  if (run.counts.failed > 0) throw new CliError(`${run.counts.failed} of ${run.total} node(s) failed (see the Reason column)`);
+}
+
+/** Adds install, uninstall, test and trust to the `aami nodes` command. */
+export function registerInstallCommands(nodes: Command): void {
+  nodes
+    .command('install')
+    .description('install (or update) node_exporter, the Xid counter and, on GPU nodes, dcgm-exporter over SSH; safe to run again')
+    .argument('[names...]', 'nodes to install on')
+    .option('--all', 'every node in config')
+    .option('--concurrency <n>', 'nodes worked on at once in this run (default: ssh.concurrency, 100)', parseConcurrency)
+    .option('--upgrade', 'record the run as an upgrade (same work: whatever differs from the artifact store is replaced)')
+    .option('--verify', 'change nothing; check units and /metrics on each node')
+    .option('--no-wait', 'start the run and return its id')
+    .addOption(new Option('--attach <runId>', 'follow a run started earlier'))
+    .action(async (names: string[], opts: { all?: boolean; concurrency?: number; upgrade?: boolean; verify?: boolean; wait: boolean; attach?: string }, cmd: Command) => {
+      if (opts.upgrade && opts.verify) throw new UsageError('--upgrade and --verify exclude each other');
+      const action = opts.verify ? 'verify' : opts.upgrade ? 'upgrade' : 'install';
+      await startAndFollow(cmd, action, names, opts);
+    });
+
+  nodes
+    .command('uninstall')
+    .description("remove AAMI's exporters, units and files from nodes (the nodes stay in config)")
+    .argument('[names...]', 'nodes to uninstall from')
+    .option('--all', 'every node in config')
+    .option('--concurrency <n>', 'nodes worked on at once in this run', parseConcurrency)
+    .option('--no-wait', 'start the run and return its id')
+    .action(async (names: string[], opts: { all?: boolean; concurrency?: number; wait: boolean }, cmd: Command) => {
+      await startAndFollow(cmd, 'uninstall', names, opts);
+    });
+
+  nodes
+    .command('test')
+    .description('check SSH login (and passwordless sudo) on nodes in parallel; no names = every node')
+    .argument('[names...]', 'nodes to test')
+    .option('--all', 'every node in config (the default)')
+    .action(async (names: string[], opts: { all?: boolean }, cmd: Command) => {
+      const res = await (await clientFor(cmd)).request<{ results: NodeTestResult[]; ok: number; failed: number }>('POST', '/api/v1/nodes/test', names.length && !opts.all ? { nodes: names } : { all: true });
+      if (outputFormat(cmd) === 'json') printJson(res);
+      else {
+        const rows = res.results.map((r) => [r.node, r.ok ? '✔ ok' : `✖ ${r.kind ?? 'failed'}`, `${r.latencyMs} ms`, r.user ?? '-', r.sudo ?? '-', r.reason ?? '']);
+        process.stdout.write(`${renderTable(['Node', 'SSH', 'Latency', 'User', 'Sudo', 'Reason'], rows)}\n${res.ok} reachable, ${res.failed} not\n`);
+      }
+      if (res.failed > 0) throw new CliError(`${res.failed} node(s) could not be reached`);
+    });
+
+  nodes
+    .command('trust')
+    .description("accept the host key a node offers now (after a reinstall); compare its fingerprint with the node's own first")
+    .argument('<name>')
+    .option('--fingerprint <SHA256:...>', 'accept only this key')
+    .action(async (name: string, opts: { fingerprint?: string }, cmd: Command) => {
+      const res = await (await clientFor(cmd)).request<{ node: string; host: string; port: number; type: string; fingerprint: string; previous: string | null; changed: boolean }>(
+        'POST', `/api/v1/nodes/${encodeURIComponent(name)}/trust`, opts.fingerprint ? { fingerprint: opts.fingerprint } : {},
+      );
+      if (outputFormat(cmd) === 'json') return printJson(res);
+      if (!res.changed) process.stdout.write(`${name} (${res.host}:${res.port}) already had this key pinned: ${res.type} ${res.fingerprint}\n`);
+      else if (res.previous) process.stdout.write(`Pinned the new host key of ${name} (${res.host}:${res.port}): ${res.type} ${res.fingerprint}\n  (was ${res.previous})\n`);
+      else process.stdout.write(`Pinned the host key of ${name} (${res.host}:${res.port}): ${res.type} ${res.fingerprint}\n`);
+    });
+}

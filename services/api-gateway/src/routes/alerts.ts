@@ -1,0 +1,198 @@
+// /api/v1/alerts: presets, the effective rules with their overrides, custom rules, the compile
+// status and what fires now. Validation is the rule compiler's (the same functions it compiles
+// with), so the gateway never accepts a rule the compiler would refuse.
+import { Router } from 'express';
+import { z } from 'zod';
+import {
+  NotFoundError, ValidationError, loadXidCatalog, parseOrThrow, type AamiConfig, type ConfigStore,
+} from '@aami/shared';
+import {
+  applyOverride, effectiveRules, listPresets, loadPresetCatalog, readCompileStatus, validateCustomRule, validateOverride,
+  type EffectiveRule, type PresetCatalog,
+} from '@aami/rule-compiler';
+import type { CompileTrigger } from '../compile-trigger.ts';
+import { expectedRevision, setRevision } from '../revision.ts';
+
+export interface AlertsDeps {
+  store: ConfigStore;
+  compile: CompileTrigger;
+  alertmanagerUrl: string;
+  generatedDir: string;
+  presetsDir?: string;
+}
+
+const RulePatch = z.record(z.string(), z.unknown());
+const ValidateRequest = z.strictObject({ expr: z.string().min(1) });
+
+/** "GPU temperature > {{threshold}} °C": the threshold's description, the comparison and the unit. */
+export function conditionTemplate(catalog: PresetCatalog, rule: EffectiveRule): string | null {
+  if (!rule.threshold) return null;
+  const raw = catalog.rules.get(rule.name)?.rule.expr ?? '';
+  const op = /(>=|<=|==|!=|>|<)\s*\{\{threshold\}\}/.exec(raw)?.[1] ?? '>';
+  return `${rule.threshold.description} ${op} {{threshold}} ${rule.threshold.unit}`.trim();
+}
+
+function ruleView(catalog: PresetCatalog, rule: EffectiveRule) {
+  return {
+    name: rule.name,
+    preset: rule.source.kind === 'preset' ? rule.source.preset : 'custom',
+    summary: rule.annotations.summary ?? '',
+    severity: rule.severity,
+    for: rule.for,
+    enabled: rule.enabled,
+    threshold: rule.threshold ? { value: rule.threshold.value, default: rule.threshold.default, unit: rule.threshold.unit, description: rule.threshold.description, min: rule.threshold.min, max: rule.threshold.max } : null,
+    condition_template: conditionTemplate(catalog, rule),
+    expr: rule.expr,
+    labels: rule.labels,
+    runbook: rule.annotations.runbook ?? '',
+    needs: rule.needs,
+    overridden: rule.overridden.length > 0,
+    overridden_fields: rule.overridden,
+  };
+}
+
+export function alertsRouter(deps: AlertsDeps): Router {
+  const { store, compile } = deps;
+  let catalogPromise: Promise<PresetCatalog> | undefined;
+  const catalog = () => (catalogPromise ??= loadPresetCatalog(deps.presetsDir));
+  const r = Router();
+
+  /** Writes through the store, checking that the result still compiles to valid rules. */
+  const write = async (req: Parameters<typeof expectedRevision>[0], reason: string, mutate: (c: AamiConfig, cat: PresetCatalog) => void) => {
+    const cat = await catalog();
+    const snap = await store.update((c) => {
+      mutate(c, cat);
+      effectiveRules(c, cat);
+    }, { expectedRevision: expectedRevision(req) });
+    return { snap, cat, compile: await compile.request({ reason, revision: snap.revision }) };
+  };
+
+  r.get('/presets', async (_req, res) => {
+    const [cat, { config, revision }] = await Promise.all([catalog(), store.read()]);
+    setRevision(res, revision);
+    res.json({ revision, presets: listPresets(cat).map((p) => ({ ...p, applied: config.alerts.presets.includes(p.name) })) });
+  });
+
+  r.post('/presets/:name', async (req, res) => {
+    const name = req.params.name;
+    const cat = await catalog();
+    if (!cat.presets.has(name)) throw new NotFoundError(`no preset "${name}"; presets: ${[...cat.presets.keys()].sort().join(', ')}`);
+    const { snap, compile: queued } = await write(req, `preset ${name} applied`, (c) => {
+      if (!c.alerts.presets.includes(name)) c.alerts.presets.push(name);
+    });
+    const rules = effectiveRules(snap.config, cat).rules.filter((rule) => rule.enabled);
+    setRevision(res, snap.revision);
+    res.json({ revision: snap.revision, presets: snap.config.alerts.presets, active_rules: rules.length, compile: queued });
+  });
+
+  r.delete('/presets/:name', async (req, res) => {
+    const name = req.params.name;
+    const { snap, compile: queued } = await write(req, `preset ${name} removed`, (c) => {
+      if (!c.alerts.presets.includes(name)) throw new NotFoundError(`preset "${name}" is not applied`);
+      c.alerts.presets = c.alerts.presets.filter((p) => p !== name);
+    });
+    setRevision(res, snap.revision);
+    res.json({ revision: snap.revision, presets: snap.config.alerts.presets, compile: queued });
+  });
+
+  r.get('/rules', async (_req, res) => {
+    const [cat, { config, revision }] = await Promise.all([catalog(), store.read()]);
+    const set = effectiveRules(config, cat);
+    setRevision(res, revision);
+    res.json({ revision, rules: set.rules.map((rule) => ruleView(cat, rule)), warnings: set.warnings });
+  });
+
+  r.patch('/rules/:name', async (req, res) => {
+    const name = req.params.name;
+    const { expected_revision: _e, ...body } = parseOrThrow(RulePatch, req.body ?? {}, 'rule change');
+    // null resets a field to the preset's value; everything else is validated as an override.
+    const resets = Object.fromEntries(Object.entries(body).filter(([, v]) => v === null).map(([k]) => [k, null]));
+    const sets = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== null));
+    if (Object.keys(body).length === 0) throw new ValidationError('nothing to change: give threshold, for, severity or disabled', []);
+    const { snap, cat, compile: queued } = await write(req, `rule ${name} changed`, (c, cat) => {
+      const override = validateOverride(cat, c, name, sets);
+      applyOverride(c, name, { ...override, ...resets });
+    });
+    const rule = effectiveRules(snap.config, cat).rules.find((x) => x.name === name);
+    setRevision(res, snap.revision);
+    res.json({ revision: snap.revision, rule: rule ? ruleView(cat, rule) : null, compile: queued });
+  });
+
+  r.post('/custom', async (req, res) => {
+    const { expected_revision: _e, ...input } = (req.body ?? {}) as Record<string, unknown>;
+    const cat = await catalog();
+    const { config } = await store.read();
+    const rule = await validateCustomRule(cat, config, input);
+    const { snap, compile: queued } = await write(req, `custom rule ${rule.name} added`, (c) => {
+      if (c.alerts.custom.some((x) => x.name === rule.name)) throw new ValidationError(`a custom rule named ${rule.name} already exists`, [{ path: 'name', message: 'already exists' }]);
+      c.alerts.custom.push(rule);
+    });
+    setRevision(res, snap.revision);
+    res.status(201).json({ revision: snap.revision, rule, compile: queued });
+  });
+
+  r.delete('/custom/:name', async (req, res) => {
+    const name = req.params.name;
+    const { snap, compile: queued } = await write(req, `custom rule ${name} removed`, (c) => {
+      const i = c.alerts.custom.findIndex((x) => x.name === name);
+      if (i < 0) throw new NotFoundError(`no custom rule named "${name}"`);
+      c.alerts.custom.splice(i, 1);
+    });
+    setRevision(res, snap.revision);
+    res.json({ revision: snap.revision, removed: name, compile: queued });
+  });
+
+  r.post('/validate', async (req, res) => {
+    const { expr } = parseOrThrow(ValidateRequest, req.body, 'validation request');
+    const cat = await catalog();
+    try {
+      await validateCustomRule(cat, { alerts: { presets: [], overrides: {}, custom: [] } }, { name: 'AamiExpressionCheck', expr, summary: 'expression check' });
+      res.json({ valid: true });
+    } catch (err) {
+      if (err instanceof ValidationError) res.json({ valid: false, error: err.details.map((d) => d.message).join('; ') || err.message });
+      else throw err;
+    }
+  });
+
+  r.get('/compile-status', async (_req, res) => {
+    const s = await readCompileStatus(deps.generatedDir);
+    const state = s.state === 'never' ? 'unknown' : s.state === 'ok' ? 'ok' : 'failed';
+    res.json({
+      state,
+      revision: s.lastAttempt?.revision ?? null,
+      compiled_at: s.lastAttempt?.at ?? null,
+      live_revision: s.lastSuccess?.revision ?? null,
+      error: s.lastAttempt && !s.lastAttempt.ok ? s.lastAttempt.errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('\n') : s.state === 'reload_failed' ? 'the files were written but a reload failed' : undefined,
+      reloaded: { prometheus: s.reload?.prometheus.ok ?? false, alertmanager: s.reload?.alertmanager.ok ?? false },
+      detail: s,
+    });
+  });
+
+  r.get('/firing', async (_req, res) => {
+    let alerts: Array<{ labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; status?: { state?: string } }>;
+    try {
+      const am = await fetch(`${deps.alertmanagerUrl}/api/v2/alerts?active=true`, { signal: AbortSignal.timeout(5000) });
+      if (!am.ok) throw new Error(`HTTP ${am.status}`);
+      alerts = (await am.json()) as typeof alerts;
+    } catch (err) {
+      res.status(503).json({ error: { code: 'unavailable', message: `alertmanager is not reachable (${(err as Error).message})`, details: [] } });
+      return;
+    }
+    const xids = loadXidCatalog();
+    res.json({
+      alerts: alerts.map((a) => {
+        const code = Number(a.labels.xid ?? /\bXid\s+(\d+)/i.exec(`${a.annotations.summary ?? ''} ${a.annotations.description ?? ''}`)?.[1]);
+        const entry = Number.isInteger(code) ? xids.getXid(code) : undefined;
+        return {
+          labels: a.labels,
+          annotations: a.annotations,
+          startsAt: a.startsAt,
+          state: a.status?.state ?? 'active',
+          ...(entry ? { xid: { code: entry.code, title: entry.title, severity: entry.severity, meaning: entry.meaning, causes: entry.causes, actions: entry.actions, if_repeats: entry.if_repeats } } : {}),
+        };
+      }),
+    });
+  });
+
+  return r;
+}
