@@ -1,0 +1,71 @@
+#!/usr/bin/env bash
+# `make dev`: AAMI as local processes, no Docker. Starts redis-server, the rule compiler (which
+# writes Prometheus' and Alertmanager's configs), Prometheus, Alertmanager and every AAMI service
+# on 127.0.0.1, logs under .run/, and stops them all on Ctrl-C.
+#   AAMI_DATA_DIR   data folder (config.yaml, tokens, generated files)     default ./data
+#   AAMI_DEV_SIM=N  also run the GPU simulator with N nodes on ports 9400+ (control API :9500)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$PWD
+export AAMI_DATA_DIR=${AAMI_DATA_DIR:-$root/data}
+run=$root/.run
+mkdir -p "$AAMI_DATA_DIR" "$run"
+export AAMI_BIND=127.0.0.1
+export AAMI_REDIS_URL=${AAMI_REDIS_URL:-redis://127.0.0.1:6379}
+export AAMI_PROMETHEUS_URL=http://127.0.0.1:9090 AAMI_ALERTMANAGER_URL=http://127.0.0.1:9093
+export AAMI_RELAY_URL=http://127.0.0.1:8081 AAMI_ANALYZER_URL=http://127.0.0.1:8082
+export AAMI_RULE_COMPILER_URL=http://127.0.0.1:8083 AAMI_INSTALL_WORKER_URL=http://127.0.0.1:8084
+# The secret Alertmanager presents to the relay: made once, readable by this user only.
+export AAMI_RELAY_TOKEN_FILE=$AAMI_DATA_DIR/relay-token
+[ -s "$AAMI_RELAY_TOKEN_FILE" ] || (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$AAMI_RELAY_TOKEN_FILE")
+
+pids=()
+stop() {
+  echo; echo "stopping..."
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+}
+trap stop EXIT INT TERM
+
+port_busy() { (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null; }
+wait_http() { for _ in $(seq 1 150); do curl -fsS -o /dev/null "$1" 2>/dev/null && return 0; sleep 0.2; done; echo "timed out waiting for $1 (see $run/*.log)"; return 1; }
+start() { # name, log, command...
+  local name=$1; shift
+  "$@" >"$run/$name.log" 2>&1 &
+  pids+=($!)
+  echo "  $name (pid $!, log .run/$name.log)"
+}
+
+echo "AAMI dev stack, data in $AAMI_DATA_DIR"
+if port_busy 6379; then echo "  redis: using the one already on 127.0.0.1:6379"; else
+  mkdir -p "$AAMI_DATA_DIR/redis"
+  start redis redis-server --port 6379 --bind 127.0.0.1 --dir "$AAMI_DATA_DIR/redis" --appendonly yes --save ''
+fi
+[ -f "$AAMI_DATA_DIR/config.yaml" ] || node cli/src/main.ts init --dir "$AAMI_DATA_DIR" >/dev/null
+for p in 8080 8081 8082 8083 8084 9090 9093; do port_busy $p && { echo "port $p is in use: stop what runs there first"; exit 1; }; done
+
+start rule-compiler node services/rule-compiler/src/main.ts
+for _ in $(seq 1 150); do [ -f "$AAMI_DATA_DIR/generated/prometheus/prometheus.yml" ] && break; sleep 0.2; done
+start prometheus prometheus --config.file="$AAMI_DATA_DIR/generated/prometheus/prometheus.yml" \
+  --storage.tsdb.path="$AAMI_DATA_DIR/prometheus" --web.listen-address=127.0.0.1:9090 --web.enable-lifecycle
+start alertmanager prometheus-alertmanager --config.file="$AAMI_DATA_DIR/generated/alertmanager/alertmanager.yml" \
+  --storage.path="$AAMI_DATA_DIR/alertmanager" --web.listen-address=127.0.0.1:9093 --cluster.listen-address=
+start api-gateway node services/api-gateway/src/main.ts
+start notification-relay node services/notification-relay/src/main.ts
+start analyzer node services/analyzer/src/main.ts
+start install-worker node services/install-worker/src/main.ts
+if [ -n "${AAMI_DEV_SIM:-}" ]; then
+  start gpu-simulator node services/gpu-simulator/src/cli.ts start --nodes "$AAMI_DEV_SIM" --base-port 9400 --log-dir "$run/sim-logs" --control-port 9500
+fi
+wait_http http://127.0.0.1:8080/healthz
+sleep 0.5
+token=$(grep -A2 'AAMI admin token' "$run/api-gateway.log" | sed -n 3p | tr -d ' ' || true)
+cat <<MSG
+
+AAMI is up:  API + Web UI  http://127.0.0.1:8080    Prometheus http://127.0.0.1:9090    Alertmanager http://127.0.0.1:9093
+${token:+Admin token (first start only, save it):  $token
+}Use the CLI:  export AAMI_URL=http://127.0.0.1:8080 AAMI_TOKEN=<admin token>;  npx aami status
+Ctrl-C stops everything.
+MSG
+wait -n "${pids[@]}" || true
+echo "a process exited; see .run/*.log"
