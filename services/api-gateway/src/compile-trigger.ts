@@ -28,7 +28,7 @@ export function createCompileTrigger(redisUrl: string, log: Logger): CompileTrig
       let timer: NodeJS.Timeout | undefined;
       const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error(`no answer within ${ENQUEUE_TIMEOUT_MS} ms`)), ENQUEUE_TIMEOUT_MS); });
       try {
-        await Promise.race([queue.add('compile', job, { removeOnComplete: 100, removeOnFail: 100 }), timeout]);
+        await Promise.race([queue.add('compile', job, { removeOnComplete: 100, removeOnFail: 100, attempts: 5, backoff: { type: 'exponential', delay: 2000 } }), timeout]);
         return { queued: true };
       } catch (err) {
         log.warn('could not queue a compile job', { error: err as Error });

@@ -57,7 +57,7 @@ export const SshDefaults = z.strictObject({
 });
 
 export const RuleOverride = z.strictObject({
-  threshold: z.number().finite().optional(),
+  threshold: z.number({ error: (i) => `must be a number (got ${JSON.stringify(i.input)})` }).finite().optional(),
   for: Duration.optional(),
   severity: Severity.optional(),
   disabled: z.boolean().optional(),

@@ -1,0 +1,66 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { createServer } from 'node:http';
+import { ValidationError, createLogger } from '@aami/shared';
+import { createApp, type CompilerApi } from './app.ts';
+import { createMetrics } from './metrics.ts';
+import { initialStatus } from './status.ts';
+
+async function serve(compiler: CompilerApi) {
+  const metrics = createMetrics();
+  metrics.compiles.inc({ result: 'ok' });
+  const server = createServer(createApp({ compiler, log: createLogger('test', 'error'), version: '9.9.9', registry: metrics.registry }));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { url, close: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+const seen: unknown[] = [];
+const fake: CompilerApi = {
+  status: () => ({ ...initialStatus(), state: 'failed' }),
+  async validateCandidate(candidate) {
+    seen.push(candidate);
+    const c = candidate as { alerts?: { presets?: string[] } };
+    if (c.alerts?.presets?.includes('bogus')) throw new ValidationError('alert rules are invalid', [{ path: 'alerts.presets[0]', message: 'no preset "bogus"' }]);
+    return { valid: true, hash: 'h', summary: { nodes: 0, rules: 5, disabledRules: 0, ruleFiles: 1 }, warnings: [], rules: [] };
+  },
+};
+
+test('GET /healthz and /api/v1/compile/status report the service and the last compile', async (t) => {
+  const s = await serve(fake);
+  t.after(s.close);
+  const health = await (await fetch(`${s.url}/healthz`)).json();
+  assert.deepEqual(health, { status: 'ok', service: 'rule-compiler', version: '9.9.9', compile: 'failed' });
+  const status = await (await fetch(`${s.url}/api/v1/compile/status`)).json() as { state: string };
+  assert.equal(status.state, 'failed');
+});
+
+test('POST /api/v1/compile/validate takes JSON or YAML and maps refusals to 400 with details', async (t) => {
+  const s = await serve(fake);
+  t.after(s.close);
+  const ok = await fetch(`${s.url}/api/v1/compile/validate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alerts: { presets: ['gpu-basic'] } }) });
+  assert.equal(ok.status, 200);
+  assert.equal((await ok.json() as { valid: boolean }).valid, true);
+  const yaml = await fetch(`${s.url}/api/v1/compile/validate`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: 'alerts:\n  presets: [gpu-basic]\n' });
+  assert.equal(yaml.status, 200);
+  assert.deepEqual(seen.at(-1), { alerts: { presets: ['gpu-basic'] } });
+  const bad = await fetch(`${s.url}/api/v1/compile/validate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alerts: { presets: ['bogus'] } }) });
+  assert.equal(bad.status, 400);
+  assert.deepEqual(await bad.json(), { error: { code: 'validation_failed', message: 'alert rules are invalid', details: [{ path: 'alerts.presets[0]', message: 'no preset "bogus"' }] } });
+  const badYaml = await fetch(`${s.url}/api/v1/compile/validate`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: 'alerts: [\n' });
+  assert.equal(badYaml.status, 400);
+  const notObject = await fetch(`${s.url}/api/v1/compile/validate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1]' });
+  assert.equal(notObject.status, 400);
+  const broken = await fetch(`${s.url}/api/v1/compile/validate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' });
+  assert.equal(broken.status, 400);
+});
+
+test('/metrics serves the compiler\'s metrics; unknown paths are JSON 404s', async (t) => {
+  const s = await serve(fake);
+  t.after(s.close);
+  assert.match(await (await fetch(`${s.url}/metrics`)).text(), /aami_rule_compiler_compiles_total\{result="ok"\} 1/);
+  const missing = await fetch(`${s.url}/api/v1/nope`);
+  assert.equal(missing.status, 404);
+  assert.equal((await missing.json() as { error: { code: string } }).error.code, 'not_found');
+});

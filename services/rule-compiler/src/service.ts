@@ -1,0 +1,102 @@
+// Wires the real pieces of the rule compiler: config store, preset catalog, generated folder, status
+// file, reload over HTTP, coalescer, BullMQ worker and the HTTP API. main.ts runs it; the
+// integration test starts it the same way against real daemons.
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigStore, type Logger } from '@aami/shared';
+import type { Worker } from 'bullmq';
+import { Redis } from 'ioredis';
+import { createApp } from './app.ts';
+import { Coalescer } from './coalescer.ts';
+import { Compiler, type CompileOutcome } from './compiler.ts';
+import { createMetrics } from './metrics.ts';
+import { loadPresetCatalog, type PresetCatalog } from './preset-catalog.ts';
+import { reloadAll } from './reloader.ts';
+import { StatusStore } from './status.ts';
+import { createCompileWorker, type CompileJobResult } from './worker.ts';
+import { GeneratedTree } from './writer.ts';
+import type { RuleCompilerSettings } from './settings.ts';
+import type { CompileJob } from '@aami/shared';
+
+/** A running rule compiler. */
+export interface RuleCompilerService {
+  compiler: Compiler;
+  coalescer: Coalescer<CompileOutcome>;
+  /** Base URL of its HTTP API once listening. */
+  url: string;
+  worker?: Worker<CompileJob, CompileJobResult>;
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log: Logger;
+  version?: string;
+  /** Redis URL for the compile queue; false runs without a worker (HTTP and direct runs only). */
+  redisUrl?: string | false;
+  /** Compile once at start, so the files exist before the first config change. Default true. */
+  compileAtStart?: boolean;
+  /** Port to listen on; default the one in the settings (0 picks a free one). */
+  port?: number;
+}
+
+/** Starts the rule compiler. */
+export async function startRuleCompiler(settings: RuleCompilerSettings, options: StartOptions): Promise<RuleCompilerService> {
+  const { log } = options;
+  const store = new ConfigStore(settings.shared.configPath);
+  let catalog: Promise<PresetCatalog> | undefined;
+  const metrics = createMetrics(true);
+  const status = new StatusStore(settings.generatedDir);
+  await status.load();
+  const compiler = new Compiler({
+    readConfig: () => store.read(),
+    // Loaded once; a failed load is retried at the next compile instead of being cached.
+    catalog: () => (catalog ??= loadPresetCatalog(settings.presetsDir).catch((err: unknown) => { catalog = undefined; throw err; })),
+    tree: new GeneratedTree(settings.generatedDir),
+    status,
+    options: {
+      relayUrl: settings.relayUrl,
+      ...(settings.relayTokenFile ? { relayTokenFile: settings.relayTokenFile } : {}),
+      alertmanagerUrl: settings.alertmanagerUrl,
+      selfTargets: settings.selfTargets,
+      ...(settings.direct ? { direct: settings.direct } : {}),
+    },
+    tools: settings.tools,
+    reload: () => reloadAll({ prometheus: settings.prometheusUrl, alertmanager: settings.alertmanagerUrl }),
+    log,
+    metrics,
+  });
+  const coalescer = new Coalescer(() => compiler.run(), { quietMs: settings.debounceMs });
+
+  // Compile before serving: once /healthz answers, the files exist (compose starts Prometheus and
+  // Alertmanager only when the compiler is healthy). A refused config is reported, not fatal.
+  if (options.compileAtStart ?? true) {
+    await coalescer.request().catch((err: unknown) => log.warn('compile at start did not succeed', { error: err as Error }));
+  }
+
+  const app = createApp({ compiler, log, version: options.version ?? '0.1.0', registry: metrics.registry });
+  const server: Server = createServer(app);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? settings.port, settings.bind, () => resolve());
+  });
+  const addr = server.address() as AddressInfo;
+  const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
+
+  const connection = options.redisUrl ? new Redis(options.redisUrl, { maxRetriesPerRequest: null }) : undefined;
+  connection?.on('error', (err) => log.debug('redis connection error', { error: err }));
+  const worker = connection ? createCompileWorker({ connection, coalescer, log }) : undefined;
+
+  log.info('rule compiler listening', { url, generatedDir: settings.generatedDir, worker: worker !== undefined });
+
+  return {
+    compiler,
+    coalescer,
+    url,
+    ...(worker ? { worker } : {}),
+    async close() {
+      await worker?.close();
+      connection?.disconnect();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+}
