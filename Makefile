@@ -44,6 +44,7 @@ test: $(SETUP_STAMP) ## everything CI runs: types, lint, unit and integration te
 
 typecheck:
 	tsc -p tsconfig.json
+	tsc -p services/api-gateway/ui/tsconfig.json
 
 lint:
 	eslint .

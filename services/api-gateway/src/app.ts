@@ -8,6 +8,8 @@ import type { CompileTrigger } from './compile-trigger.ts';
 import { errorHandler, notFound } from './error-handler.ts';
 import { buildOpenApi } from './openapi.ts';
 import { alertsRouter } from './routes/alerts.ts';
+import { installProxyRouter } from './routes/install-proxy.ts';
+import { uiRouter } from './ui/serve-ui.ts';
 import { configRouter } from './routes/config.ts';
 import { nodesRouter } from './routes/nodes.ts';
 import { notificationsRouter } from './routes/notifications.ts';
@@ -61,8 +63,10 @@ export function createApp(deps: GatewayDeps): Express {
   api.use('/whoami', whoamiRouter());
   api.use('/notifications', notificationsRouter({ store, compile, relayUrl: settings.AAMI_RELAY_URL }));
   api.use(xidRouter());
+  api.use(installProxyRouter(settings.AAMI_INSTALL_WORKER_URL));
   api.use(notFound);
   app.use('/api/v1', api);
+  app.use(uiRouter());
   app.use(errorHandler(log));
   return app;
 }

@@ -7,12 +7,15 @@ export class ApiError extends Error {
   readonly status: number;
   readonly code: string;
   readonly details: ErrorDetail[];
-  constructor(status: number, code: string, message: string, details: ErrorDetail[] = []) {
+  /** The answer's parsed body, for callers that read more than the error envelope. */
+  readonly body: unknown;
+  constructor(status: number, code: string, message: string, details: ErrorDetail[] = [], body: unknown = undefined) {
     super(message);
     this.name = 'ApiError';
     this.status = status;
     this.code = code;
     this.details = details;
+    this.body = body;
   }
 
   /** A write refused because the config moved on since the page loaded it (not a duplicate name). */
@@ -79,9 +82,12 @@ export async function callWithToken<T>(token: string, method: string, path: stri
     }
   }
   if (!res.ok) {
-    const e = (body as Partial<ErrorBody> | undefined)?.error;
-    const message = e?.message ?? (typeof body === 'string' && body ? body.slice(0, 300) : `HTTP ${res.status} ${res.statusText}`);
-    throw new ApiError(res.status, e?.code ?? `http_${res.status}`, message, Array.isArray(e?.details) ? e.details : []);
+    const raw = (body as { error?: unknown } | undefined)?.error;
+    const e = typeof raw === 'object' && raw !== null ? raw as Partial<ErrorBody['error']> : undefined;
+    const message = e?.message
+      ?? (typeof raw === 'string' && raw ? raw : undefined)
+      ?? (typeof body === 'string' && body ? body.slice(0, 300) : `HTTP ${res.status} ${res.statusText}`);
+    throw new ApiError(res.status, e?.code ?? `http_${res.status}`, message, Array.isArray(e?.details) ? e.details : [], body);
   }
   return { data: body as T, revision: Number.isFinite(revision) ? revision : undefined };
 }

@@ -50,7 +50,7 @@ function showSignIn(): void {
   cleanup?.();
   cleanup = undefined;
   document.title = 'Sign in · AAMI';
-  const tokenInput = input({ type: 'password', name: 'token', autocomplete: 'current-password', required: true, placeholder: 'aami_…' });
+  const tokenInput = input({ type: 'password', name: 'token', autocomplete: 'off', required: true, placeholder: 'aami_…' });
   const result = h('div', { attrs: { 'aria-live': 'polite' } });
   if (signInNotice) replace(result, h('div', { class: 'message warn', attrs: { role: 'status' } }, signInNotice));
   signInNotice = undefined;

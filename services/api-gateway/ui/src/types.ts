@@ -62,6 +62,8 @@ export interface PresetView {
   name: string;
   description: string;
   applied: boolean;
+  /** Presets whose rules this one also applies. */
+  include?: string[];
   rules: Array<{ name: string; summary: string; severity: Severity }>;
 }
 
@@ -85,6 +87,9 @@ export interface RuleView {
   condition_template?: string | null;
   expr: string;
   overridden: boolean;
+  /** Which fields differ from the preset (threshold, for, severity, disabled). */
+  overridden_fields?: string[];
+  runbook?: string;
   description?: string;
 }
 
@@ -93,11 +98,12 @@ export interface RulesList {
   rules: RuleView[];
 }
 
+/** A rule change; `null` puts a field back to the preset's value. */
 export interface RulePatch {
-  threshold?: number;
-  for?: string;
-  severity?: Severity;
-  disabled?: boolean;
+  threshold?: number | null;
+  for?: string | null;
+  severity?: Severity | null;
+  disabled?: boolean | null;
 }
 
 export interface RulePatchResult {
@@ -112,6 +118,8 @@ export interface CompileStatus {
   compiled_at: string | null;
   error?: string;
   reloaded?: { prometheus: boolean; alertmanager: boolean };
+  /** The last revision whose rules are in force. */
+  live_revision?: number | null;
 }
 
 export interface CustomRuleInput {
@@ -135,6 +143,7 @@ export interface XidInfo {
   meaning: string;
   causes: string[];
   actions: string[];
+  if_repeats?: string;
 }
 
 export interface FiringAlert {
@@ -177,9 +186,14 @@ export interface ChannelsView {
   routing: Routing;
 }
 
+/** POST /notifications/test: the relay's report of what the channel answered. */
 export interface TestResult {
   ok: boolean;
-  detail: string;
+  detail?: string;
+  /** On failure: what kind (http_4xx, timeout...), whether a retry may help, and the channel's words. */
+  reason?: string;
+  retry?: boolean;
+  error?: string;
 }
 
 export interface XidEntry {
@@ -195,8 +209,9 @@ export interface XidEntry {
   unused: boolean;
 }
 
-export type InstallState = 'queued' | 'running' | 'done' | 'failed' | 'unchanged';
+export type InstallState = 'queued' | 'running' | 'retrying' | 'done' | 'failed' | 'unchanged';
 
+/** One node's progress in an install run, as the UI draws it. */
 export interface InstallNodeProgress {
   node: string;
   state: InstallState;
@@ -206,7 +221,24 @@ export interface InstallNodeProgress {
   durationMs?: number;
 }
 
-export interface InstallRun {
-  runId: string;
-  nodes: InstallNodeProgress[];
+/**
+ * GET /install/runs/:id as the install-worker answers it (forwarded by the gateway): per-node
+ * states under `states` (with `percent` and `result`), or under `nodes` (with `progress`).
+ */
+export interface InstallRunRaw {
+  runId?: string;
+  id?: string;
+  nodes?: Array<string | RawNodeState>;
+  states?: RawNodeState[];
+}
+
+export interface RawNodeState {
+  node: string;
+  state: string;
+  progress?: number;
+  percent?: number;
+  step?: string;
+  reason?: string;
+  result?: string;
+  durationMs?: number;
 }

@@ -89,6 +89,9 @@ export function errorBox(err: unknown, what?: string): HTMLDivElement {
   if (err instanceof ApiError) {
     details = err.details;
     title = err.status === 403 ? 'Not allowed: this needs an admin token, and you are signed in with a viewer token.' : err.message;
+    // "node is invalid: name: ...; ip: ..." repeats the details listed below: keep the first part.
+    const m = details.length > 0 ? /^(.*? is invalid): /.exec(title) : null;
+    if (m?.[1]) title = `${m[1]}:`;
   } else {
     title = err instanceof Error ? err.message : String(err);
   }

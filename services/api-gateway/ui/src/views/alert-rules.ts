@@ -6,26 +6,10 @@ import { ApiError, call, get, seg } from '../api.ts';
 import { h, replace, uid, type Child } from '../dom.ts';
 import { isAdmin } from '../session.ts';
 import { SEVERITIES, type CompileRequest, type CompileStatus, type CustomRuleInput, type PresetView, type RulePatch, type RulePatchResult, type RuleView, type RulesList, type Severity, type Validation } from '../types.ts';
+import { humanizeRuleName, plural, readableTemplate, splitDuration } from '../format.ts';
 import { adminOnly, ago, button, busy, errorBox, field, flash, input, note, pageHeader, reloadScreen, section, select, severityBadge, severityText, showWriteError } from '../ui.ts';
 
-const ACRONYMS: Record<string, string> = { Gpu: 'GPU', Gpus: 'GPUs', Ecc: 'ECC', Nvlink: 'NVLink', Pcie: 'PCIe', Cpu: 'CPU', Dcgm: 'DCGM', Sxid: 'SXid', Ntp: 'NTP', Sram: 'SRAM', Dram: 'DRAM', Hbm: 'HBM', Nvswitch: 'NVSwitch', Aami: 'AAMI' };
-
-/** "GpuTemperatureCritical" -> "GPU Temperature Critical". */
-export function humanizeRuleName(name: string): string {
-  return name
-    .split(/(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])|_/)
-    .filter(Boolean)
-    .map((w) => ACRONYMS[w] ?? w)
-    .join(' ');
-}
-
 const UNITS = [['s', 'seconds'], ['m', 'minutes'], ['h', 'hours'], ['d', 'days']] as const;
-
-/** "5m" -> [5, 'm']; anything compound ("1h30m") -> null (edited as text). */
-export function splitDuration(d: string): [number, string] | null {
-  const m = /^(\d+)(s|m|h|d)$/.exec(d);
-  return m ? [Number(m[1]), m[2] ?? 'm'] : null;
-}
 
 /** A duration editor: number + unit drop-down for simple ones, a text box otherwise. */
 function durationEditor(value: string, title: string): { el: HTMLElement; value: () => string } {
@@ -52,8 +36,10 @@ function compileSummary(cs: CompileStatus): HTMLElement {
     }
     case 'failed':
       return h('div', { class: 'message error', attrs: { role: 'alert' } },
-        h('p', { class: 'message-title' }, `The rule compiler rejected config revision ${cs.revision ?? '?'}: the rules in force are still the previous ones.`),
-        cs.error ? h('pre', { class: 'compile-error' }, cs.error) : null);
+        h('p', { class: 'message-title' }, `The rules of config revision ${cs.revision ?? '?'} are not in force.`,
+          cs.live_revision !== undefined && cs.live_revision !== null ? ` Prometheus still runs the rules of revision ${cs.live_revision}.` : ''),
+        cs.error ? h('pre', { class: 'compile-error' }, cs.error) : null,
+        rel ? h('p', null, reloaded.trim()) : null);
     case 'pending':
       return note('info', `Compiling config revision ${cs.revision ?? '?'}…`);
     default:
@@ -138,12 +124,30 @@ export async function renderAlertRules(root: HTMLElement): Promise<void> {
       if (threshold && rule.threshold && threshold.value.trim() !== '' && Number(threshold.value) !== rule.threshold.value) p.threshold = Number(threshold.value);
       return p;
     };
+    const changedBadge = h('span', { class: 'badge changed', attrs: { title: 'This rule differs from its preset default' } }, 'Changed from preset');
     const refresh = () => {
       const dirty = Object.keys(patch()).length > 0;
       if (isAdmin()) { save.disabled = !dirty; undo.disabled = !dirty; }
       card.classList.toggle('dirty', dirty);
+      card.classList.toggle('rule-off', !rule.enabled);
       dirtyNote.textContent = dirty ? 'Unsaved changes' : '';
+      changedBadge.hidden = !rule.overridden;
+      if (reset) reset.hidden = !rule.overridden;
     };
+    // Puts every field that differs from the preset back to the preset's value.
+    const reset = rule.preset !== 'custom' ? button('Reset to preset', null, { kind: 'link', write: true, label: `Reset ${title} to the preset's values` }) : null;
+    reset?.addEventListener('click', () => void busy(reset, async () => {
+      const fields = rule.overridden_fields?.length ? rule.overridden_fields : ['threshold', 'for', 'severity', 'disabled'];
+      const body = Object.fromEntries(fields.map((f) => [f, null])) as RulePatch;
+      try {
+        const res = await call<RulePatchResult>('PATCH', `/api/v1/alerts/rules/${seg(rule.name)}`, { body, ifMatch: revision });
+        revision = res.data.revision;
+        flash(`${title} is back to its preset values. Config revision ${res.data.revision} is being compiled.`);
+        reloadScreen();
+      } catch (err) {
+        showWriteError(result, err, 'Not reset');
+      }
+    }));
     const del = rule.preset === 'custom' ? button('Delete rule', null, { kind: 'danger', write: true, label: `Delete custom rule ${rule.name}` }) : null;
     del?.addEventListener('click', () => void busy(del, async () => {
       try {
@@ -159,15 +163,17 @@ export async function renderAlertRules(root: HTMLElement): Promise<void> {
       h('div', { class: 'rule-head' },
         h('div', { class: 'check' }, enabled, h('label', { attrs: { for: enabled.id }, class: 'rule-title' }, title)),
         severityBadge(rule.severity),
-        rule.overridden ? h('span', { class: 'badge changed', attrs: { title: 'This rule differs from its preset default' } }, 'Changed from preset') : null,
+        changedBadge,
         h('code', { class: 'rule-name', attrs: { title: 'alertname in Prometheus' } }, rule.name),
       ),
-      rule.summary ? h('p', { class: 'rule-summary' }, rule.summary) : null,
+      rule.summary ? h('p', { class: 'rule-summary' }, readableTemplate(rule.summary)) : null,
       h('div', { class: 'rule-line' }, h('span', { class: 'rule-key' }, 'Condition:'), h('span', { class: 'condition' }, ...conditionParts, ' for ', dur.el)),
-      h('div', { class: 'rule-line' }, h('span', { class: 'rule-key' }, 'Severity:'), severity,
-        rule.threshold ? h('span', { class: 'hint inline-hint' }, `Preset default: ${rule.threshold.default} ${rule.threshold.unit}.`) : null),
-      h('details', { class: 'promql' }, h('summary', null, 'PromQL'), h('pre', null, rule.expr)),
-      h('div', { class: 'rule-actions' }, save, undo, dirtyNote, del),
+      h('div', { class: 'rule-line' }, h('span', { class: 'rule-key' }, 'Severity:'), h('span', { class: 'rule-value' }, severity,
+        rule.threshold ? h('span', { class: 'hint inline-hint' }, `Preset default threshold: ${rule.threshold.default} ${rule.threshold.unit}.`) : null)),
+      h('details', { class: 'promql' }, h('summary', null, rule.runbook ? 'PromQL and what to do when it fires' : 'PromQL'),
+        h('pre', null, rule.expr),
+        rule.runbook ? h('p', { class: 'runbook' }, readableTemplate(rule.runbook)) : null),
+      h('div', { class: 'rule-actions' }, save, undo, dirtyNote, reset, del),
       result,
     );
     for (const el of [enabled, severity, threshold, ...Array.from(dur.el.querySelectorAll('input,select')), dur.el]) {
@@ -193,14 +199,13 @@ export async function renderAlertRules(root: HTMLElement): Promise<void> {
       try {
         const res = await call<RulePatchResult>('PATCH', `/api/v1/alerts/rules/${seg(rule.name)}`, { body, ifMatch: revision });
         revision = res.data.revision;
-        Object.assign(rule, res.data.rule);
-        card.classList.toggle('rule-off', !rule.enabled);
+        if (res.data.rule) Object.assign(rule, res.data.rule);
         refresh();
         await watchCompile(result, res.data.revision, res.data.compile, topStatus);
       } catch (err) {
         showWriteError(result, err, 'Not saved');
       }
-    }, 'Saving…'));
+    }, 'Saving…').finally(refresh));
     refresh();
     return card;
   };
@@ -214,7 +219,7 @@ export async function renderAlertRules(root: HTMLElement): Promise<void> {
   const rulesSection = section('Rules in force',
     rules.length === 0 ? 'No rules yet: apply a preset below, or write a custom rule.' : 'Tick a rule to turn it on, change its numbers, then Save. Each save rewrites the Prometheus rule file and reloads Prometheus.',
     [...groups.entries()].map(([preset, list]) => h('div', { class: 'rule-group' },
-      h('h3', null, `Preset ${preset}`, h('span', { class: 'muted count' }, ` · ${list.length} rule(s)`)),
+      h('h3', null, `Preset ${preset}`, h('span', { class: 'muted count' }, ` · ${plural(list.length, 'rule')}`)),
       list.map(ruleCard))),
     custom.length ? h('div', { class: 'rule-group' }, h('h3', null, 'Custom rules', h('span', { class: 'muted count' }, ` · ${custom.length}`)), custom.map(ruleCard)) : null,
   );
@@ -224,26 +229,41 @@ export async function renderAlertRules(root: HTMLElement): Promise<void> {
   if (presetsRes.status === 'rejected') {
     presetsBody = errorBox(presetsRes.reason, 'Could not list the presets');
   } else {
+    const presets = presetsRes.value.presets;
+    // Presets an applied preset includes (at any depth) are in force already: gpu-production includes gpu-basic.
+    const byName = new Map(presets.map((p) => [p.name, p]));
+    const inForceVia = new Map<string, string>();
+    for (const root of presets.filter((p) => p.applied)) {
+      const stack = [...(root.include ?? [])];
+      for (let name = stack.pop(); name !== undefined; name = stack.pop()) {
+        if (inForceVia.has(name)) continue;
+        inForceVia.set(name, root.name);
+        stack.push(...(byName.get(name)?.include ?? []));
+      }
+    }
     presetsBody = h('ul', { class: 'preset-list' }, presetsRes.value.presets.map((p) => {
+      const via = p.applied ? undefined : inForceVia.get(p.name);
       const res = h('div', { attrs: { 'aria-live': 'polite' } });
-      const act = button(p.applied ? 'Remove preset' : 'Apply preset', null, { kind: p.applied ? 'secondary' : 'primary', write: true, label: `${p.applied ? 'Remove' : 'Apply'} preset ${p.name}` });
+      const act = button(p.applied ? 'Remove preset' : 'Apply preset', null, { kind: p.applied || via ? 'secondary' : 'primary', write: true, label: `${p.applied ? 'Remove' : 'Apply'} preset ${p.name}` });
       act.addEventListener('click', () => void busy(act, async () => {
         try {
           const r = await call<{ revision?: number }>(p.applied ? 'DELETE' : 'POST', `/api/v1/alerts/presets/${seg(p.name)}`, { ifMatch: revision });
-          flash(p.applied ? `Removed preset ${p.name}: its rules no longer fire.` : `Applied preset ${p.name}: ${p.rules.length} rule(s) added.${r.data?.revision !== undefined ? ` Config revision ${r.data.revision}.` : ''}`);
+          flash(p.applied ? `Removed preset ${p.name}: its rules no longer fire.` : `Applied preset ${p.name}: ${plural(p.rules.length, 'rule')} added.${r.data?.revision !== undefined ? ` Config revision ${r.data.revision}.` : ''}`);
           reloadScreen();
         } catch (err) {
           showWriteError(res, err, p.applied ? 'Not removed' : 'Not applied');
         }
       }));
-      return h('li', { class: `preset${p.applied ? ' applied' : ''}` },
+      return h('li', { class: `preset${p.applied ? ' applied' : via ? ' included' : ''}` },
         h('div', { class: 'preset-head' },
           h('strong', { class: 'preset-name' }, p.name),
-          p.applied ? h('span', { class: 'badge ok' }, '✓ Applied') : h('span', { class: 'badge muted-badge' }, 'Not applied'),
+          p.applied ? h('span', { class: 'badge ok' }, '✓ Applied')
+            : via ? h('span', { class: 'badge ok-light' }, `✓ In force through ${via}`)
+              : h('span', { class: 'badge muted-badge' }, 'Not applied'),
           act),
         h('p', null, p.description),
-        h('details', null, h('summary', null, `${p.rules.length} rule(s)`),
-          h('ul', { class: 'preset-rules' }, p.rules.map((r) => h('li', null, severityBadge(r.severity), ' ', h('strong', null, humanizeRuleName(r.name)), ' — ', r.summary)))),
+        h('details', null, h('summary', null, `Its ${plural(p.rules.length, 'rule')}`),
+          h('ul', { class: 'preset-rules' }, p.rules.map((r) => h('li', null, severityBadge(r.severity), ' ', h('strong', null, humanizeRuleName(r.name)), ' — ', readableTemplate(r.summary))))),
         res);
     }));
   }

@@ -1,11 +1,12 @@
 // Nodes: the `aami nodes list` table (GPUs, status, firing alerts from Prometheus/Alertmanager),
 // add one node, import a hosts file (every bad line reported with its number), remove, and start
 // an exporter install while watching each node's progress live.
-import { call, get, seg } from '../api.ts';
+import { ApiError, call, get, seg } from '../api.ts';
 import { h, replace, type Child } from '../dom.ts';
 import { isAdmin } from '../session.ts';
-import type { ImportResult, InstallNodeProgress, InstallRun, NodeView, NodesList } from '../types.ts';
-import { adminOnly, button, busy, checkField, errorBox, field, input, note, pageHeader, reloadScreen, section, showWriteError } from '../ui.ts';
+import { FINAL_INSTALL_STATES as FINAL, INSTALL_STATE_TEXT as STATE_TEXT, installProgress, parseLabels, plural } from '../format.ts';
+import type { ImportResult, InstallRunRaw, NodeView, NodesList } from '../types.ts';
+import { adminOnly, button, busy, checkField, errorBox, field, flash, input, note, pageHeader, reloadScreen, section, showWriteError } from '../ui.ts';
 
 /** The install run being watched survives leaving and coming back to this screen. */
 let watchedRun: string | null = null;
@@ -19,45 +20,30 @@ function statusCell(n: NodeView): HTMLElement {
 
 const orUnknown = (v: number | null): Child => (v === null ? h('span', { class: 'muted', attrs: { title: 'not known: Prometheus or Alertmanager did not answer' } }, '?') : v);
 
-/** Parses "k=v, k2=v2" (commas, spaces or new lines between pairs). */
-export function parseLabels(text: string): { labels: Record<string, string>; bad: string[] } {
-  const labels: Record<string, string> = {};
-  const bad: string[] = [];
-  for (const part of text.split(/[\s,]+/).filter(Boolean)) {
-    const i = part.indexOf('=');
-    if (i <= 0) bad.push(part);
-    else labels[part.slice(0, i)] = part.slice(i + 1);
-  }
-  return { labels, bad };
-}
-
-const STATE_TEXT: Record<InstallNodeProgress['state'], string> = {
-  queued: 'Waiting', running: 'Installing', done: 'Done', failed: 'Failed', unchanged: 'Already up to date',
-};
-const FINAL = new Set(['done', 'failed', 'unchanged']);
-
 function installPanel(host: HTMLElement, runId: string): () => void {
   let stopped = false;
   let timer: number | undefined;
   const tick = async () => {
     try {
-      const run = await get<InstallRun>(`/api/v1/install/runs/${seg(runId)}`);
+      const nodes = installProgress(await get<InstallRunRaw>(`/api/v1/install/runs/${seg(runId)}`));
       if (stopped) return;
-      const done = run.nodes.filter((n) => FINAL.has(n.state)).length;
-      const failed = run.nodes.filter((n) => n.state === 'failed').length;
-      const finished = done === run.nodes.length;
+      const done = nodes.filter((n) => FINAL.has(n.state)).length;
+      const failed = nodes.filter((n) => n.state === 'failed').length;
+      const finished = done === nodes.length;
       replace(host,
         h('p', { class: finished ? (failed ? 'message error' : 'message ok') : 'message info', attrs: { role: 'status' } },
           finished
-            ? `Install finished: ${done - failed} of ${run.nodes.length} node(s) ready${failed ? `, ${failed} failed (reasons below)` : ''}.`
-            : `Installing exporters: ${done} of ${run.nodes.length} node(s) finished. This updates every second.`),
+            ? `Install finished: ${done - failed} of ${plural(nodes.length, 'node')} ready${failed ? `, ${failed} failed (reasons below)` : ''}.`
+            : `Installing exporters: ${done} of ${plural(nodes.length, 'node')} finished. This updates every second.`),
         h('table', { class: 'table install-table' },
-          h('caption', { class: 'sr-only' }, `Install progress, run ${run.runId}`),
+          h('caption', { class: 'sr-only' }, `Install progress, run ${runId}`),
           h('thead', null, h('tr', null, ['Node', 'Progress', 'State', 'Step', 'Time'].map((t) => h('th', { attrs: { scope: 'col' } }, t)))),
-          h('tbody', null, run.nodes.map((n) => h('tr', { class: `install-${n.state}` },
+          h('tbody', null, nodes.map((n) => h('tr', { class: `install-${n.state}` },
             h('th', { attrs: { scope: 'row' } }, n.node),
-            h('td', null, h('progress', { attrs: { max: 100, value: Math.max(0, Math.min(100, n.progress)), 'aria-label': `${n.node}: ${n.progress}%` } }), ` ${Math.round(n.progress)}%`),
-            h('td', null, h('span', { class: `state state-${n.state}` }, STATE_TEXT[n.state] ?? n.state)),
+            h('td', null, n.state === 'failed'
+              ? h('span', { class: 'muted' }, 'stopped')
+              : [h('progress', { attrs: { max: 100, value: Math.max(0, Math.min(100, n.progress)), 'aria-label': `${n.node}: ${n.progress}%` } }), ` ${Math.round(n.progress)}%`]),
+            h('td', null, h('span', { class: `state state-${n.state}` }, STATE_TEXT[n.state])),
             h('td', null, n.step ?? '', n.reason ? h('div', { class: 'reason' }, n.reason) : null),
             h('td', null, n.durationMs !== undefined ? `${(n.durationMs / 1000).toFixed(1)} s` : ''),
           ))),
@@ -84,16 +70,18 @@ export async function renderNodes(root: HTMLElement): Promise<() => void> {
   const installBtn = button('Install exporters on selected nodes', null, { kind: 'primary', write: true });
   const installAllBtn = button('Install on all nodes', null, { write: true });
   const updateInstallBtn = () => {
-    installBtn.textContent = selected.size > 0 ? `Install exporters on ${selected.size} selected node(s)` : 'Install exporters on selected nodes';
+    installBtn.textContent = selected.size > 0 ? `Install exporters on ${plural(selected.size, 'selected node')}` : 'Install exporters on selected nodes';
     if (isAdmin()) installBtn.disabled = selected.size === 0;
   };
   const startInstall = async (btn: HTMLButtonElement, body: { action: 'install'; nodes?: string[]; all?: boolean }) => {
     await busy(btn, async () => {
       try {
-        const { data } = await call<{ runId: string }>('POST', '/api/v1/install/runs', { body });
-        watchedRun = data.runId;
+        const { data } = await call<{ runId?: string; id?: string }>('POST', '/api/v1/install/runs', { body });
+        const runId = data.runId ?? data.id;
+        if (!runId) throw new Error('the install-worker did not say which run it started');
+        watchedRun = runId;
         stopInstall?.();
-        stopInstall = installPanel(installResult, data.runId);
+        stopInstall = installPanel(installResult, runId);
       } catch (err) {
         replace(installResult, errorBox(err, 'The install did not start'));
       }
@@ -163,7 +151,6 @@ export async function renderNodes(root: HTMLElement): Promise<() => void> {
   const addBtn = button('Add node', null, { kind: 'primary', type: 'submit', write: true });
   const addForm = h('form', {
     class: 'form-grid',
-    attrs: { 'aria-label': 'Add a node' },
     on: {
       submit: (ev) => {
         ev.preventDefault();
@@ -180,9 +167,10 @@ export async function renderNodes(root: HTMLElement): Promise<() => void> {
           try {
             const res = await call<{ revision: number; node: NodeView }>('POST', '/api/v1/nodes', { body, ifMatch: revision });
             revision = res.data.revision;
+            flash(`Added node ${String(body.name)}. Install its exporters to start monitoring it.`);
             reload();
           } catch (err) {
-            showWriteError(addResult, err, 'Not added');
+            showWriteError(addResult, err, `Could not add "${String(body.name)}"`);
           }
         });
       },
@@ -211,7 +199,6 @@ export async function renderNodes(root: HTMLElement): Promise<() => void> {
   const iSkip = adminOnly(h('input', { attrs: { type: 'checkbox', name: 'skip_invalid' } }));
   const importBtn = button('Import', null, { kind: 'primary', type: 'submit', write: true });
   const importForm = h('form', {
-    attrs: { 'aria-label': 'Import a hosts file' },
     on: {
       submit: (ev) => {
         ev.preventDefault();
@@ -224,12 +211,18 @@ export async function renderNodes(root: HTMLElement): Promise<() => void> {
             revision = res.data.revision;
             const r = res.data;
             replace(importResult, note('ok',
-              h('p', { class: 'message-title' }, `Added ${r.added} node(s): ${r.names.join(', ')}.`),
-              r.skipped.length ? [h('p', null, `Skipped ${r.skipped.length} bad line(s):`), h('ul', { class: 'details' }, r.skipped.map((d) => h('li', null, `Line ${d.line ?? '?'}: ${d.message}`)))] : null,
+              h('p', { class: 'message-title' }, `Added ${plural(r.added, 'node')}: ${r.names.join(', ')}.`),
+              r.skipped.length ? [h('p', null, `Skipped ${plural(r.skipped.length, 'bad line')}:`), h('ul', { class: 'details' }, r.skipped.map((d) => h('li', null, `Line ${d.line ?? '?'}: ${d.message}`)))] : null,
               button('Show the updated table', reload, { kind: 'link' }),
             ));
           } catch (err) {
-            showWriteError(importResult, err, 'Nothing was imported');
+            const lines = err instanceof ApiError ? err.details.filter((d) => d.line !== undefined).length : 0;
+            if (lines > 0 && err instanceof ApiError) {
+              // The gateway's own words name the CLI flag; say it the way this form does.
+              replace(importResult, errorBox(new ApiError(err.status, err.code, `${plural(lines, 'line needs', 'lines need')} fixing (or tick "Skip bad lines" to add the good ones only).`, err.details), 'Nothing was imported'));
+            } else {
+              showWriteError(importResult, err, 'Nothing was imported');
+            }
           }
         }, 'Importing…');
       },
@@ -249,7 +242,8 @@ export async function renderNodes(root: HTMLElement): Promise<() => void> {
     pageHeader('Nodes', 'GPU machines AAMI monitors. Status, GPU count and firing alerts come live from Prometheus and Alertmanager.',
       button('Refresh', reload)),
     h('p', { class: 'summary', attrs: { role: 'status' } },
-      `${nodes.length} node(s): ${up} up, ${down} down${nodes.length - up - down > 0 ? `, ${nodes.length - up - down} unknown` : ''}; ${firing} alert(s) firing.`),
+      nodes.length === 0 ? null
+        : `${plural(nodes.length, 'node')}: ${up} up, ${down} down${nodes.length - up - down > 0 ? `, ${nodes.length - up - down} not known` : ''}. ${firing === 0 ? 'No alerts firing.' : `${plural(firing, 'alert')} firing.`}`),
     h('div', { class: 'card table-card' }, table,
       nodes.length > 0 ? h('div', { class: 'table-actions' }, installBtn, installAllBtn) : null,
       installResult),

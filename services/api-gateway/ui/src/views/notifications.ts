@@ -1,11 +1,23 @@
 // Notification channels, as in the brief's mock: Slack and email, each with [Test] and [Edit]
 // (the test answer shown inline), plus which severities go to which channel. Secrets are never
 // shown (the API redacts them) and may be left blank when editing to keep the stored one.
-import { call } from '../api.ts';
+import { ApiError, call } from '../api.ts';
 import { h, replace } from '../dom.ts';
 import { isAdmin } from '../session.ts';
 import { SEVERITIES, type ChannelName, type ChannelsView, type EmailView, type Routing, type SlackView, type TestResult } from '../types.ts';
 import { adminOnly, button, busy, checkField, errorBox, field, flash, input, note, pageHeader, reloadScreen, section, select, severityText, showWriteError } from '../ui.ts';
+
+/** The relay's failure kinds, in words. */
+const FAILURE_TEXT: Record<string, string> = {
+  clientError: 'The receiver refused this message',
+  authError: 'The webhook URL or the credentials were refused',
+  rateLimited: 'The receiver asked AAMI to slow down',
+  serverError: 'The receiver is having trouble',
+  timeout: 'No answer in time',
+  connection: 'Could not connect to it',
+  invalidConfig: 'The settings cannot be used (an unset ${VAR}, or a bad URL)',
+  unexpected: 'Something unexpected happened',
+};
 
 const SECRET_HINT = (v: string | undefined): string =>
   !v ? 'not set' : /^\$\{.+\}$/.test(v) ? `taken from the environment variable ${v}` : 'stored, hidden';
@@ -24,7 +36,7 @@ export async function renderNotifications(root: HTMLElement): Promise<void> {
       const add = button(`+ Add ${label}`, () => { replace(editHost, name === 'slack' ? slackForm(null, editHost) : emailForm(null, editHost)); editHost.querySelector('input')?.focus(); }, { kind: 'primary', write: true });
       return h('li', { class: 'channel channel-missing' },
         h('div', { class: 'channel-head' },
-          h('span', { class: 'channel-icon', attrs: { 'aria-hidden': 'true' } }, '○'),
+          h('span', { class: 'channel-state none', attrs: { 'aria-hidden': 'true' } }, '+'),
           h('span', { class: 'channel-title' }, `${label}: not set up`),
           h('span', { class: 'channel-buttons' }, add)),
         editHost);
@@ -33,13 +45,21 @@ export async function renderNotifications(root: HTMLElement): Promise<void> {
     const test = button('Test', null, { write: true, label: `Send a test message to ${label}` });
     test.addEventListener('click', () => void busy(test, async () => {
       replace(testResult, note('info', `Sending a test message to ${label}…`));
+      const refused = (answer: TestResult) => h('div', { class: 'message error', attrs: { role: 'alert' } },
+        h('p', { class: 'message-title' }, `✗ ${label} did not accept the test message.`),
+        h('p', null, h('span', { class: 'detail' }, answer.error ?? answer.detail ?? 'no reason given')),
+        answer.reason ? h('p', null, `${FAILURE_TEXT[answer.reason] ?? answer.reason}. `,
+          answer.retry ? 'Real alerts are sent again when this happens.' : 'Sending again will not help: check the settings with Edit.') : null);
       try {
         const { data } = await call<TestResult>('POST', '/api/v1/notifications/test', { body: { channel: name } });
         replace(testResult, data.ok
-          ? note('ok', `✓ ${label} accepted the test message. `, h('span', { class: 'detail' }, data.detail))
-          : h('div', { class: 'message error', attrs: { role: 'alert' } }, h('p', { class: 'message-title' }, `✗ ${label} did not accept the test message.`), h('p', { class: 'detail' }, data.detail)));
+          ? note('ok', `✓ ${label} accepted the test message.`, data.detail ? [' ', h('span', { class: 'detail' }, data.detail)] : null)
+          : refused(data));
       } catch (err) {
-        replace(testResult, errorBox(err, `The ${label} test could not be sent`));
+        // The relay answers a refused test with 502 and {ok: false, reason, error}: the channel's own words.
+        const body = err instanceof ApiError ? err.body as Partial<TestResult> | undefined : undefined;
+        if (body && body.ok === false) replace(testResult, refused(body as TestResult));
+        else replace(testResult, errorBox(err, `The ${label} test could not be sent`));
       }
     }, 'Testing…'));
     const edit = button('Edit', () => {
@@ -66,7 +86,8 @@ export async function renderNotifications(root: HTMLElement): Promise<void> {
         (conf as EmailView).username ? `Sign-in: ${(conf as EmailView).username}, password ${SECRET_HINT((conf as EmailView).password)}` : 'No SMTP sign-in'];
     return h('li', { class: `channel${conf.enabled ? '' : ' channel-off'}`, attrs: { 'data-channel': name } },
       h('div', { class: 'channel-head' },
-        h('span', { class: `channel-icon ${conf.enabled ? 'on' : 'off'}`, attrs: { 'aria-hidden': 'true' } }, conf.enabled ? '✅' : '⏸'),
+        h('span', { class: `channel-state ${conf.enabled ? 'on' : 'off'}`, attrs: { title: conf.enabled ? 'Alerts are sent here' : 'Turned off: no alerts are sent here' } }, conf.enabled ? '✓' : '–',
+          h('span', { class: 'sr-only' }, conf.enabled ? ' On' : ' Off')),
         h('span', { class: 'channel-title' }, `${label}: `, h('strong', null, target)),
         conf.enabled ? null : h('span', { class: 'badge muted-badge' }, 'Turned off'),
         h('span', { class: 'channel-buttons' }, test, edit, remove)),
@@ -118,7 +139,7 @@ export async function renderNotifications(root: HTMLElement): Promise<void> {
         const b: Record<string, unknown> = { enabled: enabled.checked };
         if (url.value.trim()) b.webhook_url = url.value.trim();
         else if (!conf) return new Error('a webhook URL is needed');
-        if (channel.value.trim() || conf?.channel) b.channel = channel.value.trim() || undefined;
+        if (channel.value.trim() || conf?.channel) b.channel = channel.value.trim();
         return b;
       },
     };
