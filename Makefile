@@ -8,7 +8,8 @@ export TESTCONTAINERS_RYUK_DISABLED := true
 
 # Debian packages the tests and `make dev` run for real.
 APT_PACKAGES := redis-server prometheus prometheus-alertmanager prometheus-node-exporter \
-	openssh-server openssh-client ca-certificates util-linux procps busybox curl
+	openssh-server openssh-client ca-certificates util-linux procps busybox curl \
+	chromium docker.io docker-compose debootstrap pdsh ansible-core gcc libc6-dev
 
 .PHONY: setup node apt deps test typecheck lint test-unit test-integration dev up down logs bench demo clean
 

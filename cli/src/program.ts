@@ -5,6 +5,7 @@ import { registerConfigCommands } from './commands/config.ts';
 import { registerExplainCommands } from './commands/explain.ts';
 import { registerXidCommands } from './commands/xid.ts';
 import { registerInitCommand } from './commands/init.ts';
+import { registerInstallCommands } from './commands/install.ts';
 import { registerLoginCommand } from './commands/login.ts';
 import { registerNodesCommands } from './commands/nodes.ts';
 import { registerNotificationConfigCommands, registerNotificationsCommands } from './commands/notifications.ts';
@@ -24,7 +25,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerInitCommand(program);
   registerLoginCommand(program);
-  registerNodesCommands(program);
+  registerInstallCommands(registerNodesCommands(program));
   registerStatusCommand(program);
   registerAlertsCommands(program);
   registerNotificationConfigCommands(registerConfigCommands(program));

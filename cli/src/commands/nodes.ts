@@ -35,7 +35,8 @@ export function statusCell(h: NodeView['health']): string {
 
 const q = (v: number | null) => (v === null ? '?' : String(v));
 
-export function registerNodesCommands(program: Command): void {
+/** Adds `aami nodes ...` and returns the `nodes` command so other groups can add to it. */
+export function registerNodesCommands(program: Command): Command {
   const nodes = program.command('nodes').description('register GPU nodes and see their state');
 
   nodes
@@ -124,6 +125,7 @@ export function registerNodesCommands(program: Command): void {
       if (outputFormat(cmd) === 'json') return printJson(res);
       process.stdout.write(`Removed node ${name}, config revision ${res.revision}.\n`);
     });
+  return nodes;
 }
 
 async function readStdin(): Promise<string> {

@@ -295,6 +295,30 @@ echo "-- cursor: $total"
   });
 });
 
+describe('aami-xid-counter when journalctl finds nothing or fails', () => {
+  function journalctlThat(body: string): NodeJS.ProcessEnv {
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    writeFileSync(join(bin, 'journalctl'), `#!/bin/sh\n${body}\n`);
+    chmodSync(join(bin, 'journalctl'), 0o755);
+    return { PATH: `${bin}:${process.env['PATH'] ?? ''}` };
+  }
+
+  it('treats "no kernel entries" (exit 1, nothing printed, as in a container) as an empty read', () => {
+    const env = journalctlThat('exit 1');
+    runOk(['--source', 'journal'], env);
+    assert.deepEqual(readProm().counts, {});
+    assert.match(readFileSync(join(textDir, 'aami_xid.prom'), 'utf8'), /aami_xid_counter_last_run_timestamp_seconds \d+/);
+  });
+
+  it('reports a real journalctl failure in its own words', () => {
+    const env = journalctlThat('echo "Failed to open journal: permission denied" >&2; exit 1');
+    const r = run(['--source', 'journal'], env);
+    assert.notEqual(r.status, 0);
+    assert.match(r.stderr, /journalctl failed: Failed to open journal: permission denied/);
+  });
+});
+
 describe('aami-xid-counter and the TypeScript parser', () => {
   const logs = readdirSync(fixtures).filter((f) => f.endsWith('.log'));
 

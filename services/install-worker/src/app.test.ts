@@ -1,0 +1,101 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { createLogger } from '@aami/shared';
+import { createApp } from './app.ts';
+import { InstallService } from './install-service.ts';
+import { MemoryRunStore } from './runs.ts';
+import { SshError } from './ssh/errors.ts';
+import type { NodeTarget } from './targets.ts';
+
+const nodes: Record<string, NodeTarget> = {
+  a: { name: 'a', host: '10.0.0.1', port: 22, username: 'root', keyPath: '/k' },
+  b: { name: 'b', host: '10.0.0.2', port: 2222, username: 'root', keyPath: '/k' },
+};
+
+async function serve() {
+  const added: Array<{ name: string; data: unknown; opts?: Record<string, unknown> }> = [];
+  const trusted: string[] = [];
+  const runs = new MemoryRunStore();
+  const service = new InstallService({
+    queue: { addBulk: async (jobs) => { added.push(...jobs); } },
+    runs,
+    nodes: { get: async (n) => nodes[n], names: async () => Object.keys(nodes) },
+    ssh: {
+      run: async (t) => {
+        if (t.host === '10.0.0.2') throw new SshError('unreachable', 'root@10.0.0.2:2222: connection refused', 'x');
+        return { code: 0, signal: null, stdout: 'user=root\nsudo=root\narch=x86_64\n', stderr: '', durationMs: 3 };
+      },
+      offeredHostKey: async () => ({ type: 'ssh-ed25519', base64: Buffer.from('new').toString('base64'), fingerprint: 'SHA256:new' }),
+    },
+    knownHosts: {
+      get: async () => undefined,
+      trust: async (host) => { trusted.push(host); return { type: 'ssh-ed25519', base64: Buffer.from('old').toString('base64'), fingerprint: 'SHA256:old' }; },
+    },
+    policy: { attempts: 2, backoffMs: 10 },
+  });
+  const server = createApp({ service, log: createLogger('test', 'error'), version: 't' }).listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const call = async (method: string, path: string, body?: unknown) => {
+    const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+  };
+  return { call, added, trusted, runs, close: () => new Promise((r) => server.close(r)) };
+}
+
+test('POST /install/runs queues one job per node with a stable job id and retry policy; GET shows the run', async (t) => {
+  const s = await serve();
+  t.after(s.close);
+  const started = await s.call('POST', '/api/v1/install/runs', { all: true, concurrency: 8 });
+  assert.equal(started.status, 202);
+  const runId = started.body.runId as string;
+  assert.deepEqual(started.body.nodes, ['a', 'b']);
+  assert.deepEqual(s.added.map((j) => j.opts?.jobId), [`${runId}.a`, `${runId}.b`]);
+  assert.deepEqual(s.added[0]?.data, { node: 'a', action: 'install', runId });
+  assert.equal(s.added[0]?.opts?.attempts, 2);
+  const run = await s.call('GET', `/api/v1/install/runs/${runId}`);
+  assert.equal(run.status, 200);
+  assert.deepEqual([run.body.status, run.body.total, run.body.concurrency, run.body.percent], ['running', 2, 8, 0]);
+  const list = await s.call('GET', '/api/v1/install/runs');
+  assert.equal((list.body.runs as unknown[]).length, 1);
+});
+
+test('bad requests are 400 naming the problem; unknown runs and nodes are 404', async (t) => {
+  const s = await serve();
+  t.after(s.close);
+  const unknown = await s.call('POST', '/api/v1/install/runs', { nodes: ['a', 'zz', 'yy'] });
+  assert.equal(unknown.status, 400);
+  assert.match((unknown.body.error as { message: string }).message, /unknown node\(s\): zz, yy/);
+  assert.equal((await s.call('POST', '/api/v1/install/runs', { action: 'reboot', all: true })).status, 400);
+  assert.equal((await s.call('POST', '/api/v1/install/runs', {})).status, 400);
+  assert.equal((await s.call('POST', '/api/v1/install/runs', { all: true, concurrency: 0 })).status, 400);
+  assert.equal(s.added.length, 0);
+  assert.equal((await s.call('GET', '/api/v1/install/runs/nope')).status, 404);
+  assert.equal((await s.call('GET', '/api/v1/install/nodes/a/last')).status, 404);
+  assert.equal((await s.call('POST', '/api/v1/nodes/zz/trust', {})).status, 404);
+  assert.equal((await s.call('GET', '/api/v1/install/whatever')).status, 404);
+});
+
+test('POST /nodes/test reports each node, reachable or not', async (t) => {
+  const s = await serve();
+  t.after(s.close);
+  const res = await s.call('POST', '/api/v1/nodes/test', {});
+  assert.equal(res.status, 200);
+  assert.deepEqual([res.body.ok, res.body.failed], [1, 1]);
+  const [a, b] = res.body.results as Array<Record<string, unknown>>;
+  assert.deepEqual([a?.ok, a?.sudo, a?.user], [true, 'root', 'root']);
+  assert.deepEqual([b?.ok, b?.kind], [false, 'unreachable']);
+});
+
+test('POST /nodes/:name/trust pins the offered key, and refuses one that does not match --fingerprint', async (t) => {
+  const s = await serve();
+  t.after(s.close);
+  const refused = await s.call('POST', '/api/v1/nodes/a/trust', { fingerprint: 'SHA256:other' });
+  assert.equal(refused.status, 409);
+  assert.equal(s.trusted.length, 0);
+  const ok = await s.call('POST', '/api/v1/nodes/a/trust', { fingerprint: 'SHA256:new' });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(ok.body, { node: 'a', host: '10.0.0.1', port: 22, type: 'ssh-ed25519', fingerprint: 'SHA256:new', previous: 'SHA256:old', changed: true });
+  assert.deepEqual(s.trusted, ['10.0.0.1']);
+});

@@ -1,0 +1,85 @@
+// The install-worker's HTTP API (the gateway proxies it under the same paths, after its token
+// check): start runs, watch them, a node's last result, SSH tests, host-key trust. Routes only
+// parse, call the InstallService and reply; errors map to JSON once, at the end.
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { z } from 'zod';
+import { AamiError, NodeName, ValidationError, type Logger } from '@aami/shared';
+import type { InstallService } from './install-service.ts';
+import { InstallAction } from './runs.ts';
+
+export const StartRunBody = z.strictObject({
+  action: InstallAction.default('install'),
+  nodes: z.array(NodeName).optional(),
+  all: z.boolean().optional(),
+  concurrency: z.number().int().min(1).max(2000).optional(),
+});
+
+export const TestBody = z.strictObject({
+  nodes: z.array(NodeName).optional(),
+  all: z.boolean().optional(),
+});
+
+export const TrustBody = z.strictObject({
+  fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]+$/, 'must look like SHA256:...').optional(),
+});
+
+function parse<T>(schema: z.ZodType<T>, body: unknown): T {
+  const r = schema.safeParse(body ?? {});
+  if (!r.success) throw new ValidationError('invalid request body', r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
+  return r.data;
+}
+
+export interface AppDeps {
+  service: InstallService;
+  log: Logger;
+  version: string;
+}
+
+export function createApp({ service, log, version }: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  app.use(express.json({ limit: '1mb' }));
+  app.get('/healthz', (_req, res) => { res.json({ status: 'ok', service: 'install-worker', version }); });
+
+  const api = express.Router();
+  api.post('/install/runs', async (req, res) => {
+    const body = parse(StartRunBody, req.body);
+    const run = await service.startRun(body);
+    res.status(202).json({ runId: run.id, action: run.action, nodes: run.nodes, total: run.nodes.length, concurrency: run.concurrency ?? null });
+  });
+  api.get('/install/runs', async (req, res) => {
+    const limit = Math.min(200, Math.max(1, Number(req.query.limit ?? 20) || 20));
+    res.json({ runs: (await service.runs(limit)).map(({ states: _states, ...summary }) => summary) });
+  });
+  api.get('/install/runs/:id', async (req, res) => { res.json(await service.run(req.params.id)); });
+  api.get('/install/nodes/:name/last', async (req, res) => { res.json(await service.last(req.params.name)); });
+  api.post('/nodes/test', async (req, res) => {
+    const body = parse(TestBody, req.body);
+    const results = await service.test(body.nodes, body.all ?? false);
+    res.json({ results, ok: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length });
+  });
+  api.post('/nodes/:name/trust', async (req, res) => {
+    const body = parse(TrustBody, req.body);
+    res.json(await service.trust(req.params.name, body.fingerprint));
+  });
+  api.use((req, res) => {
+    res.status(404).json({ error: { code: 'not_found', message: `no route ${req.method} ${req.path}`, details: [] } });
+  });
+  app.use('/api/v1', api);
+
+  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
+    if (err instanceof AamiError) {
+      res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
+      return;
+    }
+    const e = err as { type?: string; message?: string };
+    if (e.type === 'entity.parse.failed') {
+      res.status(400).json({ error: { code: 'validation_failed', message: `request body is not valid JSON: ${e.message}`, details: [] } });
+      return;
+    }
+    log.error('unhandled error', { method: req.method, path: req.path, error: err as Error });
+    res.status(500).json({ error: { code: 'internal', message: 'internal error (see the install-worker log)', details: [] } });
+  });
+  return app;
+}

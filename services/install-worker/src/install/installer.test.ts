@@ -1,0 +1,90 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SshError } from '../ssh/errors.ts';
+import type { ExecOptions, ExecResult, SshSession, SshTarget } from '../ssh/executor.ts';
+import { runNodeAction, type InstallerDeps } from './installer.ts';
+import { fakeStore, nodeFiles } from './testdata/fake-node.ts';
+
+const target = { name: 'gpu-01', host: '10.0.0.1', port: 22, username: 'aami', keyPath: '/k' };
+const ok = (stdout = ''): ExecResult => ({ code: 0, signal: null, stdout, stderr: '', durationMs: 1 });
+const probeOut = (over: Record<string, string> = {}, extra: string[] = []) => {
+  const kv = { uid: '1000', user: 'aami', sudo: 'yes', machine: 'x86_64', init: 'systemd', gpu_tool: 'no', ...over };
+  return [...Object.entries(kv).map(([k, v]) => `${k}=${v}`), 'free /var/tmp/aami-stage 9999999', 'free /usr/local/bin 9999999', ...extra, 'probe=done'].join('\n');
+};
+
+/** A session answering each command by its label (probe, apply, verify, upload, uninstall). */
+function fakeSsh(answer: (label: string, opts: ExecOptions) => ExecResult | Error, log: string[] = []): InstallerDeps['ssh'] {
+  const session = (t: SshTarget): SshSession => ({
+    target: t,
+    exec: async (_cmd, opts = {}) => {
+      const label = opts.label ?? '?';
+      log.push(label);
+      const r = answer(label, opts);
+      if (r instanceof Error) throw r;
+      return r;
+    },
+    upload: async () => {
+      log.push('upload');
+      const r = answer('upload', {});
+      if (r instanceof Error) throw r;
+    },
+  });
+  return { withSession: async (t, fn) => fn(session(t)) };
+}
+
+const deps = (ssh: InstallerDeps['ssh']): InstallerDeps => ({ ssh, store: fakeStore({ node_exporter: ['1.5.0', 'ne'] }), nodeFiles: async () => nodeFiles });
+
+test('a fresh node: probe, upload, apply, verify, in that order, over one session; result "installed"', async () => {
+  const log: string[] = [];
+  const steps: string[] = [];
+  const out = await runNodeAction(target, 'install', { runId: 'r1', onStep: (s) => { steps.push(s); } }, deps(fakeSsh((l) => ok(l === 'probe' ? probeOut() : ''), log)));
+  assert.deepEqual(log, ['probe', 'upload', 'apply', 'verify']);
+  assert.deepEqual(steps, ['connecting', 'probing', 'uploading', 'applying', 'verifying']);
+  assert.equal(out.ok, true);
+  assert.equal(out.result, 'installed');
+  assert.deepEqual(out.versions.node_exporter, '1.5.0');
+  assert.match(out.notes.join(), /no nvidia-smi/);
+});
+
+test('failures come back as data with a kind, a reason and whether to retry', async () => {
+  const run = (answer: Parameters<typeof fakeSsh>[0], action: 'install' | 'uninstall' | 'verify' = 'install') => runNodeAction(target, action, { runId: 'r' }, deps(fakeSsh(answer)));
+
+  const noSudo = await run(() => ok(probeOut({ sudo: 'no' })));
+  assert.equal(noSudo.kind, 'no-sudo');
+  assert.match(noSudo.reason ?? '', /aami may not run sudo without a password/);
+  assert.equal(noSudo.transient, false);
+
+  const notSystemd = await run(() => ok(probeOut({ init: 'init' })));
+  assert.equal(notSystemd.kind, 'unsupported');
+
+  const full = await run(() => ok(probeOut({}, ['free /usr/local/bin 10'])));
+  assert.equal(full.kind, 'disk-full');
+
+  const enospc = await run((l) => (l === 'apply' ? { ...ok(), code: 1, stderr: "cp: error writing '/usr/local/bin/node_exporter.aami-new': No space left on device" } : ok(l === 'probe' ? probeOut() : '')));
+  assert.equal(enospc.kind, 'disk-full');
+
+  const journal = Buffer.from('node_exporter: listen tcp :9100: bind: address already in use\nFailed with result exit-code').toString('base64');
+  const unit = await run((l) => (l === 'verify' ? { ...ok(`unit aami-node-exporter.service failed\njournal aami-node-exporter.service ${journal}\n`), code: 1 } : ok(l === 'probe' ? probeOut() : '')));
+  assert.equal(unit.kind, 'unit-failed');
+  assert.match(unit.reason ?? '', /aami-node-exporter\.service is failed; its journal ends: .*address already in use/);
+
+  const oneshot = await run((l) => (l === 'apply' ? { ...ok(`unit-failed aami-xid-counter.service ${Buffer.from('journalctl failed').toString('base64')}\n`), code: 3 } : ok(l === 'probe' ? probeOut() : '')));
+  assert.equal(oneshot.kind, 'unit-failed');
+  assert.match(oneshot.reason ?? '', /aami-xid-counter\.service failed; its journal ends: journalctl failed/);
+
+  const metrics = await run((l) => (l === 'verify' ? { ...ok('unit aami-node-exporter.service active\nmetrics 9100 fail no answer\n'), code: 1 } : ok(l === 'probe' ? probeOut() : '')));
+  assert.equal(metrics.kind, 'verify-failed');
+
+  const dropped = await run((l) => (l === 'upload' ? new SshError('connection-lost', 'dropped', 'x') : ok(l === 'probe' ? probeOut() : '')));
+  assert.equal(dropped.kind, 'connection-lost');
+  assert.equal(dropped.transient, true);
+
+  const auth = await runNodeAction(target, 'install', { runId: 'r' }, deps({ withSession: async () => { throw new SshError('auth', 'refused key', 'x'); } }));
+  assert.deepEqual([auth.ok, auth.kind, auth.transient], [false, 'auth', false]);
+
+  const notInstalled = await run((l) => ok(l === 'probe' ? probeOut() : ''), 'verify');
+  assert.equal(notInstalled.kind, 'not-installed');
+
+  const removed = await run((l) => ok(l === 'probe' ? probeOut() : 'removed 7\n'), 'uninstall');
+  assert.deepEqual([removed.ok, removed.result], [true, 'uninstalled']);
+});

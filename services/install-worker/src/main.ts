@@ -1,0 +1,103 @@
+// Starts the install-worker: the BullMQ consumer of the `install` queue and its HTTP API (port
+// AAMI_INSTALL_WORKER_PORT, default 8084), sharing one SSH executor, known-hosts store and
+// artifact store. Settings beyond the shared ones (all optional):
+//   AAMI_ARTIFACTS_DIR          artifact store (default <data dir>/artifacts)
+//   AAMI_ARTIFACTS_SEED_SYSTEM  "1": import this machine's Debian node_exporter when the store has none
+//   AAMI_KNOWN_HOSTS            pinned host keys (default ssh.known_hosts_path, else <data dir>/known_hosts)
+//   AAMI_SSH_KEY_PASSPHRASE     passphrase of an encrypted SSH key
+//   AAMI_INSTALL_ATTEMPTS, AAMI_INSTALL_BACKOFF_MS        job retries for transient failures (3, 2000)
+//   AAMI_INSTALL_LOCK_MS, AAMI_INSTALL_STALLED_MS         BullMQ lock / stalled check (30000, 30000)
+//   AAMI_INSTALL_VERIFY_WAIT_S                            how long verify waits for exporters (20)
+//   AAMI_NODE_EXPORTER_PORT, AAMI_DCGM_EXPORTER_PORT      exporter ports on nodes (9100, 9400)
+import { arch } from 'node:os';
+import { join } from 'node:path';
+import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
+import { AamiConfig, ConfigStore, createLogger, loadSettings, QUEUES, type InstallJob } from '@aami/shared';
+import { createApp } from './app.ts';
+import { ArtifactStore, normalizeArch } from './artifacts/store.ts';
+import { seedFromSystem } from './artifacts/upstream.ts';
+import { InstallService } from './install-service.ts';
+import { loadNodeFiles } from './install/node-files.ts';
+import { RedisRunStore } from './runs.ts';
+import { SshExecutor } from './ssh/executor.ts';
+import { KnownHostsStore } from './ssh/known-hosts.ts';
+import { executorSettings, NodeDirectory } from './targets.ts';
+import { startInstallWorker } from './worker.ts';
+
+const VERSION = process.env.AAMI_VERSION ?? '0.1.0';
+const log = createLogger('install-worker');
+const settings = loadSettings();
+const env = process.env;
+const num = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
+
+const store = new ConfigStore(settings.configPath);
+let config: AamiConfig | undefined;
+try {
+  config = (await store.read()).config;
+} catch (err) {
+  log.warn('no readable config yet; SSH defaults apply until restart', { error: err as Error });
+}
+const effective = config ?? AamiConfig.parse({});
+
+const knownHosts = new KnownHostsStore(env.AAMI_KNOWN_HOSTS ?? effective.ssh.known_hosts_path ?? join(settings.AAMI_DATA_DIR, 'known_hosts'));
+const executor = new SshExecutor({ ...executorSettings(effective), knownHosts });
+const artifacts = new ArtifactStore(env.AAMI_ARTIFACTS_DIR ?? join(settings.AAMI_DATA_DIR, 'artifacts'));
+if (env.AAMI_ARTIFACTS_SEED_SYSTEM === '1') {
+  const seeded = await seedFromSystem(artifacts, normalizeArch(arch() === 'x64' ? 'amd64' : arch()));
+  if (seeded) log.info('artifact store seeded from this machine', { name: seeded.name, version: seeded.version, source: seeded.source });
+}
+
+const redisUrl = new URL(settings.AAMI_REDIS_URL);
+const connection = { host: redisUrl.hostname, port: Number(redisUrl.port || 6379), password: redisUrl.password || undefined, maxRetriesPerRequest: null };
+const redis = new Redis(connection);
+redis.on('error', (err) => log.warn('redis error', { error: err }));
+const runs = new RedisRunStore(redis);
+const nodes = new NodeDirectory(store);
+const queue = new Queue<InstallJob>(QUEUES.install, { connection });
+queue.on('error', (err) => log.warn('install queue error', { error: err }));
+
+const worker = startInstallWorker({
+  connection,
+  runs,
+  nodes,
+  log,
+  concurrency: effective.ssh.concurrency,
+  lockDurationMs: num('AAMI_INSTALL_LOCK_MS', 30_000),
+  stalledIntervalMs: num('AAMI_INSTALL_STALLED_MS', 30_000),
+  installer: {
+    ssh: executor,
+    store: artifacts,
+    nodeFiles: () => loadNodeFiles(),
+    ports: { nodeExporter: num('AAMI_NODE_EXPORTER_PORT', 9100), dcgmExporter: num('AAMI_DCGM_EXPORTER_PORT', 9400) },
+    verifyWaitS: num('AAMI_INSTALL_VERIFY_WAIT_S', 20),
+  },
+});
+
+const service = new InstallService({
+  queue, runs, nodes, ssh: executor, knownHosts,
+  policy: { attempts: num('AAMI_INSTALL_ATTEMPTS', 3), backoffMs: num('AAMI_INSTALL_BACKOFF_MS', 2000) },
+});
+const app = createApp({ service, log, version: VERSION });
+const port = num('AAMI_INSTALL_WORKER_PORT', 8084);
+const server = app.listen(port, settings.AAMI_BIND, () => {
+  log.info('install-worker listening', { address: `${settings.AAMI_BIND}:${port}`, concurrency: effective.ssh.concurrency, artifacts: artifacts.dir, knownHosts: knownHosts.path });
+});
+
+let stopping = false;
+const shutdown = () => {
+  if (stopping) return;
+  stopping = true;
+  log.info('shutting down');
+  server.close();
+  void (async () => {
+    await worker.close().catch(() => {});
+    await queue.close().catch(() => {});
+    await executor.close().catch(() => {});
+    redis.disconnect();
+    process.exit(0);
+  })();
+  setTimeout(() => process.exit(0), 10_000).unref();
+};
+process.on('SIGTERM', shutdown);
+process.on('SIGINT', shutdown);
