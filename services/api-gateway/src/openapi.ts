@@ -1,7 +1,7 @@
 // The OpenAPI document, generated from the same zod schemas that validate requests, so the
 // document cannot drift from what the gateway accepts.
 import { z } from 'zod';
-import { AamiConfig, Node } from '@aami/shared';
+import { AamiConfig, CustomRule, EmailChannel, Node, RuleOverride, SlackChannel } from '@aami/shared';
 import { HostsImport, LabelsPatch } from './routes/nodes.ts';
 import { TokenRequest } from './routes/tokens.ts';
 
@@ -42,6 +42,10 @@ export function buildOpenApi(version: string): Record<string, unknown> {
         HostsImport: schema(HostsImport, 'input'),
         LabelsPatch: schema(LabelsPatch, 'input'),
         TokenRequest: schema(TokenRequest, 'input'),
+        RuleOverride: schema(RuleOverride, 'input'),
+        CustomRule: schema(CustomRule, 'input'),
+        SlackChannel: schema(SlackChannel, 'input'),
+        EmailChannel: schema(EmailChannel, 'input'),
         Error: schema(ErrorBody),
       },
     },
@@ -68,6 +72,35 @@ export function buildOpenApi(version: string): Record<string, unknown> {
         get: { summary: 'list tokens (admin)', responses: { 200: { description: 'tokens, without secrets' }, ...errors } },
         post: { summary: 'create a token (admin); the secret is returned once', requestBody: json('TokenRequest'), responses: { 201: { description: 'created' }, ...errors } },
       },
+      '/api/v1/whoami': { get: { summary: 'name and role of the calling token', responses: { 200: { description: '{name, role}' }, ...errors } } },
+      '/api/v1/alerts/presets': { get: { summary: 'presets, each with its rules and whether it is applied', responses: { 200: { description: 'presets' }, ...errors } } },
+      '/api/v1/alerts/presets/{name}': {
+        post: { summary: 'apply a preset', parameters: [nameParam, ifMatch], responses: { 200: { description: 'applied' }, 404: { description: 'no such preset', ...json('Error') }, ...errors } },
+        delete: { summary: 'remove a preset', parameters: [nameParam, ifMatch], responses: { 200: { description: 'removed' }, ...errors } },
+      },
+      '/api/v1/alerts/rules': { get: { summary: 'the rules that run: presets + overrides + custom rules', responses: { 200: { description: 'rules' }, ...errors } } },
+      '/api/v1/alerts/rules/{name}': { patch: { summary: 'override threshold, for, severity or disabled (null resets to the preset value)', parameters: [nameParam, ifMatch], requestBody: json('RuleOverride'), responses: { 200: { description: 'changed' }, 404: { description: 'no such rule', ...json('Error') }, ...errors } } },
+      '/api/v1/alerts/custom': { post: { summary: 'add a custom rule; its PromQL is checked by promtool first', parameters: [ifMatch], requestBody: json('CustomRule'), responses: { 201: { description: 'added' }, ...errors } } },
+      '/api/v1/alerts/custom/{name}': { delete: { summary: 'remove a custom rule', parameters: [nameParam, ifMatch], responses: { 200: { description: 'removed' }, ...errors } } },
+      '/api/v1/alerts/validate': { post: { summary: 'check a PromQL expression with promtool', responses: { 200: { description: '{valid, error?}' }, ...errors } } },
+      '/api/v1/alerts/compile-status': { get: { summary: 'whether the last compile passed promtool/amtool and reloaded Prometheus and Alertmanager', responses: { 200: { description: 'status' }, ...errors } } },
+      '/api/v1/alerts/firing': { get: { summary: 'alerts firing in Alertmanager, with the Xid explanation where one applies', responses: { 200: { description: 'alerts' }, 503: { description: 'Alertmanager unreachable', ...json('Error') }, ...errors } } },
+      '/api/v1/notifications/channels': { get: { summary: 'Slack and email channels and routing, secrets redacted', responses: { 200: { description: 'channels' }, ...errors } } },
+      '/api/v1/notifications/slack': { put: { summary: 'set the Slack channel (a left-out webhook_url keeps the stored one)', parameters: [ifMatch], requestBody: json('SlackChannel'), responses: { 200: { description: 'saved' }, ...errors } } },
+      '/api/v1/notifications/email': { put: { summary: 'set the email channel (a left-out password keeps the stored one)', parameters: [ifMatch], requestBody: json('EmailChannel'), responses: { 200: { description: 'saved' }, ...errors } } },
+      '/api/v1/notifications/{channel}': { delete: { summary: 'remove a channel', parameters: [{ name: 'channel', in: 'path', required: true, schema: { enum: ['slack', 'email'] } }, ifMatch], responses: { 200: { description: 'removed' }, ...errors } } },
+      '/api/v1/notifications/test': { post: { summary: 'send a real test message through a channel (via the relay) and return its answer', responses: { 200: { description: 'delivered' }, 502: { description: 'the channel refused' }, 503: { description: 'relay unreachable' }, ...errors } } },
+      '/api/v1/notifications/status': { get: { summary: 'queued, sent, failed and dead-lettered counts per channel (from the relay)', responses: { 200: { description: 'counts' }, ...errors } } },
+      '/api/v1/notifications/dead-letters': { get: { summary: 'notifications that could not be delivered', responses: { 200: { description: 'dead letters' }, ...errors } } },
+      '/api/v1/xid': { get: { summary: 'the Xid catalog', parameters: [{ name: 'severity', in: 'query', schema: { enum: ['critical', 'warning', 'info'] } }], responses: { 200: { description: 'entries' }, ...errors } } },
+      '/api/v1/xid/search': { get: { summary: 'search the Xid catalog by word or number', parameters: [{ name: 'q', in: 'query', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'entries' }, ...errors } } },
+      '/api/v1/xid/{code}': { get: { summary: 'what one Xid means and what to do', parameters: [{ name: 'code', in: 'path', required: true, schema: { type: 'integer' } }], responses: { 200: { description: 'entry' }, 404: { description: 'unknown code', ...json('Error') } } } },
+      '/api/v1/sxid/{code}': { get: { summary: 'what one NVSwitch SXid means', parameters: [{ name: 'code', in: 'path', required: true, schema: { type: 'integer' } }], responses: { 200: { description: 'entry' }, 404: { description: 'unknown code', ...json('Error') } } } },
+      '/api/v1/install/runs': { post: { summary: 'start an install/upgrade/uninstall/verify run on nodes (install-worker)', responses: { 202: { description: '{runId}' }, ...errors } } },
+      '/api/v1/install/runs/{id}': { get: { summary: 'progress and result of each node of a run', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 200: { description: 'run' }, ...errors } } },
+      '/api/v1/install/nodes/{name}/last': { get: { summary: 'the last install result of a node', parameters: [nameParam], responses: { 200: { description: 'result' }, ...errors } } },
+      '/api/v1/nodes/test': { post: { summary: 'check SSH reachability of nodes in parallel', responses: { 200: { description: 'per-node result' }, ...errors } } },
+      '/api/v1/nodes/{name}/trust': { post: { summary: "accept a node's new SSH host key", parameters: [nameParam], responses: { 200: { description: 'trusted' }, ...errors } } },
       '/api/v1/tokens/{id}': { delete: { summary: 'revoke a token (admin)', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 204: { description: 'revoked' }, ...errors } } },
     },
   };
