@@ -11,7 +11,7 @@ APT_PACKAGES := redis-server prometheus prometheus-alertmanager prometheus-node-
 	openssh-server openssh-client ca-certificates util-linux procps busybox curl \
 	chromium docker.io docker-compose debootstrap pdsh ansible-core gcc libc6-dev
 
-.PHONY: setup node apt deps test typecheck lint test-unit test-integration dev up down logs bench demo clean
+.PHONY: e2e-install setup node apt deps test typecheck lint test-unit test-integration dev up down logs bench demo clean
 
 SETUP_STAMP := node_modules/.aami-setup-done
 
@@ -70,6 +70,9 @@ logs:
 
 bench: $(SETUP_STAMP) ## speed, as ratios against peers measured in the same run
 	@for f in bench/*.bench.ts; do echo "== $$f"; node $$f; done
+
+e2e-install: $(SETUP_STAMP) ## the install worker on 20 node containers (Docker)
+	scripts/e2e-install.sh
 
 clean:
 	rm -rf node_modules .run
