@@ -11,7 +11,7 @@ APT_PACKAGES := redis-server prometheus prometheus-alertmanager prometheus-node-
 	openssh-server openssh-client ca-certificates util-linux procps busybox curl \
 	chromium docker.io docker-compose debootstrap pdsh ansible-core gcc libc6-dev
 
-.PHONY: e2e-install setup node apt deps test typecheck lint test-unit test-integration dev up down logs bench demo clean
+.PHONY: e2e e2e-install setup node apt deps test typecheck lint test-unit test-integration dev up down logs bench demo clean
 
 SETUP_STAMP := node_modules/.aami-setup-done
 
@@ -59,14 +59,20 @@ test-integration:
 dev: $(SETUP_STAMP) ## every service as a local process against a local redis-server (no Docker)
 	scripts/dev.sh
 
-up: ## the whole stack in docker compose
-	docker compose up -d
+# docker compose v2 when the machine has it, else Debian's docker-compose (v1).
+COMPOSE ?= $(shell docker compose version >/dev/null 2>&1 && echo 'docker compose' || echo docker-compose)
 
-down:
-	docker compose down
+up: ## the whole stack in docker compose (PROFILE=demo adds 4 simulated GPU nodes and a local Slack)
+	$(COMPOSE) $(if $(PROFILE),--profile $(PROFILE)) up -d
+
+down: ## stop the stack; volumes (config, metrics, queues) are kept
+	$(COMPOSE) down
 
 logs:
-	docker compose logs -f --tail=100
+	$(COMPOSE) logs -f --tail=100
+
+e2e: $(SETUP_STAMP) ## the compose stack end to end in images built here (as root: starts dockerd, runs debootstrap)
+	scripts/e2e.sh
 
 bench: $(SETUP_STAMP) ## speed, as ratios against peers measured in the same run
 	@for f in bench/*.bench.ts; do echo "== $$f"; node $$f; done

@@ -113,5 +113,5 @@ test('the gateway proxy router forwards the install API with method, path and bo
   assert.equal((await fetch(`${gw}/api/v1/nodes/local`)).status, 404);
   const away = await fetch(`http://127.0.0.1:${(server2.address() as AddressInfo).port}/api/v1/install/runs/x`);
   assert.equal(away.status, 503);
-  assert.match(((await away.json()) as { error: { message: string } }).error.message, /install-worker .* cannot be reached/);
+  assert.match(((await away.json()) as { error: { message: string } }).error.message, /install-worker .* is not reachable/);
 });

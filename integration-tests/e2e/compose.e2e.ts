@@ -1,0 +1,345 @@
+// End-to-end: the compose stack, in locally built images, driven the way an operator drives it.
+// Run by scripts/e2e.sh (`make e2e`), which builds the images first and passes their tags in the
+// environment. Phases, each timed:
+//   up         compose up (demo profile, everything but Grafana), every container healthy
+//   register   four simulated GPU nodes through the CLI, Slack through the CLI, gpu-production
+//   scrape     the gateway reports all four nodes up with 8 GPUs (Prometheus scrapes them)
+//   xid        Xid 79 injected through the simulator's control API reaches the Slack sink, explained
+//   pending    Slack "goes down"; a webhook the relay accepted is still waiting to be delivered
+//   restart    down (volumes kept) and up: config, nodes, rules survive; the pending message arrives
+//   single     `restart` of each service on its own: healthy again within 30 s, nothing lost
+//   memory     docker stats of the idle stack (AAMI services must stay under 400 MB together)
+//   cleanup    down -v: containers, network and volumes gone
+// Settings (environment): AAMI_E2E_PROJECT (compose project, default aami-compose-e2e), AAMI_E2E_KEEP=1
+// (leave the stack up), AAMI_COMPOSE (compose command, default `docker compose` if present, else
+// `docker-compose`), and the compose file's own variables (image tags, AAMI_VERSION) from e2e.sh.
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { loadXidCatalog } from '@aami/shared/xid/index';
+import { freePort, REPO_ROOT, runCli, waitFor } from '../src/harness/index.ts';
+import { slackText } from '../../services/notification-relay/src/testing/slack-sink.ts';
+
+const exec = promisify(execFile);
+const PROJECT = process.env['AAMI_E2E_PROJECT'] ?? 'aami-compose-e2e';
+const ADMIN_TOKEN = `aami_e2e-${randomUUID().replaceAll('-', '')}`;
+const SINK_SECRET = `e2e${randomUUID().slice(0, 8)}`;
+/** The services AAMI itself runs (the memory budget covers these). */
+const AAMI_SERVICES = ['api-gateway', 'rule-compiler', 'notification-relay', 'analyzer', 'install-worker'];
+const NODES = ['gpu-node-01', 'gpu-node-02', 'gpu-node-03', 'gpu-node-04'];
+const MEMORY_BUDGET_MB = 400;
+const SINGLE_RESTART_BUDGET_S = 30;
+
+// ---- small helpers ----------------------------------------------------------------------------
+
+const timings: Array<[string, number]> = [];
+async function phase<T>(name: string, fn: () => Promise<T>): Promise<T> {
+  const start = Date.now();
+  process.stdout.write(`\n== ${name}\n`);
+  try {
+    return await fn();
+  } finally {
+    const s = (Date.now() - start) / 1000;
+    timings.push([name, s]);
+    process.stdout.write(`== ${name}: ${s.toFixed(1)} s\n`);
+  }
+}
+const log = (msg: string) => process.stdout.write(`   ${msg}\n`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function composeCommand(): Promise<string[]> {
+  const fromEnv = process.env['AAMI_COMPOSE'];
+  if (fromEnv) return fromEnv.split(/\s+/).filter(Boolean);
+  try {
+    await exec('docker', ['compose', 'version']);
+    return ['docker', 'compose'];
+  } catch {
+    return ['docker-compose'];
+  }
+}
+
+let composeBase: string[] = [];
+let composeEnv: NodeJS.ProcessEnv = {};
+
+/** Runs compose with the project, the demo profile and the e2e environment. */
+async function compose(args: string[], options: { allowFail?: boolean; timeoutMs?: number } = {}): Promise<string> {
+  const [cmd, ...pre] = composeBase;
+  try {
+    const { stdout } = await exec(cmd!, [...pre, '-p', PROJECT, '--profile', 'demo', ...args], { cwd: REPO_ROOT, env: composeEnv, maxBuffer: 64 * 1024 * 1024, timeout: options.timeoutMs ?? 300_000 });
+    return stdout;
+  } catch (err) {
+    if (options.allowFail) return '';
+    const e = err as { stderr?: string; stdout?: string; message: string };
+    throw new Error(`compose ${args.join(' ')} failed: ${e.message}\n${e.stderr ?? ''}${e.stdout ?? ''}`);
+  }
+}
+
+async function docker(args: string[]): Promise<string> {
+  const { stdout } = await exec('docker', args, { maxBuffer: 16 * 1024 * 1024 });
+  return stdout;
+}
+
+/** Service name -> container id, for the running project. */
+async function containers(): Promise<Map<string, string>> {
+  const ids = (await docker(['ps', '-a', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`])).split('\n').filter(Boolean);
+  const out = new Map<string, string>();
+  for (const id of ids) {
+    const svc = (await docker(['inspect', '-f', '{{index .Config.Labels "com.docker.compose.service"}}', id])).trim();
+    out.set(svc, id);
+  }
+  return out;
+}
+
+/** Health of every container of the project: service -> healthy | starting | unhealthy | exited... */
+async function health(): Promise<Map<string, string>> {
+  const out = new Map<string, string>();
+  for (const [svc, id] of await containers()) {
+    const state = (await docker(['inspect', '-f', '{{.State.Status}} {{if .State.Health}}{{.State.Health.Status}}{{else}}none{{end}}', id])).trim().split(' ');
+    out.set(svc, state[0] === 'running' ? state[1]! : state[0]!);
+  }
+  return out;
+}
+
+async function waitHealthy(services: readonly string[], timeoutMs: number): Promise<number> {
+  const start = Date.now();
+  let last = new Map<string, string>();
+  try {
+    await waitFor(async () => {
+      last = await health();
+      return services.every((s) => last.get(s) === 'healthy');
+    }, timeoutMs, 'every container healthy');
+  } catch (err) {
+    throw new Error(`${(err as Error).message}: ${[...last].map(([s, h]) => `${s}=${h}`).join(' ')}`);
+  }
+  return (Date.now() - start) / 1000;
+}
+
+// ---- the scenario -------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  composeBase = await composeCommand();
+  const ports = { api: await freePort(), webhook: await freePort(), grafana: await freePort(), sim: await freePort(), sink: await freePort() };
+  composeEnv = {
+    ...process.env,
+    AAMI_PUBLISH_ADDR: '127.0.0.1',
+    AAMI_API_PUBLISH_PORT: String(ports.api),
+    AAMI_WEBHOOK_PUBLISH_PORT: String(ports.webhook),
+    AAMI_GRAFANA_PUBLISH_PORT: String(ports.grafana),
+    AAMI_SIM_PUBLISH_PORT: String(ports.sim),
+    AAMI_SLACK_SINK_PUBLISH_PORT: String(ports.sink),
+    AAMI_ADMIN_TOKEN: ADMIN_TOKEN,
+    AAMI_SLACK_SINK_SECRET: SINK_SECRET,
+    SLACK_WEBHOOK_URL: `http://slack-sink:8090/services/T0AAMI/B0AAMI/${SINK_SECRET}`,
+    AAMI_SECRETS_DIR: await mkdtemp(join(tmpdir(), 'aami-e2e-secrets-')),
+    AAMI_SSH_KEY_DIR: await mkdtemp(join(tmpdir(), 'aami-e2e-ssh-')),
+  };
+  const api = `http://127.0.0.1:${ports.api}`;
+  const sim = `http://127.0.0.1:${ports.sim}`;
+  const sink = `http://127.0.0.1:${ports.sink}`;
+  const relay = `http://127.0.0.1:${ports.webhook}`;
+  const cliEnv = { AAMI_URL: api, AAMI_TOKEN: ADMIN_TOKEN };
+  const cli = async (args: string[]) => {
+    const r = await runCli(args, cliEnv);
+    if (r.code !== 0) throw new Error(`aami ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
+    return r.stdout;
+  };
+  const allServices = (await compose(['config', '--services'])).split('\n').map((s) => s.trim()).filter(Boolean);
+  // Grafana has no Debian package, so no stand-in image: its dashboards are checked by
+  // integration-tests/src/grafana-dashboards.test.ts instead.
+  const services = allServices.filter((s) => s !== 'grafana');
+  log(`compose: ${composeBase.join(' ')}; project ${PROJECT}; services: ${services.join(', ')}`);
+
+  type Messages = { messages: Array<{ seq: number; status: number; body: unknown; problems: string[] }> };
+  const sinkMessages = async (all = false): Promise<Messages['messages']> => ((await (await fetch(`${sink}/messages${all ? '?all=1' : ''}`)).json()) as Messages).messages;
+  const relayToken = async () => (await compose(['exec', '-T', 'notification-relay', 'cat', '/var/lib/aami/secrets/relay-token'])).trim();
+  /** Posts an Alertmanager-shaped webhook to the relay, as Alertmanager would; returns the HTTP status. */
+  const postWebhook = async (marker: string, node: string): Promise<number> => {
+    const now = new Date().toISOString();
+    const alert = {
+      status: 'firing',
+      labels: { alertname: 'E2EDeliveryProbe', severity: 'critical', node, cluster: 'gpu-cluster', component: 'node' },
+      annotations: { summary: `delivery probe ${marker}`, description: `The e2e run checks that an accepted notification survives restarts (${marker}).` },
+      startsAt: now, endsAt: '0001-01-01T00:00:00Z', generatorURL: 'http://prometheus:9090/graph', fingerprint: marker.slice(0, 16),
+    };
+    const body = { version: '4', groupKey: `{}:{alertname="E2EDeliveryProbe", marker="${marker}"}`, truncatedAlerts: 0, status: 'firing', receiver: 'aami-critical', groupLabels: { alertname: 'E2EDeliveryProbe' }, commonLabels: alert.labels, commonAnnotations: alert.annotations, externalURL: 'http://alertmanager:9093', alerts: [alert] };
+    const res = await fetch(`${relay}/alertmanager/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${await relayToken()}` }, body: JSON.stringify(body) });
+    await res.arrayBuffer();
+    return res.status;
+  };
+  const delivered = async (marker: string) => (await sinkMessages()).some((m) => slackText(m.body).includes(marker));
+  const promRules = async (): Promise<string[]> => {
+    const text = await compose(['exec', '-T', 'prometheus', 'wget', '-q', '-O', '-', 'http://127.0.0.1:9090/api/v1/rules']);
+    const body = JSON.parse(text) as { data: { groups: Array<{ rules: Array<{ name: string }> }> } };
+    return body.data.groups.flatMap((g) => g.rules.map((r) => r.name));
+  };
+
+  let ok = false;
+  try {
+    await phase('clean slate', async () => {
+      await compose(['down', '-v', '--remove-orphans'], { allowFail: true });
+    });
+
+    await phase('up', async () => {
+      await compose(['up', '-d', '--no-build', ...services]);
+      const s = await waitHealthy(services, 240_000);
+      log(`all ${services.length} containers healthy ${s.toFixed(1)} s after up returned`);
+    });
+
+    let revisionBefore = 0;
+    await phase('register', async () => {
+      for (const [i, name] of NODES.entries()) {
+        // Each simulated node answers under its own name on the compose network, like a real host.
+        const out = await cli(['nodes', 'add', name, '--ip', name, '--user', 'root', '--key', '/run/secrets/aami-ssh/id_ed25519', '--label', 'gpu_type=h100', '--label', `rack=r${Math.floor(i / 2) + 1}`]);
+        log(out.trim());
+      }
+      log((await cli(['config', 'notifications', 'slack', '--webhook', '${SLACK_WEBHOOK_URL}', '--channel', '#gpu-alerts'])).trim());
+      log((await cli(['alerts', 'apply-preset', 'gpu-production'])).trim());
+      const shown = JSON.parse(await cli(['config', 'show', '-o', 'json'])) as { revision: number; config: { alerts: { presets: string[] }; nodes: unknown[] } };
+      assert.ok(shown.config.alerts.presets.includes('gpu-production'), 'gpu-production is in the config');
+      assert.equal(shown.config.nodes.length, NODES.length);
+      revisionBefore = shown.revision;
+    });
+
+    await phase('scrape', async () => {
+      await waitFor(async () => (await promRules()).includes('GPUXidError'), 120_000, 'Prometheus loads the gpu-production rules');
+      let last = '';
+      await waitFor(async () => {
+        const list = JSON.parse(await cli(['nodes', 'list', '-o', 'json'])) as { nodes: Array<{ name: string; health: { status: string | null; gpus: number | null } }> };
+        last = list.nodes.map((n) => `${n.name}:${n.health.status}/${n.health.gpus}`).join(' ');
+        return list.nodes.length === NODES.length && list.nodes.every((n) => n.health.status === 'up' && n.health.gpus === 8);
+      }, 180_000, 'all nodes up with 8 GPUs').catch((err: Error) => { throw new Error(`${err.message} (last: ${last})`); });
+      log(`nodes list: ${last}`);
+    });
+
+    await phase('xid', async () => {
+      const entry = loadXidCatalog().xids.find((x) => x.code === 79);
+      assert.ok(entry, 'the catalog knows Xid 79');
+      const res = await fetch(`${sim}/nodes/gpu-node-02/faults`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ type: 'xid', gpu: 3, xid: 79 }) });
+      assert.equal(res.status, 201, await res.text());
+      // "Explained": the catalog's title and the start of its meaning are in the message.
+      const meaningStart = entry.meaning.split(/\s+/).slice(0, 6).join(' ');
+      let text = '';
+      await waitFor(async () => {
+        for (const m of await sinkMessages()) {
+          const t = slackText(m.body);
+          if (/\b79\b/.test(t) && t.includes('gpu-node-02') && t.includes(entry.title) && t.replace(/\s+/g, ' ').includes(meaningStart)) {
+            text = t;
+            return true;
+          }
+        }
+        return false;
+      }, 240_000, 'the Slack sink receives the explained Xid 79 alert');
+      const refused = (await sinkMessages(true)).filter((m) => m.problems.length > 0);
+      assert.deepEqual(refused.map((m) => m.problems), [], 'every payload the relay sent is one Slack accepts');
+      log(`Slack got: ${text.split('\n').slice(0, 4).join(' | ')}`);
+    });
+
+    const pendingMarker = `pending-${randomUUID()}`;
+    await phase('pending', async () => {
+      const fail = await fetch(`${sink}/control/fail`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ status: 503 }) });
+      assert.equal(fail.status, 200);
+      const status = await postWebhook(pendingMarker, 'gpu-node-04');
+      assert.ok(status >= 200 && status < 300, `the relay accepts the webhook (HTTP ${status})`);
+      await waitFor(async () => (await sinkMessages(true)).some((m) => m.status === 503 && slackText(m.body).includes(pendingMarker)), 60_000, 'a delivery attempt meets the Slack outage');
+      log('accepted by the relay, refused by "Slack": the notification is pending in the relay\'s queue');
+    });
+
+    await phase('restart', async () => {
+      await compose(['down']);
+      const left = await containers();
+      assert.equal(left.size, 0, 'down removes every container');
+      await compose(['up', '-d', '--no-build', ...services]);
+      const s = await waitHealthy(services, 240_000);
+      log(`healthy again ${s.toFixed(1)} s after up returned`);
+      const shown = JSON.parse(await cli(['config', 'show', '-o', 'json'])) as { revision: number; config: { alerts: { presets: string[] }; nodes: Array<{ name: string }>; notifications: { slack?: { channel?: string } } } };
+      assert.equal(shown.revision, revisionBefore, 'config revision unchanged');
+      assert.deepEqual(shown.config.nodes.map((n) => n.name), NODES, 'nodes kept');
+      assert.ok(shown.config.alerts.presets.includes('gpu-production'), 'preset kept');
+      assert.equal(shown.config.notifications.slack?.channel, '#gpu-alerts', 'Slack settings kept');
+      const rules = await promRules();
+      assert.ok(rules.includes('GPUXidError') && rules.includes('GPUMemoryLeak'), 'rules loaded from the kept generated files');
+      await waitFor(() => delivered(pendingMarker), 120_000, 'the notification pending before the restart is delivered after it');
+      log('config, nodes, rules and the pending notification all survived down/up');
+    });
+
+    await phase('single restarts', async () => {
+      const worst: Array<[string, number]> = [];
+      for (const svc of services) {
+        // A webhook accepted just before the restart must still be delivered afterwards.
+        const marker = `restart-${svc}-${randomUUID()}`;
+        const status = await postWebhook(marker, 'gpu-node-03');
+        assert.ok(status >= 200 && status < 300, `relay accepts before restarting ${svc} (HTTP ${status})`);
+        // The sink keeps what it received in memory only: let it take the message before it restarts.
+        if (svc === 'slack-sink') await waitFor(() => delivered(marker), 120_000, 'the probe reaches the sink before the sink restarts');
+        const start = Date.now();
+        await compose(['restart', svc]);
+        await waitHealthy(services, 120_000);
+        const s = (Date.now() - start) / 1000;
+        worst.push([svc, s]);
+        log(`restart ${svc}: whole stack healthy ${s.toFixed(1)} s after the restart began`);
+        if (svc !== 'slack-sink') await waitFor(() => delivered(marker), 120_000, `the webhook accepted before restarting ${svc} is delivered`);
+      }
+      const slow = worst.filter(([, s]) => s > SINGLE_RESTART_BUDGET_S);
+      assert.deepEqual(slow, [], `every single-service restart is healthy within ${SINGLE_RESTART_BUDGET_S} s`);
+      const shown = JSON.parse(await cli(['config', 'show', '-o', 'json'])) as { revision: number };
+      assert.equal(shown.revision, revisionBefore, 'config untouched by the restarts');
+    });
+
+    await phase('memory', async () => {
+      await sleep(15_000); // idle: no requests from us, only scrapes and healthchecks
+      const ids = await containers();
+      const stats = (await docker(['stats', '--no-stream', '--format', '{{.Container}} {{.MemUsage}}', ...ids.values()])).split('\n').filter(Boolean);
+      const bytes = (s: string): number => {
+        const m = /^([\d.]+)\s*([KMGT]?i?B)$/.exec(s.trim());
+        if (!m) return NaN;
+        const mult: Record<string, number> = { B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3, kB: 1e3, KB: 1e3, MB: 1e6, GB: 1e9 };
+        return Number(m[1]) * (mult[m[2]!] ?? NaN);
+      };
+      const byService = new Map<string, number>();
+      for (const line of stats) {
+        const [id, usage] = [line.slice(0, line.indexOf(' ')), line.slice(line.indexOf(' ') + 1).split('/')[0]!];
+        const svc = [...ids].find(([, cid]) => cid.startsWith(id) || id.startsWith(cid.slice(0, 12)))?.[0] ?? id;
+        byService.set(svc, bytes(usage));
+      }
+      const mb = (b: number) => b / 1024 / 1024;
+      for (const [svc, b] of [...byService].sort()) log(`${svc.padEnd(20)} ${mb(b).toFixed(1).padStart(7)} MiB${AAMI_SERVICES.includes(svc) ? '  (AAMI)' : ''}`);
+      const aami = AAMI_SERVICES.reduce((sum, s) => sum + (byService.get(s) ?? NaN), 0);
+      const all = [...byService.values()].reduce((a, b) => a + b, 0);
+      log(`AAMI services together: ${mb(aami).toFixed(1)} MiB (budget ${MEMORY_BUDGET_MB} MB); whole stack with Prometheus, Alertmanager, Redis and the demo: ${mb(all).toFixed(1)} MiB`);
+      await writeFile(join(tmpdir(), `${PROJECT}-memory.txt`), `${[...byService].map(([s, b]) => `${s} ${b}`).join('\n')}\n`);
+      assert.ok(aami < MEMORY_BUDGET_MB * 1e6, `AAMI services use ${mb(aami).toFixed(1)} MiB, more than ${MEMORY_BUDGET_MB} MB`);
+    });
+    ok = true;
+  } finally {
+    if (!ok) {
+      process.stdout.write('\n== logs (last lines of each service)\n');
+      process.stdout.write(await compose(['logs', '--no-color', '--tail=60'], { allowFail: true }));
+      process.stdout.write(`health: ${[...(await health().catch(() => new Map<string, string>()))].map(([s, h]) => `${s}=${h}`).join(' ')}\n`);
+    }
+    if (process.env['AAMI_E2E_KEEP'] === '1') {
+      log(`AAMI_E2E_KEEP=1: stack left running (project ${PROJECT}); gateway ${api}, token ${ADMIN_TOKEN}`);
+    } else {
+      await phase('cleanup', async () => {
+        await compose(['down', '-v', '--remove-orphans'], { allowFail: !ok });
+        if (ok) {
+          const volumes = (await docker(['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`])).trim();
+          assert.equal(volumes, '', 'down -v removes the volumes');
+          assert.equal((await containers()).size, 0, 'no container left');
+        }
+      });
+    }
+    process.stdout.write(`\n== timings\n${timings.map(([n, s]) => `   ${n.padEnd(16)} ${s.toFixed(1).padStart(7)} s`).join('\n')}\n`);
+  }
+}
+
+main().then(
+  () => process.stdout.write('\ne2e: PASS\n'),
+  (err: Error) => {
+    process.stderr.write(`\ne2e: FAIL: ${err.stack ?? err.message}\n`);
+    process.exitCode = 1;
+  },
+);

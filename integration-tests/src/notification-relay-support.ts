@@ -1,0 +1,179 @@
+// Helpers for the notification relay's integration tests: config files, the relay in-process or as
+// a child process (node services/notification-relay/src/main.ts), alert and payload builders, and
+// a poster that retries until 2xx the way Alertmanager does.
+import { randomUUID } from 'node:crypto';
+import { join, resolve } from 'node:path';
+import { ConfigStore, Notifications } from '@aami/shared';
+import { startRelay, type RunningRelay } from '@aami/notification-relay';
+import { loadRelaySettings } from '@aami/notification-relay/settings';
+import { createCaptureLogger } from '@aami/notification-relay/testing/fakes';
+import type { WebhookAlert } from '@aami/notification-relay/domain/payload';
+import { freePort, httpOk, makeTempDir, startDaemon, type Daemon } from './harness/index.ts';
+
+/**
+ * Cleanups that run last-registered-first after the test (node:test runs t.after hooks in
+ * registration order, which would stop Redis before the relay that uses it).
+ */
+export function deferrer(t: { after(fn: () => unknown): void }): (fn: () => unknown) => void {
+  const fns: Array<() => unknown> = [];
+  t.after(async () => {
+    for (const fn of fns.reverse()) await fn();
+  });
+  return (fn) => void fns.push(fn);
+}
+
+/** The relay token every test uses. */
+export const RELAY_TOKEN = 'integration-relay-token-5f1c';
+
+/** Writes a config.yaml with `notifications` and returns its path. */
+export async function writeRelayConfig(notifications: unknown): Promise<string> {
+  const dir = await makeTempDir('relay-config');
+  const store = new ConfigStore(join(dir, 'config.yaml'));
+  await store.create({ notifications: Notifications.parse(notifications) });
+  return store.path;
+}
+
+/** Environment for a relay with test-sized timings (short backoff, locks and storm window). */
+export function relayEnv(redisUrl: string, configPath: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    AAMI_REDIS_URL: redisUrl,
+    AAMI_CONFIG: configPath,
+    AAMI_BIND: '127.0.0.1',
+    AAMI_RELAY_PORT: '0',
+    AAMI_RELAY_TOKEN: RELAY_TOKEN,
+    AAMI_RELAY_QUEUE_PREFIX: `it${randomUUID().slice(0, 8)}`,
+    AAMI_RELAY_BACKOFF_BASE_MS: '100',
+    AAMI_RELAY_BACKOFF_MAX_MS: '400',
+    AAMI_RELAY_ATTEMPTS: '60',
+    AAMI_RELAY_SEND_TIMEOUT_MS: '3000',
+    AAMI_RELAY_LOCK_MS: '1500',
+    AAMI_RELAY_STALLED_INTERVAL_MS: '500',
+    AAMI_RELAY_STORM_WINDOW_MS: '1000',
+    AAMI_RELAY_STORM_THRESHOLD: '1000',
+    AAMI_RELAY_CONFIG_TTL_MS: '200',
+    AAMI_LOG_LEVEL: 'warn',
+    ...extra,
+  };
+}
+
+/** The relay in this process, with a log capture. */
+export async function startRelayInProcess(env: Record<string, string>): Promise<RunningRelay & { logs: string[] }> {
+  const logger = createCaptureLogger();
+  const relay = await startRelay({ settings: loadRelaySettings(env), env, logger });
+  return Object.assign(relay, { logs: logger.lines });
+}
+
+/** The relay as a child process. */
+export interface RelayProcess {
+  url: string;
+  daemon: Daemon;
+  /** SIGKILL, then start again on the same port with the same environment. */
+  killAndRestart(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+const MAIN = resolve(import.meta.dirname, '../../services/notification-relay/src/main.ts');
+
+/** Starts `node services/notification-relay/src/main.ts` with `env` on a free port. */
+export async function startRelayProcess(env: Record<string, string>): Promise<RelayProcess> {
+  const port = await freePort();
+  const dir = await makeTempDir('relay');
+  const url = `http://127.0.0.1:${port}`;
+  const launch = () =>
+    startDaemon({
+      name: 'notification-relay',
+      command: process.execPath,
+      args: [MAIN],
+      dir,
+      env: { ...process.env, ...env, AAMI_RELAY_PORT: String(port) },
+      ready: () => httpOk(`${url}/healthz`),
+    });
+  const rp: RelayProcess = {
+    url,
+    daemon: await launch(),
+    async killAndRestart() {
+      await rp.daemon.kill();
+      rp.daemon = await launch();
+    },
+    stop: () => rp.daemon.stop(),
+  };
+  return rp;
+}
+
+/** An Xid 79 alert as dcgm-exporter and AAMI's rules label it, on `node`. */
+export function xidAlert(node: string, extra: Partial<WebhookAlert> = {}, labels: Record<string, string> = {}): WebhookAlert {
+  return {
+    status: 'firing',
+    labels: {
+      alertname: 'GPUXidError',
+      severity: 'critical',
+      node,
+      gpu: '3',
+      UUID: 'GPU-5fb4c3a2-7d1e-4c1b-9e0a-2b7f6a1c9d33',
+      modelName: 'NVIDIA H100 80GB HBM3',
+      pci_bus_id: '00000000:9B:00.0',
+      xid: '79',
+      ...labels,
+    },
+    annotations: { summary: `GPU 3 on ${node} reported Xid 79` },
+    startsAt: '2024-05-01T10:00:00Z',
+    endsAt: '0001-01-01T00:00:00Z',
+    generatorURL: 'http://prometheus:9090/graph',
+    fingerprint: randomUUID().replace(/-/g, '').slice(0, 16),
+    ...extra,
+  };
+}
+
+/** An Alertmanager v4 webhook body holding `alerts`. */
+export function webhookBody(alerts: WebhookAlert[]): string {
+  return JSON.stringify({
+    version: '4',
+    groupKey: '{}:{alertname="GPUXidError"}',
+    truncatedAlerts: 0,
+    status: alerts.every((a) => a.status === 'resolved') ? 'resolved' : 'firing',
+    receiver: 'aami-relay',
+    groupLabels: { alertname: 'GPUXidError' },
+    commonLabels: { alertname: 'GPUXidError' },
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager:9093',
+    alerts,
+  });
+}
+
+/** POSTs a webhook body once. */
+export function postWebhook(url: string, body: string, token = RELAY_TOKEN): Promise<Response> {
+  return fetch(`${url}/alertmanager/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body, signal: AbortSignal.timeout(10_000) });
+}
+
+/** Answers seen by postUntilAccepted callers, by kind. */
+export interface PostTally {
+  /** 5xx answers (the relay could not store the alert and said so). */
+  refused: number;
+  /** No answer at all (relay down). */
+  unreachable: number;
+}
+
+/**
+ * POSTs until a 2xx (as Alertmanager retries); resolves true once accepted, false at the
+ * deadline. Non-2xx answers and connection failures are counted in `tally`.
+ */
+export async function postUntilAccepted(url: () => string, body: string, deadline: number, tally: PostTally = { refused: 0, unreachable: 0 }): Promise<boolean> {
+  while (Date.now() < deadline) {
+    try {
+      const res = await postWebhook(url(), body);
+      await res.arrayBuffer();
+      if (res.ok) return true;
+      tally.refused++;
+    } catch {
+      tally.unreachable++;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return false;
+}
+
+/** GET an API path of the relay with the token. */
+export async function relayApi<T>(url: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
+  const res = await fetch(`${url}/api/v1/notifications${path}`, { ...init, headers: { authorization: `Bearer ${RELAY_TOKEN}`, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) } });
+  return { status: res.status, body: (await res.json()) as T };
+}
