@@ -6,3 +6,4 @@ export * from './queues.ts';
 export * from './settings.ts';
 export * from './log.ts';
 export * from './xid/index.ts';
+export * from './http/json-errors.ts';

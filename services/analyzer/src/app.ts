@@ -2,10 +2,9 @@
 // that returns the Xid, SXid and bus-loss events in posted text, joined with the catalog. Also
 // /healthz and Prometheus /metrics. createApp builds the app; main.ts listens.
 import express from 'express';
-import type { NextFunction, Request, Response } from 'express';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { z } from 'zod';
-import { AamiError, ValidationError, createLogger } from '@aami/shared';
+import { ValidationError, createLogger, jsonErrorHandler, jsonNotFound } from '@aami/shared';
 import type { Logger } from '@aami/shared';
 import { XidSeverity, describeKernelLogEvent, loadXidCatalog, parseKernelLog } from '@aami/shared/xid/index';
 import type { NvlinkDecodeTable, XidCatalog } from '@aami/shared/xid/index';
@@ -125,27 +124,9 @@ export function createApp(options: AnalyzerAppOptions = {}): express.Express {
     },
   );
 
-  app.use((req: Request, res: Response) => {
-    res.status(404).json({ error: { code: 'not_found', message: `no route ${req.method} ${req.path}`, details: [] } });
-  });
+  app.use(jsonNotFound);
 
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof AamiError) {
-      res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
-      return;
-    }
-    const e = err as { type?: string; message?: string };
-    if (e.type === 'entity.too.large') {
-      res.status(413).json({ error: { code: 'too_large', message: `request body is larger than ${limit}`, details: [] } });
-      return;
-    }
-    if (e.type === 'entity.parse.failed') {
-      res.status(400).json({ error: { code: 'validation_failed', message: `request body is not valid JSON: ${e.message ?? ''}`, details: [] } });
-      return;
-    }
-    log.error('unhandled error', { method: req.method, path: req.path, error: err as Error });
-    res.status(500).json({ error: { code: 'internal', message: 'internal error (see the analyzer log)', details: [] } });
-  });
+  app.use(jsonErrorHandler(log, 'analyzer'));
 
   return app;
 }

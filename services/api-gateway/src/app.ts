@@ -1,11 +1,10 @@
 // The API gateway's express app, wired from injected parts so tests run it on port 0 with a temp
 // config and real or fake neighbours.
 import express, { type Express } from 'express';
-import type { ConfigStore, Logger, RuntimeSettings } from '@aami/shared';
+import { jsonErrorHandler, jsonNotFound, type ConfigStore, type Logger, type RuntimeSettings } from '@aami/shared';
 import { requireToken } from './auth/middleware.ts';
 import type { TokenStore } from './auth/token-store.ts';
 import type { CompileTrigger } from './compile-trigger.ts';
-import { errorHandler, notFound } from './error-handler.ts';
 import { buildOpenApi } from './openapi.ts';
 import { alertsRouter } from './routes/alerts.ts';
 import { installProxyRouter } from './routes/install-proxy.ts';
@@ -64,9 +63,9 @@ export function createApp(deps: GatewayDeps): Express {
   api.use('/notifications', notificationsRouter({ store, compile, relayUrl: settings.AAMI_RELAY_URL }));
   api.use(xidRouter());
   api.use(installProxyRouter(settings.AAMI_INSTALL_WORKER_URL));
-  api.use(notFound);
+  api.use(jsonNotFound);
   app.use('/api/v1', api);
   app.use(uiRouter());
-  app.use(errorHandler(log));
+  app.use(jsonErrorHandler(log, 'api-gateway'));
   return app;
 }

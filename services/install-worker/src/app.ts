@@ -1,9 +1,9 @@
 // The install-worker's HTTP API (the gateway proxies it under the same paths, after its token
 // check): start runs, watch them, a node's last result, SSH tests, host-key trust. Routes only
 // parse, call the InstallService and reply; errors map to JSON once, at the end.
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Express } from 'express';
 import { z } from 'zod';
-import { AamiError, NodeName, ValidationError, type Logger } from '@aami/shared';
+import { NodeName, ValidationError, jsonErrorHandler, jsonNotFound, type Logger } from '@aami/shared';
 import type { InstallService } from './install-service.ts';
 import { InstallAction } from './runs.ts';
 
@@ -63,23 +63,9 @@ export function createApp({ service, log, version }: AppDeps): Express {
     const body = parse(TrustBody, req.body);
     res.json(await service.trust(req.params.name, body.fingerprint));
   });
-  api.use((req, res) => {
-    res.status(404).json({ error: { code: 'not_found', message: `no route ${req.method} ${req.path}`, details: [] } });
-  });
+  api.use(jsonNotFound);
   app.use('/api/v1', api);
 
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof AamiError) {
-      res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
-      return;
-    }
-    const e = err as { type?: string; message?: string };
-    if (e.type === 'entity.parse.failed') {
-      res.status(400).json({ error: { code: 'validation_failed', message: `request body is not valid JSON: ${e.message}`, details: [] } });
-      return;
-    }
-    log.error('unhandled error', { method: req.method, path: req.path, error: err as Error });
-    res.status(500).json({ error: { code: 'internal', message: 'internal error (see the install-worker log)', details: [] } });
-  });
+  app.use(jsonErrorHandler(log, 'install-worker'));
   return app;
 }

@@ -1,9 +1,9 @@
 // The rule compiler's HTTP API: liveness, the last compile's status, a dry run of a candidate
 // config, and its own /metrics. Routes only parse, call the compiler and reply; errors are mapped
 // to JSON once, at the end.
-import express, { type NextFunction, type Request, type Response } from 'express';
+import express from 'express';
 import YAML from 'yaml';
-import { AamiError, ValidationError, type Logger } from '@aami/shared';
+import { ValidationError, jsonErrorHandler, jsonNotFound, type Logger } from '@aami/shared';
 import type { Registry } from 'prom-client';
 import type { CandidateReport } from './compiler.ts';
 import type { CompileStatus } from './status.ts';
@@ -60,26 +60,8 @@ export function createApp(deps: AppDeps): express.Express {
     });
   }
 
-  app.use((req, res) => {
-    res.status(404).json({ error: { code: 'not_found', message: `no route ${req.method} ${req.path}`, details: [] } });
-  });
+  app.use(jsonNotFound);
 
-  app.use((err: unknown, req: Request, res: Response, _next: NextFunction) => {
-    if (err instanceof AamiError) {
-      res.status(err.status).json({ error: { code: err.code, message: err.message, details: err.details } });
-      return;
-    }
-    const e = err as { type?: string; message?: string };
-    if (e.type === 'entity.too.large') {
-      res.status(413).json({ error: { code: 'too_large', message: 'request body is too large', details: [] } });
-      return;
-    }
-    if (e.type === 'entity.parse.failed') {
-      res.status(400).json({ error: { code: 'validation_failed', message: `request body is not valid JSON: ${e.message}`, details: [] } });
-      return;
-    }
-    deps.log.error('unhandled error', { method: req.method, path: req.path, error: err as Error });
-    res.status(500).json({ error: { code: 'internal', message: 'internal error (see the rule-compiler log)', details: [] } });
-  });
+  app.use(jsonErrorHandler(deps.log, 'rule-compiler'));
   return app;
 }

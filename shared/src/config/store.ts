@@ -42,7 +42,7 @@ export function renderConfigText(config: AamiConfig): string {
 }
 
 /** Writes `data` to `path` atomically: a reader sees the old file or the new one, never half. */
-export async function writeFileAtomic(path: string, data: string, mode = 0o640): Promise<void> {
+export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o640): Promise<void> {
   const dir = dirname(path);
   const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   const fh = await open(tmp, 'w', mode);

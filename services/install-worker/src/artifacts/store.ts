@@ -8,8 +8,7 @@ import { createHash } from 'node:crypto';
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { NotFoundError, ValidationError } from '@aami/shared';
-import { writeBufferAtomic } from '../atomic-write.ts';
+import { NotFoundError, ValidationError, writeFileAtomic } from '@aami/shared';
 
 const SAFE = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 
@@ -72,8 +71,8 @@ export class ArtifactStore {
     }
     const d = join(this.dir, m.name, m.version, m.arch);
     await mkdir(d, { recursive: true });
-    await writeBufferAtomic(join(d, m.name), data, 0o755);
-    await writeBufferAtomic(join(d, 'manifest.json'), `${JSON.stringify(m, null, 2)}\n`, 0o644);
+    await writeFileAtomic(join(d, m.name), data, 0o755);
+    await writeFileAtomic(join(d, 'manifest.json'), `${JSON.stringify(m, null, 2)}\n`, 0o644);
     return m;
   }
 
