@@ -5,8 +5,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { slackText, startSlackSink, type SlackSink } from '@aami/notification-relay/testing/slack-sink';
-import { startRedis } from './harness/index.ts';
-import { deferrer, postUntilAccepted, postWebhook, relayApi, relayEnv, startRelayInProcess, startRelayProcess, webhookBody, writeRelayConfig, xidAlert } from './notification-relay-support.ts';
+import { deferrer, postUntilAccepted, startTestRedis, postWebhook, relayApi, relayEnv, startRelayInProcess, startRelayProcess, webhookBody, writeRelayConfig, xidAlert } from './notification-relay-support.ts';
 
 type Status = { channels: Record<'slack' | 'email', { queued: number; sent: number; failed: number; dead_lettered: number; duplicates: number }> };
 type DeadLetters = { dead_letters: Array<{ id: string; channel: string; reason: string; attempts: number; node?: string }> };
@@ -33,13 +32,11 @@ async function waitUntil(pred: () => boolean | Promise<boolean>, timeoutMs: numb
 
 async function setup(t: { after(fn: () => unknown): void }, extraEnv: Record<string, string> = {}) {
   const defer = deferrer(t);
-  const redis = await startRedis();
-  defer(() => redis.stop());
+  const redis = await startTestRedis(defer);
   const sink = await startSlackSink();
   defer(() => sink.close());
-  const configPath = await writeRelayConfig({ slack: { webhook_url: sink.url } });
-  const relay = await startRelayInProcess(relayEnv(redis.url, configPath, extraEnv));
-  defer(() => relay.close());
+  const configPath = await writeRelayConfig(defer, { slack: { webhook_url: sink.url } });
+  const relay = await startRelayInProcess(defer, relayEnv(redis.url, configPath, extraEnv));
   return { redis, sink, relay, configPath };
 }
 
@@ -174,13 +171,11 @@ describe('notification relay under faults', () => {
 describe('notification relay killed', () => {
   test('kill -9 mid-delivery: everything is delivered after restart, no duplicate beyond those in flight', async (t) => {
     const defer = deferrer(t);
-    const redis = await startRedis();
-    defer(() => redis.stop());
+    const redis = await startTestRedis(defer);
     const sink = await startSlackSink();
     defer(() => sink.close());
-    const configPath = await writeRelayConfig({ slack: { webhook_url: sink.url } });
-    const relay = await startRelayProcess(relayEnv(redis.url, configPath, { AAMI_RELAY_CONCURRENCY: '2' }));
-    defer(() => relay.stop());
+    const configPath = await writeRelayConfig(defer, { slack: { webhook_url: sink.url } });
+    const relay = await startRelayProcess(defer, relayEnv(redis.url, configPath, { AAMI_RELAY_CONCURRENCY: '2' }));
 
     sink.hold();
     const nodes = Array.from({ length: 6 }, (_, i) => `gpu-k-${String(i).padStart(4, '0')}`);
@@ -203,13 +198,11 @@ describe('notification relay killed', () => {
 
   test('1,000 accepted alerts survive kill -9 of the relay and a Redis restart; storms are summarised, none dropped', async (t) => {
     const defer = deferrer(t);
-    const redis = await startRedis();
-    defer(() => redis.stop());
+    const redis = await startTestRedis(defer);
     const sink = await startSlackSink();
     defer(() => sink.close());
-    const configPath = await writeRelayConfig({ slack: { webhook_url: sink.url } });
-    const relay = await startRelayProcess(relayEnv(redis.url, configPath, { AAMI_RELAY_STORM_THRESHOLD: '10', AAMI_RELAY_STORM_WINDOW_MS: '1000', AAMI_RELAY_CONCURRENCY: '8' }));
-    defer(() => relay.stop());
+    const configPath = await writeRelayConfig(defer, { slack: { webhook_url: sink.url } });
+    const relay = await startRelayProcess(defer, relayEnv(redis.url, configPath, { AAMI_RELAY_STORM_THRESHOLD: '10', AAMI_RELAY_STORM_WINDOW_MS: '1000', AAMI_RELAY_CONCURRENCY: '8' }));
 
     const total = 1000;
     const acceptedNodes: string[] = [];

@@ -9,16 +9,14 @@ import { createRedisDedup } from '@aami/notification-relay/domain/dedup';
 import { createRedisStorm } from '@aami/notification-relay/domain/storm';
 import { slackText, startSlackSink } from '@aami/notification-relay/testing/slack-sink';
 import { startSmtpSink } from '@aami/notification-relay/testing/smtp-sink';
-import { startRedis } from './harness/index.ts';
-import { deferrer, postWebhook, relayApi, relayEnv, startRelayInProcess, webhookBody, writeRelayConfig, xidAlert } from './notification-relay-support.ts';
+import { deferrer, postWebhook, startTestRedis, relayApi, relayEnv, startRelayInProcess, webhookBody, writeRelayConfig, xidAlert } from './notification-relay-support.ts';
 
 const item = (line: string) => ({ line, severity: 'critical' as const, status: 'firing' as const });
 
 describe('dedup and storm stores on Redis', () => {
   test('a claim is exclusive, survives a re-run by its owner, and expires with its TTL', async (t) => {
     const defer = deferrer(t);
-    const redis = await startRedis();
-    defer(() => redis.stop());
+    const redis = await startTestRedis(defer);
     const client = new Redis(redis.url);
     defer(() => client.quit());
     const dedup = createRedisDedup(client, { prefix: 't1', ttlMs: 300 });
@@ -35,8 +33,7 @@ describe('dedup and storm stores on Redis', () => {
 
   test('storm placement is per window, idempotent per job, checks the claim, and batches survive until acknowledged', async (t) => {
     const defer = deferrer(t);
-    const redis = await startRedis();
-    defer(() => redis.stop());
+    const redis = await startTestRedis(defer);
     const client = new Redis(redis.url);
     defer(() => client.quit());
     const dedup = createRedisDedup(client, { prefix: 't2', ttlMs: 60_000 });
@@ -67,15 +64,13 @@ describe('dedup and storm stores on Redis', () => {
 describe('relay behaviour on Redis', () => {
   test('a storm sends the first alerts one by one and one summary listing all the others, on Slack and email', async (t) => {
     const defer = deferrer(t);
-    const redis = await startRedis();
-    defer(() => redis.stop());
+    const redis = await startTestRedis(defer);
     const slack = await startSlackSink();
     defer(() => slack.close());
     const smtp = await startSmtpSink();
     defer(() => smtp.close());
-    const configPath = await writeRelayConfig({ slack: { webhook_url: slack.url }, email: { smtp_host: '127.0.0.1', smtp_port: smtp.port, tls: 'none', from: 'aami@x.test', to: ['ops@x.test'] } });
-    const relay = await startRelayInProcess(relayEnv(redis.url, configPath, { AAMI_RELAY_STORM_THRESHOLD: '5', AAMI_RELAY_STORM_WINDOW_MS: '1500', AAMI_RELAY_CONCURRENCY: '1' }));
-    defer(() => relay.close());
+    const configPath = await writeRelayConfig(defer, { slack: { webhook_url: slack.url }, email: { smtp_host: '127.0.0.1', smtp_port: smtp.port, tls: 'none', from: 'aami@x.test', to: ['ops@x.test'] } });
+    const relay = await startRelayInProcess(defer, relayEnv(redis.url, configPath, { AAMI_RELAY_STORM_THRESHOLD: '5', AAMI_RELAY_STORM_WINDOW_MS: '1500', AAMI_RELAY_CONCURRENCY: '1' }));
 
     const nodes = Array.from({ length: 20 }, (_, i) => `gpu-s-${String(i).padStart(4, '0')}`);
     assert.equal((await postWebhook(relay.url, webhookBody(nodes.map((n) => xidAlert(n))))).status, 200);
@@ -102,16 +97,14 @@ describe('relay behaviour on Redis', () => {
 
   test('config.yaml changes apply without a restart; a transient SMTP failure is retried', async (t) => {
     const defer = deferrer(t);
-    const redis = await startRedis();
-    defer(() => redis.stop());
+    const redis = await startTestRedis(defer);
     const slack = await startSlackSink();
     defer(() => slack.close());
     const smtp = await startSmtpSink();
     defer(() => smtp.close());
-    const configPath = await writeRelayConfig({ slack: { webhook_url: slack.url }, email: { smtp_host: '127.0.0.1', smtp_port: smtp.port, tls: 'none', from: 'aami@x.test', to: ['ops@x.test'] }, routing: { critical: ['slack'] } });
+    const configPath = await writeRelayConfig(defer, { slack: { webhook_url: slack.url }, email: { smtp_host: '127.0.0.1', smtp_port: smtp.port, tls: 'none', from: 'aami@x.test', to: ['ops@x.test'] }, routing: { critical: ['slack'] } });
     type Status = { channels: Record<string, { configured: boolean }> };
-    const relay = await startRelayInProcess(relayEnv(redis.url, configPath));
-    defer(() => relay.close());
+    const relay = await startRelayInProcess(defer, relayEnv(redis.url, configPath));
 
     assert.equal((await postWebhook(relay.url, webhookBody([xidAlert('gpu-c-0001')]))).status, 200);
     await slack.waitFor((r) => r.length === 1);
@@ -134,11 +127,9 @@ describe('relay behaviour on Redis', () => {
 
   test('a channel whose ${VAR} is unset dead-letters with the reason, and the test endpoint says so', async (t) => {
     const defer = deferrer(t);
-    const redis = await startRedis();
-    defer(() => redis.stop());
-    const configPath = await writeRelayConfig({ slack: { webhook_url: '${IT_UNSET_SLACK_URL}' } });
-    const relay = await startRelayInProcess(relayEnv(redis.url, configPath));
-    defer(() => relay.close());
+    const redis = await startTestRedis(defer);
+    const configPath = await writeRelayConfig(defer, { slack: { webhook_url: '${IT_UNSET_SLACK_URL}' } });
+    const relay = await startRelayInProcess(defer, relayEnv(redis.url, configPath));
     assert.equal((await postWebhook(relay.url, webhookBody([xidAlert('gpu-v-0001')]))).status, 200);
     let reason = '';
     const deadline = Date.now() + 10_000;

@@ -2,13 +2,14 @@
 // a child process (node services/notification-relay/src/main.ts), alert and payload builders, and
 // a poster that retries until 2xx the way Alertmanager does.
 import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { ConfigStore, Notifications } from '@aami/shared';
 import { startRelay, type RunningRelay } from '@aami/notification-relay';
 import { loadRelaySettings } from '@aami/notification-relay/settings';
 import { createCaptureLogger } from '@aami/notification-relay/testing/fakes';
 import type { WebhookAlert } from '@aami/notification-relay/domain/payload';
-import { freePort, httpOk, makeTempDir, startDaemon, type Daemon } from './harness/index.ts';
+import { freePort, httpOk, makeTempDir, startDaemon, startRedis, type Daemon, type RedisServer } from './harness/index.ts';
 
 /**
  * Cleanups that run last-registered-first after the test (node:test runs t.after hooks in
@@ -22,12 +23,26 @@ export function deferrer(t: { after(fn: () => unknown): void }): (fn: () => unkn
   return (fn) => void fns.push(fn);
 }
 
+/** A cleanup registrar from deferrer(). */
+export type Defer = (fn: () => unknown) => void;
+
+const removeDir = (dir: string) => () => rm(dir, { recursive: true, force: true });
+
+/** A real Redis (append-only, fsync always), stopped and its data dir removed after the test. */
+export async function startTestRedis(defer: Defer): Promise<RedisServer> {
+  const redis = await startRedis();
+  defer(removeDir(redis.daemon.dir));
+  defer(() => redis.stop());
+  return redis;
+}
+
 /** The relay token every test uses. */
 export const RELAY_TOKEN = 'integration-relay-token-5f1c';
 
-/** Writes a config.yaml with `notifications` and returns its path. */
-export async function writeRelayConfig(notifications: unknown): Promise<string> {
+/** Writes a config.yaml with `notifications` (removed after the test) and returns its path. */
+export async function writeRelayConfig(defer: Defer, notifications: unknown): Promise<string> {
   const dir = await makeTempDir('relay-config');
+  defer(removeDir(dir));
   const store = new ConfigStore(join(dir, 'config.yaml'));
   await store.create({ notifications: Notifications.parse(notifications) });
   return store.path;
@@ -56,10 +71,11 @@ export function relayEnv(redisUrl: string, configPath: string, extra: Record<str
   };
 }
 
-/** The relay in this process, with a log capture. */
-export async function startRelayInProcess(env: Record<string, string>): Promise<RunningRelay & { logs: string[] }> {
+/** The relay in this process, with a log capture; closed after the test. */
+export async function startRelayInProcess(defer: Defer, env: Record<string, string>): Promise<RunningRelay & { logs: string[] }> {
   const logger = createCaptureLogger();
   const relay = await startRelay({ settings: loadRelaySettings(env), env, logger });
+  defer(() => relay.close());
   return Object.assign(relay, { logs: logger.lines });
 }
 
@@ -74,10 +90,11 @@ export interface RelayProcess {
 
 const MAIN = resolve(import.meta.dirname, '../../services/notification-relay/src/main.ts');
 
-/** Starts `node services/notification-relay/src/main.ts` with `env` on a free port. */
-export async function startRelayProcess(env: Record<string, string>): Promise<RelayProcess> {
+/** Starts `node services/notification-relay/src/main.ts` with `env` on a free port; stopped after the test. */
+export async function startRelayProcess(defer: Defer, env: Record<string, string>): Promise<RelayProcess> {
   const port = await freePort();
   const dir = await makeTempDir('relay');
+  defer(removeDir(dir));
   const url = `http://127.0.0.1:${port}`;
   const launch = () =>
     startDaemon({
@@ -97,6 +114,7 @@ export async function startRelayProcess(env: Record<string, string>): Promise<Re
     },
     stop: () => rp.daemon.stop(),
   };
+  defer(() => rp.stop());
   return rp;
 }
 

@@ -4,30 +4,30 @@
 // mail parsed with mailparser): one message each, naming the node, the GPU, "fallen off the bus"
 // and the first thing to do; then the resolved follow-up, once.
 import { test } from 'node:test';
+import { rm } from 'node:fs/promises';
 import assert from 'node:assert/strict';
 import { slackText, startSlackSink } from '@aami/notification-relay/testing/slack-sink';
 import { startSmtpSink } from '@aami/notification-relay/testing/smtp-sink';
 import { testCertificate } from '@aami/notification-relay/testing/tls';
-import { startAlertmanager, startRedis } from './harness/index.ts';
-import { RELAY_TOKEN, deferrer, relayApi, relayEnv, startRelayProcess, writeRelayConfig } from './notification-relay-support.ts';
+import { startAlertmanager } from './harness/index.ts';
+import { RELAY_TOKEN, deferrer, startTestRedis, relayApi, relayEnv, startRelayProcess, writeRelayConfig } from './notification-relay-support.ts';
 
 test('Xid 79 via Alertmanager reaches Slack and email once, explained, then resolves once', async (t) => {
     const defer = deferrer(t);
-  const redis = await startRedis();
-  defer(() => redis.stop());
+  const redis = await startTestRedis(defer);
   const slack = await startSlackSink();
   defer(() => slack.close());
   const smtp = await startSmtpSink({ tls: 'starttls', username: 'aami', password: 'smtp-pass-2d9c' });
   defer(() => smtp.close());
   const cert = await testCertificate();
-  const configPath = await writeRelayConfig({
+  const configPath = await writeRelayConfig(defer, {
     slack: { webhook_url: '${IT_SLACK_WEBHOOK_URL}', channel: '#gpu-alerts' },
     email: { smtp_host: '127.0.0.1', smtp_port: smtp.port, tls: 'starttls', from: 'AAMI <aami@cluster.example>', to: ['oncall@example.com'], username: 'aami', password: '${IT_SMTP_PASSWORD}' },
   });
   const relay = await startRelayProcess(
+    defer,
     relayEnv(redis.url, configPath, { IT_SLACK_WEBHOOK_URL: slack.url, IT_SMTP_PASSWORD: 'smtp-pass-2d9c', AAMI_RELAY_SMTP_CA_FILE: cert.certPath }),
   );
-  defer(() => relay.stop());
   const am = await startAlertmanager(
     [
       'route:',
@@ -48,6 +48,7 @@ test('Xid 79 via Alertmanager reaches Slack and email once, explained, then reso
       '',
     ].join('\n'),
   );
+  defer(() => rm(am.dir, { recursive: true, force: true }));
   defer(() => am.stop());
 
   const startsAt = new Date().toISOString();

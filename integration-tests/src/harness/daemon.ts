@@ -2,7 +2,7 @@
 // readiness is polled, and stop() ends it by pid (TERM, then KILL). A daemon that does not come up
 // fails with the tail of its log, so a broken config is visible in the test output.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { openSync, closeSync, readFileSync, existsSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, existsSync, rmSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -33,9 +33,29 @@ export interface DaemonSpec {
   timeoutMs?: number;
 }
 
-/** A fresh temp dir for one daemon or test. */
-export function makeTempDir(prefix: string): Promise<string> {
-  return mkdtemp(join(tmpdir(), `aami-it-${prefix}-`));
+const tempDirs = new Set<string>();
+let cleanupRegistered = false;
+
+/**
+ * A fresh temp dir for one daemon or test, removed when the test process exits (set
+ * AAMI_KEEP_TEST_DIRS=1 to keep them for a post-mortem).
+ */
+export async function makeTempDir(prefix: string): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), `aami-it-${prefix}-`));
+  tempDirs.add(dir);
+  if (!cleanupRegistered && process.env.AAMI_KEEP_TEST_DIRS !== '1') {
+    cleanupRegistered = true;
+    process.once('exit', () => {
+      for (const d of tempDirs) {
+        try {
+          rmSync(d, { recursive: true, force: true });
+        } catch {
+          // a daemon killed with the process may still hold a file open: leave it to the OS
+        }
+      }
+    });
+  }
+  return dir;
 }
 
 /** A TCP port free on 127.0.0.1 right now. */

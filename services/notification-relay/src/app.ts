@@ -1,0 +1,128 @@
+// The relay's HTTP side. POST /alertmanager/webhook goes straight to the hot-path handler in
+// webhook.ts; everything else (health, metrics, the notifications API for the gateway and CLI) is
+// a thin express app: routes parse, call an injected dependency and reply; typed errors become
+// HTTP answers in one error middleware.
+import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
+import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
+import { z } from 'zod';
+import { AamiError, ValidationError, parseOrThrow } from '@aami/shared';
+import { ChannelName, type Channel } from './channels/channel.ts';
+import { buildTestMessage } from './domain/message.ts';
+import type { NotificationsAdmin } from './admin.ts';
+import { requireToken } from './auth.ts';
+import type { RelayMetrics } from './metrics.ts';
+import { createWebhookHandler, type WebhookDeps } from './webhook.ts';
+
+/** Everything the HTTP side needs, injected (tests pass fakes). */
+export interface AppDeps extends WebhookDeps {
+  /** Per-send timeout of the test endpoint. @defaultValue 10000 */
+  sendTimeoutMs?: number;
+  channels(): Promise<Map<ChannelName, Channel>>;
+  admin: NotificationsAdmin;
+  ready(): Promise<boolean>;
+  metrics: RelayMetrics;
+}
+
+/** The webhook's path. */
+export const WEBHOOK_PATH = '/alertmanager/webhook';
+
+const TestRequest = z.strictObject({ channel: ChannelName });
+
+/** Wraps an async handler so a rejection reaches the error middleware. */
+const handle =
+  (fn: (req: express.Request, res: express.Response) => Promise<void>): RequestHandler =>
+  (req, res, next) => {
+    fn(req, res).catch(next);
+  };
+
+/** Builds the relay's request listener (for http.createServer). */
+export function createApp(deps: AppDeps): RequestListener {
+  const maxBody = deps.maxBodyBytes ?? 1_048_576;
+  const webhook = createWebhookHandler(deps);
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('etag', false);
+  const auth = requireToken(deps.token);
+  const json = express.json({ limit: maxBody, strict: true });
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get(
+    '/readyz',
+    handle(async (_req, res) => {
+      const ok = await deps.ready().catch(() => false);
+      res.status(ok ? 200 : 503).json({ status: ok ? 'ready' : 'redis unreachable' });
+    }),
+  );
+  app.get(
+    '/metrics',
+    handle(async (_req, res) => {
+      res.setHeader('Content-Type', deps.metrics.registry.contentType);
+      res.end(await deps.metrics.registry.metrics());
+    }),
+  );
+
+  const api = express.Router();
+  api.use(auth, json);
+  api.post(
+    '/test',
+    handle(async (req, res) => {
+      const { channel: name } = parseOrThrow(TestRequest, req.body ?? {}, 'test request');
+      const channel = (await deps.channels()).get(name);
+      if (!channel) throw new ValidationError(`${name} is not configured or is disabled in config.yaml (notifications.${name})`, [{ path: 'channel', message: 'not configured' }]);
+      const result = await channel.send(buildTestMessage(name), AbortSignal.timeout(deps.sendTimeoutMs ?? 10_000));
+      deps.logger.info('test message sent', { channel: name, ok: result.ok, ...(result.ok ? {} : { reason: result.reason, error: result.error }) });
+      if (result.ok) res.json({ channel: name, ok: true });
+      else res.status(502).json({ channel: name, ok: false, retry: result.retry, reason: result.reason, error: result.error });
+    }),
+  );
+  api.get(
+    '/status',
+    handle(async (_req, res) => {
+      res.json(await deps.admin.status());
+    }),
+  );
+  api.get(
+    '/dead-letters',
+    handle(async (req, res) => {
+      const limit = Math.min(1000, Math.max(1, Number(req.query.limit ?? 200) || 200));
+      res.json({ dead_letters: await deps.admin.deadLetters(limit) });
+    }),
+  );
+  api.post(
+    '/dead-letters/:id/retry',
+    handle(async (req, res) => {
+      const entry = await deps.admin.retry(String(req.params.id));
+      deps.logger.info('dead letter queued again', { job: entry.id, channel: entry.channel });
+      res.status(202).json({ retried: entry });
+    }),
+  );
+  app.use('/api/v1/notifications', api);
+
+  app.use((_req, res) => {
+    res.status(404).json({ error: 'not_found', message: 'no such route' });
+  });
+
+  const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
+    const e = err as { type?: string; status?: number; message?: string };
+    if (e.type === 'entity.too.large') {
+      res.status(413).json({ error: 'payload_too_large', message: `the request body is larger than ${maxBody} bytes` });
+    } else if (e.type === 'entity.parse.failed') {
+      res.status(400).json({ error: 'invalid_json', message: 'the request body is not valid JSON' });
+    } else if (err instanceof AamiError) {
+      res.status(err.status).json({ error: err.code, message: err.message, ...(err.details.length ? { details: err.details } : {}) });
+    } else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
+      res.status(e.status).json({ error: 'bad_request', message: e.message ?? 'bad request' });
+    } else {
+      deps.logger.error('unexpected error', { error: e.message ?? String(err) });
+      res.status(500).json({ error: 'internal', message: 'internal error' });
+    }
+  };
+  app.use(onError);
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const url = req.url ?? '';
+    if (url === WEBHOOK_PATH || url.startsWith(`${WEBHOOK_PATH}?`)) webhook(req, res);
+    else app(req, res);
+  };
+}

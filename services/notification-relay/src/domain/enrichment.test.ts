@@ -1,0 +1,75 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { enrichAlert, extractXid, type XidInfo, type XidLookup } from './enrichment.ts';
+import type { WebhookAlert } from './payload.ts';
+
+const XID79: XidInfo = {
+  code: 79,
+  name: 'ROBUST_CHANNEL_GPU_HAS_FALLEN_OFF_THE_BUS',
+  title: 'GPU has fallen off the bus',
+  severity: 'critical',
+  meaning: 'The host lost the GPU.',
+  causes: ['power'],
+  actions: ['Drain <node>.', 'Collect logs.'],
+  if_repeats: 'RMA.',
+};
+const lookup: XidLookup = (code) => (code === 79 ? XID79 : undefined);
+
+function alert(labels: Record<string, string>, annotations: Record<string, string> = {}): WebhookAlert {
+  return { status: 'firing', labels, annotations, startsAt: '2024-05-01T10:00:00Z', endsAt: '0001-01-01T00:00:00Z', generatorURL: '' };
+}
+
+test('the xid label wins', () => {
+  assert.equal(extractXid(alert({ xid: '79' }, { summary: 'Xid 13 seen' })), 79);
+});
+
+test('an Xid number in an annotation is found', () => {
+  assert.equal(extractXid(alert({ alertname: 'GPUError' }, { summary: 'GPU 3 reported Xid 79 at 10:00' })), 79);
+  assert.equal(extractXid(alert({}, { description: 'last error xid=48' })), 48);
+  assert.equal(extractXid(alert({}, { xid: '31' })), 31);
+});
+
+test('an Xid-named alert takes its value annotation', () => {
+  assert.equal(extractXid(alert({ alertname: 'GPUXidError' }, { value: '79' })), 79);
+  assert.equal(extractXid(alert({ alertname: 'GPUHot' }, { value: '79' })), undefined);
+});
+
+test('no Xid, no guess', () => {
+  assert.equal(extractXid(alert({ alertname: 'NodeDown' }, { summary: 'node 7 is down for 5m' })), undefined);
+  assert.equal(extractXid(alert({ xid: 'abc' })), undefined);
+});
+
+test('node, GPU and catalog facts are picked out', () => {
+  const ctx = enrichAlert(
+    alert({ alertname: 'GPUXidError', node: 'gpu-07', gpu: '3', UUID: 'GPU-1', modelName: 'H100', pci_bus_id: '0000:9B:00.0', xid: '79' }, { runbook_url: 'http://rb' }),
+    lookup,
+  );
+  assert.equal(ctx.node, 'gpu-07');
+  assert.equal(ctx.gpu, '3');
+  assert.equal(ctx.uuid, 'GPU-1');
+  assert.equal(ctx.model, 'H100');
+  assert.equal(ctx.pciBusId, '0000:9B:00.0');
+  assert.equal(ctx.runbookUrl, 'http://rb');
+  assert.equal(ctx.xid?.title, 'GPU has fallen off the bus');
+  assert.equal(ctx.severity, 'critical', 'catalog severity when the alert has none');
+  assert.equal(ctx.endsAt, undefined);
+});
+
+test('the alert severity label beats the catalog', () => {
+  assert.equal(enrichAlert(alert({ xid: '79', severity: 'warning' }), lookup).severity, 'warning');
+  assert.equal(enrichAlert(alert({ severity: 'bogus' }), lookup).severity, 'warning');
+});
+
+test('an Xid the catalog does not know keeps its code, and a throwing catalog is survived', () => {
+  const ctx = enrichAlert(alert({ xid: '999' }), lookup);
+  assert.equal(ctx.xidCode, 999);
+  assert.equal(ctx.xid, undefined);
+  const broken = enrichAlert(alert({ xid: '79' }), () => {
+    throw new Error('catalog broken');
+  });
+  assert.equal(broken.xidCode, 79);
+});
+
+test('instance is the node when no node label exists', () => {
+  assert.equal(enrichAlert(alert({ instance: '10.0.0.7:9400' }), lookup).node, '10.0.0.7');
+});

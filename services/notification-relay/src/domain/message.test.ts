@@ -1,0 +1,64 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { enrichAlert } from './enrichment.ts';
+import { buildAlertMessage, buildSummaryMessage, formatDuration, formatTime, messageColour, stormItem } from './message.ts';
+import { catalogLookup, xid79Alert } from './testdata/fixtures.ts';
+
+test('an Xid 79 alert says what, where, what it means and what to do first', () => {
+  const msg = buildAlertMessage(enrichAlert(xid79Alert(), catalogLookup), { externalURL: 'http://am:9093' });
+  assert.match(msg.title, /^CRITICAL: Xid 79: GPU has fallen off the bus .* on gpu-node-07 GPU 3$/);
+  const fields = Object.fromEntries(msg.fields.map((f) => [f.label, f.value]));
+  assert.equal(fields.Node, 'gpu-node-07');
+  assert.equal(fields.GPU, '3');
+  assert.equal(fields['GPU UUID'], 'GPU-5fb4c3a2-7d1e-4c1b-9e0a-2b7f6a1c9d33');
+  assert.equal(fields.Model, 'NVIDIA H100 80GB HBM3');
+  assert.equal(fields['PCI bus'], '00000000:9B:00.0');
+  assert.equal(fields.Value, '79');
+  assert.equal(msg.xid?.code, 79);
+  assert.equal(msg.xid?.name, 'ROBUST_CHANNEL_GPU_HAS_FALLEN_OFF_THE_BUS');
+  assert.match(msg.xid?.meaning ?? '', /PCIe/);
+  assert.equal(msg.xid?.actions.length, 3);
+  assert.match(msg.xid?.actions[0] ?? '', /nodename=gpu-node-07/, 'the catalog placeholder <node> is filled in');
+  assert.deepEqual(msg.links.map((l) => l.label), ['Runbook', 'Source', 'Alertmanager']);
+  assert.equal(messageColour(msg), '#D7263D');
+});
+
+test('the resolved follow-up is green, says how long it fired, and keeps the advice for next time', () => {
+  const msg = buildAlertMessage(enrichAlert(xid79Alert({ status: 'resolved', endsAt: '2024-05-01T10:42:10Z' }), catalogLookup));
+  assert.match(msg.title, /^RESOLVED: Xid 79: GPU has fallen off the bus .* on gpu-node-07 GPU 3$/);
+  assert.match(msg.text, /stopped firing at 2024-05-01 10:42:10 UTC after 42m 10s/);
+  assert.equal(msg.xid?.actions.length, 0);
+  assert.ok(msg.xid?.ifRepeats);
+  assert.equal(messageColour(msg), '#2EB67D');
+});
+
+test('an alert without Xid uses its summary; an unknown Xid says so', () => {
+  const plain = buildAlertMessage(enrichAlert(xid79Alert({ annotations: { summary: 'GPU 3 is hot' } }, { xid: '', alertname: 'GPUHot', severity: 'warning' }), catalogLookup));
+  assert.equal(plain.title, 'WARNING: GPU 3 is hot on gpu-node-07 GPU 3');
+  assert.equal(plain.xid, undefined);
+  const unknown = buildAlertMessage(enrichAlert(xid79Alert({}, { xid: '4321' }), catalogLookup));
+  assert.match(unknown.title, /Xid 4321 \(not in AAMI's Xid catalog\)/);
+  assert.ok((unknown.xid?.actions.length ?? 0) > 0);
+});
+
+test('a storm summary lists firing before resolved, worst first', () => {
+  const items = [
+    stormItem(enrichAlert(xid79Alert({ status: 'resolved' }, { node: 'a' }), catalogLookup)),
+    stormItem(enrichAlert(xid79Alert({}, { node: 'b', severity: 'warning' }), catalogLookup)),
+    stormItem(enrichAlert(xid79Alert({}, { node: 'c' }), catalogLookup)),
+  ];
+  const msg = buildSummaryMessage(items, { channel: 'slack', threshold: 10, windowMs: 60_000, part: 1, parts: 2, total: 3 });
+  assert.match(msg.items[0] ?? '', /^CRITICAL GPUXidError on c GPU 3 - Xid 79/);
+  assert.match(msg.items[1] ?? '', /^WARNING .* on b /);
+  assert.match(msg.items[2] ?? '', /^RESOLVED .* on a /);
+  assert.match(msg.title, /3 more alerts .*part 1 of 2/);
+  assert.equal(msg.severity, 'critical');
+});
+
+test('times and durations read well', () => {
+  assert.equal(formatTime('2024-05-01T10:00:00.123456789Z'), '2024-05-01 10:00:00 UTC');
+  assert.equal(formatTime('garbage'), 'garbage');
+  assert.equal(formatDuration('2024-05-01T10:00:00Z', '2024-05-01T10:00:40Z'), '40s');
+  assert.equal(formatDuration('2024-05-01T10:00:00Z', '2024-05-02T13:05:00Z'), '1d 3h');
+  assert.equal(formatDuration('2024-05-01T10:00:00Z', '2024-05-01T09:00:00Z'), undefined);
+});

@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ValidationError } from '@aami/shared';
+import { presentedToken } from './auth.ts';
+import { loadRelaySettings, loadRelayToken } from './settings.ts';
+
+test('defaults: port 8081, 30 tries, a 3 h dedup window, storms over 10 per minute', () => {
+  const s = loadRelaySettings({ AAMI_RELAY_TOKEN: 'abc', AAMI_DATA_DIR: '/var/lib/aami' });
+  assert.equal(s.port, 8081);
+  assert.equal(s.shared.AAMI_BIND, '127.0.0.1');
+  assert.equal(s.shared.configPath, '/var/lib/aami/config.yaml');
+  assert.equal(s.attempts, 30);
+  assert.equal(s.dedupTtlMs, 10_800_000);
+  assert.deepEqual([s.stormThreshold, s.stormWindowMs], [10, 60_000]);
+  assert.equal(s.workers, true);
+});
+
+test('the token comes from AAMI_RELAY_TOKEN or the file AAMI_RELAY_TOKEN_FILE names; none is an error', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'relay-token-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'token'), '  from-file-token\n');
+  assert.deepEqual(loadRelayToken({ AAMI_RELAY_TOKEN: 'direct' }), { token: 'direct' });
+  assert.deepEqual(loadRelayToken({ AAMI_RELAY_TOKEN_FILE: join(dir, 'token') }), { token: 'from-file-token' });
+  assert.throws(() => loadRelayToken({}), /set AAMI_RELAY_TOKEN or AAMI_RELAY_TOKEN_FILE/);
+  writeFileSync(join(dir, 'empty'), '\n');
+  assert.throws(() => loadRelayToken({ AAMI_RELAY_TOKEN_FILE: join(dir, 'empty') }), /is empty/);
+});
+
+test('a missing token file is created once with a random token that Alertmanager can read', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'relay-token-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const file = join(dir, 'secrets', 'relay-token');
+  const first = loadRelayToken({ AAMI_RELAY_TOKEN_FILE: file });
+  assert.equal(first.created, file);
+  assert.match(first.token, /^[A-Za-z0-9_-]{43}$/);
+  assert.equal(statSync(file).mode & 0o777, 0o644 & ~process.umask());
+  assert.deepEqual(loadRelayToken({ AAMI_RELAY_TOKEN_FILE: file }), { token: first.token }, 'the next start reads it');
+  assert.equal(readFileSync(file, 'utf8'), `${first.token}\n`);
+});
+
+test('a bad value is an error naming the variable', () => {
+  assert.throws(
+    () => loadRelaySettings({ AAMI_RELAY_TOKEN: 'x', AAMI_RELAY_STORM_THRESHOLD: 'lots' }),
+    (err: unknown) => err instanceof ValidationError && err.details.some((d) => d.path === 'AAMI_RELAY_STORM_THRESHOLD'),
+  );
+});
+
+test('credentials are read from bearer and basic auth headers', () => {
+  assert.equal(presentedToken('Bearer abc'), 'abc');
+  assert.equal(presentedToken('bearer abc'), 'abc');
+  assert.equal(presentedToken(`Basic ${Buffer.from('alertmanager:s3:cret').toString('base64')}`), 's3:cret');
+  assert.equal(presentedToken(`Basic ${Buffer.from('nocolon').toString('base64')}`), undefined);
+  assert.equal(presentedToken('Digest x'), undefined);
+  assert.equal(presentedToken(undefined), undefined);
+  assert.equal(presentedToken('Bearer'), undefined);
+});
