@@ -138,7 +138,8 @@ test('aami nodes install --all: node_exporter + Xid timer everywhere, dcgm-expor
   assert.match((await nodes.n4!.exec('test -e /usr/local/bin/node_exporter && echo present || echo absent')).output, /absent/);
 
   // A real Prometheus scrapes every installed node: up == 1, and the Xid counter's series are there.
-  await waitFor(async () => (await prom.query('up{job="node"} == 1')).length === 3, 60_000, 'three node_exporters up');
+  // Both halves are waited for: the refused node's target reads up == 0 only after its first scrape.
+  await waitFor(async () => (await prom.query('up{job="node"} == 1')).length === 3 && (await prom.query('up{job="node"} == 0')).length === 1, 60_000, 'three node_exporters up and the refused node down');
   const down = await prom.query('up{job="node"} == 0');
   assert.deepEqual(down.map((r) => r.metric.instance), [`${nodes.n4!.address}:${nodes.n4!.metricsPort}`]);
   await waitFor(async () => (await prom.query('aami_xid_counter_last_run_timestamp_seconds')).length === 3, 30_000, 'xid counter series');
