@@ -5,7 +5,7 @@
 // fail for a while (a Slack outage) through POST /control/fail.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { slackPayloadProblems } from '../../../services/notification-relay/src/testing/slack-rules.ts';
+import { slackRequestProblems } from '../../../services/notification-relay/src/testing/slack-rules.ts';
 
 /** One request the sink received. */
 export interface SinkRecord {
@@ -76,18 +76,9 @@ export async function startSlackSinkServer(options: SlackSinkServerOptions = {})
 
   const webhook = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const raw = await readBody(req);
-    const problems: string[] = [];
-    let body: unknown;
-    if (raw === undefined) problems.push(`body larger than ${MAX_BODY} bytes`);
-    else {
-      if (!/^application\/json/.test(req.headers['content-type'] ?? '')) problems.push(`content-type "${req.headers['content-type'] ?? ''}" (want application/json)`);
-      try {
-        body = JSON.parse(raw);
-        problems.push(...slackPayloadProblems(body));
-      } catch {
-        problems.push('body is not JSON');
-      }
-    }
+    const { problems, body } = raw === undefined
+      ? { problems: [`body larger than ${MAX_BODY} bytes`], body: undefined as unknown }
+      : slackRequestProblems({ contentType: req.headers['content-type'], raw });
     let status = 200;
     let answer = 'ok';
     if (req.url !== path) [status, answer] = [404, 'no_service'];

@@ -83,3 +83,18 @@ export function slackPayloadProblems(body: unknown): string[] {
   }
   return problems;
 }
+
+/** What a Slack incoming webhook would object to in one request, and the parsed body if it is JSON. */
+export function slackRequestProblems(req: { method?: string; contentType?: string; raw: string }): { problems: string[]; body: unknown } {
+  const problems: string[] = [];
+  let body: unknown;
+  if (req.method !== undefined && req.method !== 'POST') problems.push(`method ${req.method} (want POST)`);
+  if (!/^application\/json/.test(req.contentType ?? '')) problems.push(`content-type "${req.contentType ?? ''}" (want application/json)`);
+  try {
+    body = JSON.parse(req.raw);
+    problems.push(...slackPayloadProblems(body));
+  } catch {
+    problems.push('body is not JSON');
+  }
+  return { problems, body };
+}

@@ -3,7 +3,7 @@
 // told to fail, to hold its answers, or to go down and come back on the same port.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
-import { slackPayloadProblems } from './slack-rules.ts';
+import { slackRequestProblems } from './slack-rules.ts';
 
 /** One request the sink received. */
 export interface SlackSinkRequest {
@@ -64,17 +64,7 @@ export async function startSlackSink(opts: { secret?: string } = {}): Promise<Sl
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const problems: string[] = [];
-      let body: unknown;
-      if (req.method !== 'POST') problems.push(`method ${req.method} (want POST)`);
-      if (!/^application\/json/.test(req.headers['content-type'] ?? '')) problems.push(`content-type "${req.headers['content-type'] ?? ''}" (want application/json)`);
-      try {
-        body = JSON.parse(raw);
-        problems.push(...slackPayloadProblems(body));
-      } catch {
-        problems.push('body is not JSON');
-      }
+      const { problems, body } = slackRequestProblems({ method: req.method ?? '', contentType: req.headers['content-type'], raw: Buffer.concat(chunks).toString('utf8') });
       let answer: SlackSinkAnswer = { status: 200, body: 'ok' };
       if (req.url !== path) answer = { status: 404, body: 'no_service' };
       else if (problems.length > 0) answer = { status: 400, body: 'invalid_payload' };
