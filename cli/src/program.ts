@@ -1,5 +1,6 @@
 // Builds the `aami` command tree. Kept apart from main.ts so tests can run commands in-process.
 import { Command, Option } from 'commander';
+import { AAMI_VERSION } from '@aami/shared';
 import { registerAlertsCommands } from './commands/alerts.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerExplainCommands } from './commands/explain.ts';
@@ -12,7 +13,7 @@ import { registerNotificationConfigCommands, registerNotificationsCommands } fro
 import { registerStatusCommand } from './commands/status.ts';
 import { registerTokensCommands } from './commands/tokens.ts';
 
-export const VERSION = '0.1.0';
+export const VERSION = AAMI_VERSION;
 
 export function buildProgram(): Command {
   const program = new Command('aami')

@@ -7,3 +7,4 @@ export * from './settings.ts';
 export * from './log.ts';
 export * from './xid/index.ts';
 export * from './http/json-errors.ts';
+export * from './version.ts';

@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { loadXidCatalog } from '@aami/shared/xid/index';
+import { AAMI_VERSION } from '@aami/shared';
 import { createApp } from './app.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -52,7 +53,7 @@ describe('analyzer HTTP API', () => {
   it('GET /healthz says ok with catalog sizes', async () => {
     const r = await call('/healthz');
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body, { status: 'ok', catalog: { xids: 4, sxids: 2 } });
+    assert.deepEqual(r.body, { status: 'ok', version: AAMI_VERSION, catalog: { xids: 4, sxids: 2 } });
   });
 
   it('GET /api/v1/xid lists all, or one severity', async () => {
@@ -170,8 +171,10 @@ describe('analyzer main.ts', () => {
     });
   }
 
-  it('serves on the configured address and exits cleanly on SIGTERM', async () => {
+  it('serves on the configured address and exits cleanly on SIGTERM', async (t) => {
     const child = start({ AAMI_XID_DB_DIR: fixtureDir });
+    // A failed assertion must not leave the server running (it would hold the test run open).
+    t.after(() => { if (child.exitCode === null) child.kill('SIGKILL'); });
     let stderr = '';
     const address = await new Promise<string>((resolve, reject) => {
       child.stderr.on('data', (d: Buffer) => {
@@ -183,7 +186,7 @@ describe('analyzer main.ts', () => {
     });
     assert.match(address, /^127\.0\.0\.1:\d+$/);
     const res = await fetch(`http://${address}/healthz`);
-    assert.deepEqual(await res.json(), { status: 'ok', catalog: { xids: 4, sxids: 2 } });
+    assert.deepEqual(await res.json(), { status: 'ok', version: AAMI_VERSION, catalog: { xids: 4, sxids: 2 } });
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];
     assert.equal(code, 0);

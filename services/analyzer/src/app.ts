@@ -4,7 +4,7 @@
 import express from 'express';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { z } from 'zod';
-import { ValidationError, createLogger, jsonErrorHandler, jsonNotFound } from '@aami/shared';
+import { AAMI_VERSION, ValidationError, createLogger, jsonErrorHandler, jsonNotFound } from '@aami/shared';
 import type { Logger } from '@aami/shared';
 import { XidSeverity, describeKernelLogEvent, loadXidCatalog, parseKernelLog } from '@aami/shared/xid/index';
 import type { NvlinkDecodeTable, XidCatalog } from '@aami/shared/xid/index';
@@ -69,7 +69,7 @@ export function createApp(options: AnalyzerAppOptions = {}): express.Express {
   });
 
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', catalog: { xids: catalog.xids.length, sxids: catalog.sxids.length } });
+    res.json({ status: 'ok', version: AAMI_VERSION, catalog: { xids: catalog.xids.length, sxids: catalog.sxids.length } });
   });
 
   app.get('/metrics', async (_req, res) => {

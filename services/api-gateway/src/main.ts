@@ -1,13 +1,12 @@
 // Starts the API gateway: loads settings, makes sure an admin token exists (printing a new one
 // once), and serves until SIGTERM/SIGINT.
 import { join, dirname } from 'node:path';
-import { ConfigStore, createLogger, loadSettings } from '@aami/shared';
+import { AAMI_VERSION, ConfigStore, createLogger, loadSettings } from '@aami/shared';
 import { loadRuleCompilerSettings } from '@aami/rule-compiler';
 import { createApp } from './app.ts';
 import { bootstrapAdminToken, TokenStore } from './auth/token-store.ts';
 import { createCompileTrigger } from './compile-trigger.ts';
 
-const VERSION = process.env.AAMI_VERSION ?? '0.1.0';
 const log = createLogger('api-gateway');
 const settings = loadSettings();
 const store = new ConfigStore(settings.configPath);
@@ -23,7 +22,7 @@ if (!(await store.exists())) {
   log.info('created a starter config', { path: settings.configPath });
 }
 const compile = createCompileTrigger(settings.AAMI_REDIS_URL, log);
-const app = createApp({ store, tokens, compile, settings, log, version: VERSION, generatedDir: loadRuleCompilerSettings().generatedDir });
+const app = createApp({ store, tokens, compile, settings, log, version: AAMI_VERSION, generatedDir: loadRuleCompilerSettings().generatedDir });
 const server = app.listen(settings.AAMI_API_PORT, settings.AAMI_BIND, () => {
   log.info('api-gateway listening', { address: `${settings.AAMI_BIND}:${settings.AAMI_API_PORT}`, config: settings.configPath });
 });

@@ -13,7 +13,7 @@ import { arch } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { AamiConfig, ConfigStore, createLogger, loadSettings, QUEUES, type InstallJob } from '@aami/shared';
+import { AAMI_VERSION, AamiConfig, ConfigStore, createLogger, loadSettings, QUEUES, type InstallJob } from '@aami/shared';
 import { createApp } from './app.ts';
 import { ArtifactStore, normalizeArch } from './artifacts/store.ts';
 import { seedFromSystem } from './artifacts/upstream.ts';
@@ -25,7 +25,6 @@ import { KnownHostsStore } from './ssh/known-hosts.ts';
 import { executorSettings, NodeDirectory } from './targets.ts';
 import { startInstallWorker } from './worker.ts';
 
-const VERSION = process.env.AAMI_VERSION ?? '0.1.0';
 const log = createLogger('install-worker');
 const settings = loadSettings();
 const env = process.env;
@@ -78,7 +77,7 @@ const service = new InstallService({
   queue, runs, nodes, ssh: executor, knownHosts,
   policy: { attempts: num('AAMI_INSTALL_ATTEMPTS', 3), backoffMs: num('AAMI_INSTALL_BACKOFF_MS', 2000) },
 });
-const app = createApp({ service, log, version: VERSION });
+const app = createApp({ service, log, version: AAMI_VERSION });
 const port = num('AAMI_INSTALL_WORKER_PORT', 8084);
 const server = app.listen(port, settings.AAMI_BIND, () => {
   log.info('install-worker listening', { address: `${settings.AAMI_BIND}:${port}`, concurrency: effective.ssh.concurrency, artifacts: artifacts.dir, knownHosts: knownHosts.path });

@@ -5,7 +5,7 @@
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { AamiError, ValidationError, parseOrThrow } from '@aami/shared';
+import { AAMI_VERSION, AamiError, ValidationError, parseOrThrow } from '@aami/shared';
 import { ChannelName, type Channel } from './channels/channel.ts';
 import { buildTestMessage } from './domain/message.ts';
 import type { NotificationsAdmin } from './admin.ts';
@@ -46,7 +46,7 @@ export function createApp(deps: AppDeps): RequestListener {
   const json = express.json({ limit: maxBody, strict: true });
 
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok' });
+    res.json({ status: 'ok', version: AAMI_VERSION });
   });
   app.get(
     '/readyz',

@@ -3,7 +3,7 @@
 // integration test starts it the same way against real daemons.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigStore, type Logger } from '@aami/shared';
+import { AAMI_VERSION, ConfigStore, type Logger } from '@aami/shared';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createApp } from './app.ts';
@@ -73,7 +73,7 @@ export async function startRuleCompiler(settings: RuleCompilerSettings, options:
     await coalescer.request().catch((err: unknown) => log.warn('compile at start did not succeed', { error: err as Error }));
   }
 
-  const app = createApp({ compiler, log, version: options.version ?? '0.1.0', registry: metrics.registry });
+  const app = createApp({ compiler, log, version: options.version ?? AAMI_VERSION, registry: metrics.registry });
   const server: Server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
