@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
 import { ConfigStore, QUEUES, ValidationError, createLogger, type CompileJob } from '@aami/shared';
 import { loadPresetCatalog, loadRuleCompilerSettings, readCompileStatus, startRuleCompiler, validateOverride } from '@aami/rule-compiler';
-import { freePort, httpOk, makeTempDir, requireBinary, startDaemon, startRedis, waitFor } from './harness/index.ts';
+import { freePort, makeTempDir, startAlertmanagerOnFile, startPrometheusOnFile, startRedis, waitFor } from './harness/index.ts';
 
 const GPU_LABELS = (i: number) => `gpu="${i}",UUID="GPU-7f3a9c1e-5b2d-4e8f-9a01-2c3d4e5f60${i}${i}",pci_bus_id="00000000:${['18', '2A'][i]}:00.0",device="nvidia${i}",modelName="NVIDIA H100 80GB HBM3",Hostname="gpu-node-01",DCGM_FI_DRIVER_VERSION="550.90.07"`;
 
@@ -73,8 +73,6 @@ async function alertRules(url: string): Promise<Array<{ name: string; query: str
 }
 
 test('gpu-production + a temperature ramp fires GPUTemperatureCritical in a real Alertmanager; a bad override changes nothing', { timeout: 180_000 }, async (t) => {
-  const promBin = requireBinary('/usr/bin/prometheus', 'prometheus');
-  const amBin = requireBinary('/usr/bin/prometheus-alertmanager', 'prometheus-alertmanager');
   // Stopped in reverse order of start (the worker before Redis, the programs before their targets).
   const stack: Array<() => Promise<unknown>> = [];
   const defer = (fn: () => Promise<unknown>) => { stack.push(fn); };
@@ -116,18 +114,10 @@ test('gpu-production + a temperature ramp fires GPUTemperatureCritical in a real
   assert.equal(atStart.state, 'ok');
   assert.equal(atStart.reload?.prometheus.unreachable, true);
 
-  const am = await startDaemon({
-    name: 'alertmanager', command: amBin, dir,
-    args: [`--config.file=${join(settings.generatedDir, 'alertmanager/alertmanager.yml')}`, `--storage.path=${join(dir, 'am-data')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address=', '--log.level=warn'],
-    ready: () => httpOk(`http://127.0.0.1:${amPort}/-/ready`),
-  });
+  const am = await startAlertmanagerOnFile(join(settings.generatedDir, 'alertmanager/alertmanager.yml'), amPort);
   defer(() => am.stop());
-  const promUrl = `http://127.0.0.1:${promPort}`;
-  const prom = await startDaemon({
-    name: 'prometheus', command: promBin, dir,
-    args: [`--config.file=${join(settings.generatedDir, 'prometheus/prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prom-data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--web.enable-lifecycle', '--log.level=warn'],
-    ready: () => httpOk(`${promUrl}/-/ready`),
-  });
+  const prom = await startPrometheusOnFile(join(settings.generatedDir, 'prometheus/prometheus.yml'), promPort);
+  const promUrl = prom.url;
   defer(() => prom.stop());
 
   const queue = new Queue<CompileJob>(QUEUES.compile, { connection: { host: '127.0.0.1', port: redis.port } });

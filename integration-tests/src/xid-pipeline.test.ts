@@ -17,7 +17,7 @@ import { loadRuleCompilerSettings, startRuleCompiler } from '@aami/rule-compiler
 import { startFleet } from '@aami/gpu-simulator';
 import { slackText, startSlackSink } from '@aami/notification-relay/testing/slack-sink';
 import { startSmtpSink } from '@aami/notification-relay/testing/smtp-sink';
-import { REPO_ROOT, freePort, httpOk, makeTempDir, requireBinary, startDaemon, waitFor } from './harness/index.ts';
+import { REPO_ROOT, freePort, httpOk, makeTempDir, requireBinary, startAlertmanagerOnFile, startDaemon, startPrometheusOnFile, waitFor } from './harness/index.ts';
 import { RELAY_TOKEN, deferrer, relayEnv, startRelayProcess, startTestRedis } from './notification-relay-support.ts';
 
 const run = promisify(execFile);
@@ -79,20 +79,11 @@ test('Xid 79 on a simulated GPU reaches Slack and email, explained, through ever
   });
   const compiler = await startRuleCompiler(settings, { log: createLogger('xid-pipeline-it', 'error'), redisUrl: redis.url, port: 0 });
   defer(() => compiler.close());
-  const am = await startDaemon({
-    name: 'alertmanager', dir, command: requireBinary('/usr/bin/prometheus-alertmanager', 'prometheus-alertmanager'),
-    args: [`--config.file=${join(settings.generatedDir, 'alertmanager/alertmanager.yml')}`, `--storage.path=${join(dir, 'am-data')}`, `--web.listen-address=127.0.0.1:${amPort}`, '--cluster.listen-address=', '--log.level=warn'],
-    ready: () => httpOk(`http://127.0.0.1:${amPort}/-/ready`),
-  });
+  const am = await startAlertmanagerOnFile(join(settings.generatedDir, 'alertmanager/alertmanager.yml'), amPort);
   defer(() => am.stop());
-  const promUrl = `http://127.0.0.1:${promPort}`;
-  const prom = await startDaemon({
-    name: 'prometheus', dir, command: requireBinary('/usr/bin/prometheus', 'prometheus'),
-    args: [`--config.file=${join(settings.generatedDir, 'prometheus/prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'prom-data')}`, `--web.listen-address=127.0.0.1:${promPort}`, '--log.level=warn'],
-    ready: () => httpOk(`${promUrl}/-/ready`),
-  });
+  const prom = await startPrometheusOnFile(join(settings.generatedDir, 'prometheus/prometheus.yml'), promPort);
   defer(() => prom.stop());
-  const query = async (expr: string) => ((await (await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as { data: { result: Array<{ metric: Record<string, string> }> } }).data.result;
+  const query = (expr: string) => prom.query(expr);
   await waitFor(async () => (await query(`up{node="${node.name}"} == 1`)).length === 2, 30_000, 'prometheus scraping node_exporter and dcgm-exporter of the simulated node');
 
   // The fault: GPU 2 falls off the bus; the kernel log gets Xid 79 and the counter (its timer, here run by hand) counts it.

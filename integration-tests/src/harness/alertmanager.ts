@@ -16,11 +16,16 @@ export interface AlertmanagerServer {
 }
 
 export async function startAlertmanager(configYaml: string): Promise<AlertmanagerServer> {
-  const bin = requireBinary('/usr/bin/prometheus-alertmanager', 'prometheus-alertmanager');
   const dir = await makeTempDir('alertmanager');
-  const port = await freePort();
   const configPath = join(dir, 'alertmanager.yml');
   await writeFile(configPath, configYaml);
+  return startAlertmanagerOnFile(configPath, await freePort(), dir);
+}
+
+/** Alertmanager on a config file written by someone else (the rule compiler), listening on `port`. */
+export async function startAlertmanagerOnFile(configPath: string, port: number, ownDir?: string): Promise<AlertmanagerServer> {
+  const bin = requireBinary('/usr/bin/prometheus-alertmanager', 'prometheus-alertmanager');
+  const dir = ownDir ?? (await makeTempDir('alertmanager'));
   const url = `http://127.0.0.1:${port}`;
   const daemon = await startDaemon({
     name: 'alertmanager',

@@ -25,13 +25,22 @@ export interface PrometheusOptions {
 }
 
 export async function startPrometheus(options: PrometheusOptions): Promise<PrometheusServer> {
-  const bin = requireBinary('/usr/bin/prometheus', 'prometheus');
   const dir = await makeTempDir('prometheus');
-  const port = await freePort();
   const configPath = join(dir, 'prometheus.yml');
   const render = (t: string) => t.replaceAll('{{DIR}}', dir);
   for (const [name, content] of Object.entries(options.files ?? {})) await writeFile(join(dir, name), render(content));
   await writeFile(configPath, render(options.configYaml));
+  return startPrometheusOnFile(configPath, await freePort(), { dir, render });
+}
+
+/**
+ * Prometheus on a config file written by someone else (the rule compiler), listening on `port`
+ * (chosen before the file was written, since Alertmanager and the compiler need the address).
+ */
+export async function startPrometheusOnFile(configPath: string, port: number, own?: { dir: string; render: (t: string) => string }): Promise<PrometheusServer> {
+  const bin = requireBinary('/usr/bin/prometheus', 'prometheus');
+  const dir = own?.dir ?? (await makeTempDir('prometheus'));
+  const render = own?.render ?? ((t: string) => t);
   const url = `http://127.0.0.1:${port}`;
   const daemon = await startDaemon({
     name: 'prometheus',
