@@ -8,6 +8,7 @@ import { ConfigStore, Notifications } from '@aami/shared';
 import { startRelay, type RunningRelay } from '@aami/notification-relay';
 import { loadRelaySettings } from '@aami/notification-relay/settings';
 import { createCaptureLogger } from '@aami/notification-relay/testing/fakes';
+import { xid79Alert } from '@aami/notification-relay/domain/testdata/fixtures';
 import type { WebhookAlert } from '@aami/notification-relay/domain/payload';
 import { freePort, httpOk, makeTempDir, startDaemon, startRedis, type Daemon, type RedisServer } from './harness/index.ts';
 
@@ -118,28 +119,17 @@ export async function startRelayProcess(defer: Defer, env: Record<string, string
   return rp;
 }
 
-/** An Xid 79 alert as dcgm-exporter and AAMI's rules label it, on `node`. */
+/** The relay's Xid 79 fixture alert, on `node`, with a fresh fingerprint so each test's alerts are distinct. */
 export function xidAlert(node: string, extra: Partial<WebhookAlert> = {}, labels: Record<string, string> = {}): WebhookAlert {
-  return {
-    status: 'firing',
-    labels: {
-      alertname: 'GPUXidError',
-      severity: 'critical',
-      node,
-      gpu: '3',
-      UUID: 'GPU-5fb4c3a2-7d1e-4c1b-9e0a-2b7f6a1c9d33',
-      modelName: 'NVIDIA H100 80GB HBM3',
-      pci_bus_id: '00000000:9B:00.0',
-      xid: '79',
-      ...labels,
+  return xid79Alert(
+    {
+      annotations: { summary: `GPU 3 on ${node} reported Xid 79` },
+      generatorURL: 'http://prometheus:9090/graph',
+      fingerprint: randomUUID().replace(/-/g, '').slice(0, 16),
+      ...extra,
     },
-    annotations: { summary: `GPU 3 on ${node} reported Xid 79` },
-    startsAt: '2024-05-01T10:00:00Z',
-    endsAt: '0001-01-01T00:00:00Z',
-    generatorURL: 'http://prometheus:9090/graph',
-    fingerprint: randomUUID().replace(/-/g, '').slice(0, 16),
-    ...extra,
-  };
+    { node, ...labels },
+  );
 }
 
 /** An Alertmanager v4 webhook body holding `alerts`. */

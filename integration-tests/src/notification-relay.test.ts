@@ -8,6 +8,7 @@ import { rm } from 'node:fs/promises';
 import assert from 'node:assert/strict';
 import { slackText, startSlackSink } from '@aami/notification-relay/testing/slack-sink';
 import { startSmtpSink } from '@aami/notification-relay/testing/smtp-sink';
+import { xid79Alert } from '@aami/notification-relay/domain/testdata/fixtures';
 import { testCertificate } from '@aami/notification-relay/testing/tls';
 import { startAlertmanager } from './harness/index.ts';
 import { RELAY_TOKEN, deferrer, startTestRedis, relayApi, relayEnv, startRelayProcess, writeRelayConfig } from './notification-relay-support.ts';
@@ -52,20 +53,9 @@ test('Xid 79 via Alertmanager reaches Slack and email once, explained, then reso
   defer(() => am.stop());
 
   const startsAt = new Date().toISOString();
-  const alert = {
-    labels: {
-      alertname: 'GPUXidError',
-      severity: 'critical',
-      node: 'gpu-node-07',
-      gpu: '3',
-      UUID: 'GPU-5fb4c3a2-7d1e-4c1b-9e0a-2b7f6a1c9d33',
-      modelName: 'NVIDIA H100 80GB HBM3',
-      pci_bus_id: '00000000:9B:00.0',
-      xid: '79',
-    },
-    annotations: { summary: 'GPU 3 on gpu-node-07 reported Xid 79', value: '79', runbook_url: 'https://runbooks.example.internal/xid/79' },
-    generatorURL: 'http://prometheus:9090/graph?g0.expr=DCGM_FI_DEV_XID_ERRORS',
-  };
+  // The relay's Xid 79 fixture, as Prometheus would hand it to Alertmanager.
+  const { labels, annotations, generatorURL } = xid79Alert();
+  const alert = { labels, annotations, generatorURL };
   const postToAm = async (extra: Record<string, string>) => {
     const res = await fetch(`${am.url}/api/v2/alerts`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify([{ ...alert, startsAt, ...extra }]) });
     assert.equal(res.status, 200, await res.text());
