@@ -6,5 +6,7 @@ export * from './queues.ts';
 export * from './settings.ts';
 export * from './log.ts';
 export * from './xid/index.ts';
+export * from './health/index.ts';
+export * from './prometheus/query.ts';
 export * from './http/json-errors.ts';
 export * from './version.ts';

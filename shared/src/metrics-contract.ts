@@ -17,3 +17,13 @@ export const EXPORTER_PORTS = { nodeExporter: 9100, dcgmExporter: 9400 } as cons
 
 /** A dcgm-exporter field in the default counter set, present once per GPU: used to count GPUs. */
 export const GPU_PRESENCE_METRIC = 'DCGM_FI_DEV_GPU_TEMP';
+
+/** The analyzer's GPU health series (labels: node, cluster, gpu, UUID, pci_bus_id). */
+export const HEALTH_METRICS = {
+  gpuScore: 'aami_gpu_health_score',
+  /** 1 for the GPU's current state, 0 for the others (label `state`). */
+  gpuState: 'aami_gpu_health_state',
+  /** 1 for the GPU's suggested action, 0 for the others (label `action`). */
+  gpuAction: 'aami_gpu_health_action',
+  nodeScore: 'aami_node_health_score',
+} as const;

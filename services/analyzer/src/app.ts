@@ -1,6 +1,6 @@
 // The analyzer's HTTP API: the Xid / SXid catalog (list, lookup, search) and a kernel-log scan
-// that returns the Xid, SXid and bus-loss events in posted text, joined with the catalog. Also
-// /healthz and Prometheus /metrics. createApp builds the app; main.ts listens.
+// that returns the Xid, SXid and bus-loss events in posted text, joined with the catalog; GPU
+// health (health/routes.ts). Also /healthz and Prometheus /metrics. createApp builds the app; main.ts listens.
 import express from 'express';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { z } from 'zod';
@@ -8,6 +8,8 @@ import { AAMI_VERSION, ValidationError, createLogger, jsonErrorHandler, jsonNotF
 import type { Logger } from '@aami/shared';
 import { XidSeverity, describeKernelLogEvent, loadXidCatalog, parseKernelLog } from '@aami/shared/xid/index';
 import type { NvlinkDecodeTable, XidCatalog } from '@aami/shared/xid/index';
+import { healthRouter } from './health/routes.ts';
+import type { HealthService } from './health/service.ts';
 
 /** What createApp needs; everything has a default. */
 export interface AnalyzerAppOptions {
@@ -18,6 +20,10 @@ export interface AnalyzerAppOptions {
   /** Largest kernel-log body POST /api/v1/xid/scan accepts (express size string). */
   maxScanBody?: string;
   log?: Logger;
+  /** Where /metrics reads from (the health service registers its series here too). */
+  registry?: Registry;
+  /** GPU health evaluation; without it /api/v1/health answers 503. */
+  health?: HealthService;
 }
 
 const SeverityQuery = z.object({ severity: XidSeverity.optional() });
@@ -45,7 +51,7 @@ function parseCode(raw: string | string[] | undefined, what: string): number {
 export function createApp(options: AnalyzerAppOptions = {}): express.Express {
   const catalog = options.catalog ?? loadXidCatalog();
   const log = options.log ?? createLogger('analyzer');
-  const registry = new Registry();
+  const registry = options.registry ?? new Registry();
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
     name: 'aami_analyzer_requests_total',
@@ -123,6 +129,8 @@ export function createApp(options: AnalyzerAppOptions = {}): express.Express {
       res.json({ events, count: events.length });
     },
   );
+
+  app.use('/api/v1', healthRouter(options.health));
 
   app.use(jsonNotFound);
 

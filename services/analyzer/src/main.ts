@@ -1,8 +1,13 @@
 // Starts the analyzer: loads the Xid catalog (a bad catalog stops the start, naming the file and
-// entry), serves the HTTP API on AAMI_BIND:AAMI_ANALYZER_PORT, and drains on SIGTERM/SIGINT.
-import { createLogger } from '@aami/shared';
+// entry), starts the GPU health loop (its state in AAMI_DATA_DIR/health/state.json), serves the HTTP API on AAMI_BIND:AAMI_ANALYZER_PORT, and drains on SIGTERM/SIGINT.
+import { join } from 'node:path';
+import { Registry } from 'prom-client';
+import { createLogger, loadSettings } from '@aami/shared';
 import { loadXidCatalog } from '@aami/shared/xid/index';
 import { createApp } from './app.ts';
+import { HealthService } from './health/service.ts';
+import { loadHealthSettings } from './health/settings.ts';
+import { prometheusQuery } from './health/source.ts';
 
 const log = createLogger('analyzer');
 const host = process.env['AAMI_BIND'] || '127.0.0.1';
@@ -20,7 +25,28 @@ try {
   log.error('cannot load the Xid catalog', { error: err as Error });
   process.exit(1);
 }
-const app = createApp({ catalog, log });
+let health: HealthService;
+const registry = new Registry();
+try {
+  const settings = loadSettings();
+  const hs = loadHealthSettings();
+  health = new HealthService({
+    query: prometheusQuery(settings.AAMI_PROMETHEUS_URL),
+    memoryPath: join(settings.AAMI_DATA_DIR, 'health', 'state.json'),
+    catalog,
+    registry,
+    log,
+    intervalMs: hs.AAMI_HEALTH_INTERVAL_S * 1000,
+    rateWindow: hs.AAMI_HEALTH_RATE_WINDOW,
+    rebootThreshold: hs.AAMI_HEALTH_REBOOT_THRESHOLD,
+    lookbackMs: hs.AAMI_HEALTH_LOOKBACK_HOURS * 3600_000,
+  });
+  await health.start();
+} catch (err) {
+  log.error('cannot start GPU health evaluation', { error: err as Error });
+  process.exit(1);
+}
+const app = createApp({ catalog, log, registry, health });
 const server = app.listen(port, host, () => {
   const addr = server.address();
   const bound = addr && typeof addr === 'object' ? `${addr.address}:${addr.port}` : `${host}:${port}`;
@@ -33,6 +59,7 @@ server.on('error', (err) => {
 
 const shutdown = (signal: string) => {
   log.info('shutting down', { signal });
+  void health.stop();
   server.close(() => process.exit(0));
   server.closeIdleConnections();
   setTimeout(() => process.exit(0), 5000).unref();

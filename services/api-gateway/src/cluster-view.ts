@@ -1,6 +1,6 @@
 // What Prometheus and Alertmanager say about each node: up or down, how many GPUs report, how many
 // alerts fire. Unreachable sources give `null` ("?" in the CLI) instead of failing the request.
-import { GPU_PRESENCE_METRIC, JOBS, NODE_LABEL } from '@aami/shared';
+import { GPU_PRESENCE_METRIC, JOBS, NODE_LABEL, queryPrometheus } from '@aami/shared';
 
 export interface NodeHealth {
   /** 'up' | 'down' | null when Prometheus has no answer. */
@@ -15,22 +15,13 @@ export interface ClusterViewDeps {
   timeoutMs?: number;
 }
 
-type Vector = Array<{ metric: Record<string, string>; value: [number, string] }>;
-
-async function promQuery(base: string, expr: string, timeoutMs: number): Promise<Vector> {
-  const res = await fetch(`${base}/api/v1/query?query=${encodeURIComponent(expr)}`, { signal: AbortSignal.timeout(timeoutMs) });
-  const body = (await res.json()) as { status: string; data?: { result: Vector } };
-  if (body.status !== 'success' || !body.data) throw new Error(`prometheus query failed: ${expr}`);
-  return body.data.result;
-}
-
 /** Health of every named node, from one query per source (not one per node). */
 export async function fetchNodeHealth(names: string[], deps: ClusterViewDeps): Promise<Map<string, NodeHealth>> {
   const timeout = deps.timeoutMs ?? 2000;
   const out = new Map<string, NodeHealth>(names.map((n) => [n, { status: null, gpus: null, alerts: null }]));
   const [up, gpus, alerts] = await Promise.allSettled([
-    promQuery(deps.prometheusUrl, `min by (${NODE_LABEL}) (up{job="${JOBS.nodeExporter}"})`, timeout),
-    promQuery(deps.prometheusUrl, `count by (${NODE_LABEL}) (${GPU_PRESENCE_METRIC})`, timeout),
+    queryPrometheus(deps.prometheusUrl, `min by (${NODE_LABEL}) (up{job="${JOBS.nodeExporter}"})`, timeout),
+    queryPrometheus(deps.prometheusUrl, `count by (${NODE_LABEL}) (${GPU_PRESENCE_METRIC})`, timeout),
     fetch(`${deps.alertmanagerUrl}/api/v2/alerts?active=true&silenced=false&inhibited=false`, { signal: AbortSignal.timeout(timeout) })
       .then(async (r) => (r.ok ? ((await r.json()) as Array<{ labels: Record<string, string> }>) : Promise.reject(new Error(`alertmanager ${r.status}`)))),
   ]);

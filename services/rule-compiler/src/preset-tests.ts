@@ -21,8 +21,16 @@ export const TEST_NODES: Readonly<Record<string, string>> = { 'gpu-node-01': '10
 const DEFAULT_NODE = 'gpu-node-01';
 const HGX_BUSES = ['18', '2A', '3A', '5D', '9A', 'AB', 'BA', 'DB'];
 
-/** Target shapes a series can take. */
-export const Shape = z.enum(['gpu0', 'gpu1', 'gpu2', 'gpu3', 'gpu4', 'gpu5', 'gpu6', 'gpu7', 'dcgm', 'node_exporter', 'aami', 'none']);
+/**
+ * Target shapes a series can take. `healthN` is the analyzer's series about GPU N of the node
+ * (aami_gpu_health_*): scraped from the analyzer under job `aami` with honor_labels, so it carries
+ * the GPU's node, gpu, UUID and pci_bus_id next to the analyzer target's instance and service.
+ */
+export const Shape = z.enum([
+  'gpu0', 'gpu1', 'gpu2', 'gpu3', 'gpu4', 'gpu5', 'gpu6', 'gpu7',
+  'health0', 'health1', 'health2', 'health3', 'health4', 'health5', 'health6', 'health7',
+  'dcgm', 'node_exporter', 'aami', 'none',
+]);
 export type Shape = z.infer<typeof Shape>;
 
 const LabelMap = z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string());
@@ -92,13 +100,18 @@ export function shapeLabels(shape: Shape, node = DEFAULT_NODE): Record<string, s
   if (shape === 'none') return {};
   if (shape === 'node_exporter') return target(JOBS.nodeExporter, EXPORTER_PORTS.nodeExporter);
   if (shape === 'dcgm') return target(JOBS.dcgmExporter, EXPORTER_PORTS.dcgmExporter);
-  if (shape === 'aami') return { cluster: TEST_CLUSTER, node: 'aami-control', instance: 'analyzer:8082', job: JOBS.aami, service: 'analyzer' };
-  const i = Number(shape.slice(3));
+  const analyzer = { instance: 'analyzer:8082', job: JOBS.aami, service: 'analyzer' };
+  if (shape === 'aami') return { cluster: TEST_CLUSTER, node: 'aami-control', ...analyzer };
   const n = node === DEFAULT_NODE ? 1 : 2;
-  return {
+  const gpuIds = (i: number) => ({
     gpu: String(i),
     UUID: `GPU-${n}a5b${i}c7d-00${n}${i}-4e1f-8a2b-3c4d5e6f70${n}${i}`,
     pci_bus_id: `00000000:${HGX_BUSES[i]}:00.0`,
+  });
+  if (shape.startsWith('health')) return { cluster: TEST_CLUSTER, node, ...gpuIds(Number(shape.slice(6))), ...analyzer };
+  const i = Number(shape.slice(3));
+  return {
+    ...gpuIds(i),
     device: `nvidia${i}`,
     modelName: 'NVIDIA H100 80GB HBM3',
     Hostname: node,

@@ -53,6 +53,9 @@ export function renderPrometheusConfig(config: Pick<AamiConfig, 'cluster' | 'pro
       ...(self.length > 0
         ? [{
           job_name: JOBS.aami,
+          // The analyzer's health series name the GPU node they are about in `node`; keep it
+          // rather than renaming it exported_node. AAMI's own services are the only targets here.
+          honor_labels: true,
           static_configs: self.map((t) => ({
             targets: [new URL(t.url).host],
             labels: { [CLUSTER_LABEL]: config.cluster.name, [NODE_LABEL]: CONTROL_NODE, service: t.service },

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { enrichAlert, extractXid, type XidInfo, type XidLookup } from './enrichment.ts';
+import { enrichAlert, extractHealth, extractXid, type XidInfo, type XidLookup } from './enrichment.ts';
 import type { WebhookAlert } from './payload.ts';
 
 const XID79: XidInfo = {
@@ -72,4 +72,20 @@ test('an Xid the catalog does not know keeps its code, and a throwing catalog is
 
 test('instance is the node when no node label exists', () => {
   assert.equal(enrichAlert(alert({ instance: '10.0.0.7:9400' }), lookup).node, '10.0.0.7');
+});
+
+test('a gpu-health alert brings its health state and suggested action', () => {
+  const ctx = enrichAlert(alert({ alertname: 'GPUUnhealthy', node: 'gpu-07', gpu: '3', state: 'unhealthy', action: 'inspect-hardware' }), lookup);
+  assert.deepEqual(ctx.health, { state: 'unhealthy', action: 'inspect-hardware' });
+  assert.deepEqual(extractHealth(alert({ health_state: 'Degraded ', health_action: 'reset-gpu' })), { state: 'degraded', action: 'reset-gpu' });
+  assert.deepEqual(extractHealth(alert({ health_state: 'degraded', state: 'failed', action: 'none' })), { state: 'degraded', action: 'none' }, 'health_state wins over state');
+});
+
+test('no health without a known state and a known action (labels are hostile input)', () => {
+  assert.equal(enrichAlert(alert({ alertname: 'NodeSystemdUnitFailed', state: 'failed', name: 'x.service' }), lookup).health, undefined);
+  assert.equal(extractHealth(alert({ state: 'unhealthy' })), undefined, 'state alone is not enough');
+  assert.equal(extractHealth(alert({ action: 'reboot-node' })), undefined);
+  assert.equal(extractHealth(alert({ state: 'unhealthy', action: '<script>alert(1)</script>' })), undefined);
+  assert.equal(extractHealth(alert({ state: 'unhealthy <b>', action: 'reboot-node' })), undefined);
+  assert.equal(extractHealth(alert({ state: 'toString', action: 'constructor' })), undefined);
 });

@@ -1,8 +1,10 @@
 // Turns a raw Alertmanager alert into what a person needs: which node and GPU, how bad, and, for
-// an Xid, what it means and what to do first (from the Xid catalog in xid-db/). Pure functions:
-// the catalog comes in as a lookup function, so tests use a fake and main wires the real one.
+// an Xid, what it means and what to do first (from the Xid catalog in xid-db/), and, for an alert
+// on the health analyzer's verdict (presets/gpu-health.yaml), the GPU's health state and suggested
+// action. Pure functions: the catalog comes in as a lookup function, so tests use a fake and main
+// wires the real one.
 import type { XidEntry } from '@aami/shared/xid/catalog-schema';
-import type { Severity } from '@aami/shared';
+import { HealthAction, HealthState, type Severity } from '@aami/shared';
 import { alertFingerprint, isZeroTime, type WebhookAlert } from './payload.ts';
 
 /** What enrichment needs from a catalog entry. */
@@ -34,6 +36,14 @@ export interface AlertContext {
   xidCode?: number;
   /** The catalog's entry for xidCode, when it has one. */
   xid?: XidInfo;
+  /** The GPU's health state and the analyzer's suggested action, from the alert's labels. */
+  health?: AlertHealth;
+}
+
+/** What the health analyzer concluded about the alert's GPU, as the gpu-health preset labels it. */
+export interface AlertHealth {
+  state: HealthState;
+  action: HealthAction;
 }
 
 const SEVERITIES: ReadonlySet<string> = new Set(['critical', 'warning', 'info']);
@@ -70,6 +80,18 @@ export function extractXid(alert: Pick<WebhookAlert, 'labels' | 'annotations'>):
     if (v !== undefined) return v;
   }
   return undefined;
+}
+
+/**
+ * The health state and suggested action an alert carries: its `health_state` (or `state`) and
+ * `health_action` (or `action`) labels, when both are values the health schema knows. Both are
+ * required, because `state` alone is a common label (node_systemd_unit_state has one); anything
+ * else, hostile text included, gives undefined.
+ */
+export function extractHealth(alert: Pick<WebhookAlert, 'labels'>): AlertHealth | undefined {
+  const state = HealthState.safeParse(first(alert.labels, ['health_state', 'state'])?.toLowerCase());
+  const action = HealthAction.safeParse(first(alert.labels, ['health_action', 'action'])?.toLowerCase());
+  return state.success && action.success ? { state: state.data, action: action.data } : undefined;
 }
 
 /**
@@ -131,5 +153,6 @@ export function enrichAlert(alert: WebhookAlert, lookup: XidLookup): AlertContex
   set('endsAt', isZeroTime(alert.endsAt) ? undefined : alert.endsAt);
   set('xidCode', xidCode);
   set('xid', xid);
+  set('health', extractHealth(alert));
   return ctx;
 }

@@ -1,8 +1,34 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { HEALTH_ACTION_TEXT } from '@aami/shared';
+import { renderEmail } from '../channels/email/render.ts';
+import { renderSlackPayload } from '../channels/slack/blocks.ts';
 import { enrichAlert } from './enrichment.ts';
 import { buildAlertMessage, buildSummaryMessage, formatDuration, formatTime, messageColour, stormItem } from './message.ts';
+import type { WebhookAlert } from './payload.ts';
 import { catalogLookup, xid79Alert } from './testdata/fixtures.ts';
+
+/** A GPUUnhealthy alert as Prometheus sends it for presets/gpu-health.yaml. */
+function healthAlert(overrides: Partial<WebhookAlert> = {}, labels: Record<string, string> = {}): WebhookAlert {
+  return {
+    status: 'firing',
+    labels: {
+      alertname: 'GPUUnhealthy', severity: 'critical', component: 'gpu', cluster: 'prod', node: 'gpu-node-07', gpu: '3',
+      UUID: 'GPU-5fb4c3a2-7d1e-4c1b-9e0a-2b7f6a1c9d33', pci_bus_id: '00000000:9B:00.0', instance: 'analyzer:8082', job: 'aami',
+      service: 'analyzer', state: 'unhealthy', action: 'inspect-hardware', ...labels,
+    },
+    annotations: {
+      summary: 'GPU 3 on gpu-node-07 is unhealthy (suggested action inspect-hardware)',
+      description: 'AAMI\'s health analyzer rates GPU 3 on node gpu-node-07 unhealthy, with a health score of 20/100.',
+      runbook: 'Run "aami health gpu-node-07 --gpu 3" to see which checks failed.',
+    },
+    startsAt: '2024-05-01T10:00:00Z',
+    endsAt: '0001-01-01T00:00:00Z',
+    generatorURL: 'http://prometheus:9090/graph?g0.expr=aami_gpu_health_state',
+    fingerprint: '7b2e0c9d8a6f5e4d',
+    ...overrides,
+  };
+}
 
 test('an Xid 79 alert says what, where, what it means and what to do first', () => {
   const msg = buildAlertMessage(enrichAlert(xid79Alert(), catalogLookup), { externalURL: 'http://am:9093' });
@@ -61,4 +87,42 @@ test('times and durations read well', () => {
   assert.equal(formatDuration('2024-05-01T10:00:00Z', '2024-05-01T10:00:40Z'), '40s');
   assert.equal(formatDuration('2024-05-01T10:00:00Z', '2024-05-02T13:05:00Z'), '1d 3h');
   assert.equal(formatDuration('2024-05-01T10:00:00Z', '2024-05-01T09:00:00Z'), undefined);
+});
+
+test('a gpu-health alert says the GPU\'s state and the suggested next step, first', () => {
+  const msg = buildAlertMessage(enrichAlert(healthAlert(), catalogLookup));
+  assert.equal(msg.title, 'CRITICAL: GPU 3 on gpu-node-07 is unhealthy (suggested action inspect-hardware) on gpu-node-07 GPU 3');
+  assert.equal(msg.text.split('\n')[0], `Health: unhealthy — next: ${HEALTH_ACTION_TEXT['inspect-hardware']}`);
+  assert.match(msg.text, /^Health: unhealthy — next: drain the node and have the hardware inspected/);
+  assert.match(msg.text, /health score of 20\/100/, 'the description follows');
+  assert.equal(msg.xid, undefined);
+  const degraded = buildAlertMessage(enrichAlert(healthAlert({}, { alertname: 'GPUDegraded', severity: 'warning', state: 'degraded', action: 'reset-gpu' }), catalogLookup));
+  assert.match(degraded.text, /^Health: degraded — next: stop the work on this GPU and reset it \(nvidia-smi -r\)/);
+});
+
+test('the resolved gpu-health message says what the health was when it fired, not that it still is', () => {
+  const msg = buildAlertMessage(enrichAlert(healthAlert({ status: 'resolved', endsAt: '2024-05-01T10:30:00Z' }), catalogLookup));
+  const lines = msg.text.split('\n');
+  assert.match(lines[0] ?? '', /stopped firing at 2024-05-01 10:30:00 UTC after 30m/);
+  assert.equal(lines[1], `Health when it fired: unhealthy — the suggested action was: ${HEALTH_ACTION_TEXT['inspect-hardware']}`);
+  assert.doesNotMatch(msg.text, /next:/);
+});
+
+test('alerts without health labels get no health line; unknown values are not echoed', () => {
+  assert.doesNotMatch(buildAlertMessage(enrichAlert(xid79Alert(), catalogLookup)).text, /Health/);
+  const hostile = buildAlertMessage(enrichAlert(healthAlert({}, { action: '<!channel> reboot-node' }), catalogLookup));
+  assert.doesNotMatch(hostile.text, /Health:/);
+  assert.doesNotMatch(hostile.text, /<!channel>/);
+});
+
+test('Slack and email show the health line, escaped like every other text', () => {
+  const msg = buildAlertMessage(enrichAlert(healthAlert({ annotations: { summary: 'GPU 3 <b>hot</b> & unhealthy', description: 'see <http://evil|here> & act' } }), catalogLookup));
+  const slack = JSON.stringify(renderSlackPayload(msg));
+  assert.match(slack, /Health: unhealthy — next: drain the node and have the hardware inspected \(RMA if it fails again\)/);
+  assert.match(slack, /see &lt;http:\/\/evil\|here&gt; &amp; act/);
+  assert.doesNotMatch(slack, /<http:\/\/evil/);
+  const email = renderEmail(msg);
+  assert.match(email.text, /Health: unhealthy — next: drain the node and have the hardware inspected/);
+  assert.match(email.html, /Health: unhealthy — next: drain the node and have the hardware inspected \(RMA if it fails again\)<br>see &lt;http:\/\/evil\|here&gt; &amp; act/);
+  assert.doesNotMatch(email.html, /<b>hot/);
 });

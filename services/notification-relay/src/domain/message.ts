@@ -2,8 +2,8 @@
 // (title, facts, Xid meaning and first actions, links); the channel renderers only decide *how*
 // (Slack Block Kit, email HTML/text). All strings here are plain text; renderers escape them.
 import { z } from 'zod';
-import { Severity } from '@aami/shared';
-import type { AlertContext } from './enrichment.ts';
+import { HEALTH_ACTION_TEXT, Severity } from '@aami/shared';
+import type { AlertContext, AlertHealth } from './enrichment.ts';
 
 /** A labelled fact shown as a field ("Node: gpu-node-07"). */
 export interface MessageField {
@@ -111,6 +111,16 @@ function localise(action: string, ctx: AlertContext): string {
   return ctx.node ? action.replaceAll('<node>', ctx.node) : action;
 }
 
+/**
+ * The line that says how the GPU is and what to do next ("Health: unhealthy — next: drain the node
+ * and have the hardware inspected ..."). A resolved alert still carries the labels it fired with, so
+ * its line says what they were then, not what the GPU is now.
+ */
+export function healthLine(health: AlertHealth, resolved = false): string {
+  const next = HEALTH_ACTION_TEXT[health.action];
+  return resolved ? `Health when it fired: ${health.state} — the suggested action was: ${next}` : `Health: ${health.state} — next: ${next}`;
+}
+
 /** The message for one alert, firing or resolved. */
 export function buildAlertMessage(ctx: AlertContext, opts: { externalURL?: string } = {}): Message {
   const resolved = ctx.status === 'resolved';
@@ -120,6 +130,7 @@ export function buildAlertMessage(ctx: AlertContext, opts: { externalURL?: strin
     const took = ctx.endsAt ? formatDuration(ctx.startsAt, ctx.endsAt) : undefined;
     textParts.push(`This alert stopped firing${ctx.endsAt ? ` at ${formatTime(ctx.endsAt)}` : ''}${took ? ` after ${took}` : ''}.`);
   }
+  if (ctx.health) textParts.push(healthLine(ctx.health, resolved));
   const lead = ctx.description ?? ctx.summary;
   if (lead && lead !== headline(ctx)) textParts.push(lead);
 

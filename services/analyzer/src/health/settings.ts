@@ -1,0 +1,19 @@
+// The analyzer's health settings, from the environment (documented in the analyzer's README).
+import { z } from 'zod';
+import { parseOrThrow } from '@aami/shared';
+
+const HealthSettings = z.object({
+  /** Seconds between evaluations. */
+  AAMI_HEALTH_INTERVAL_S: z.coerce.number().int().min(1).max(3600).default(30),
+  /** Reboots after which a returning reboot-class Xid means "inspect the hardware". */
+  AAMI_HEALTH_REBOOT_THRESHOLD: z.coerce.number().int().min(1).max(1000).default(2),
+  /** Hours a finding counts after its last occurrence. */
+  AAMI_HEALTH_LOOKBACK_HOURS: z.coerce.number().min(1).max(24 * 365).default(72),
+  /** PromQL window for rates of counters (replays, CRC errors, slowdown time). */
+  AAMI_HEALTH_RATE_WINDOW: z.string().regex(/^\d{1,5}[smh]$/, 'a PromQL duration like 5m or 30s').default('5m'),
+});
+export type HealthSettings = z.infer<typeof HealthSettings>;
+
+export function loadHealthSettings(env: NodeJS.ProcessEnv = process.env): HealthSettings {
+  return parseOrThrow(HealthSettings, env, 'environment');
+}
