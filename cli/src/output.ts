@@ -27,3 +27,12 @@ export type OutputFormat = 'table' | 'json';
 export function printJson(value: unknown): void {
   process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
+
+/**
+ * Text from the server (node names, reasons built from labels and logs) made safe to print: control
+ * characters (escape sequences that could move the cursor or retitle the terminal) become "?".
+ */
+export function terminalSafe(s: string): string {
+  // eslint-disable-next-line no-control-regex
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
+}

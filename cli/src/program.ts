@@ -4,6 +4,7 @@ import { AAMI_VERSION } from '@aami/shared';
 import { registerAlertsCommands } from './commands/alerts.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerExplainCommands } from './commands/explain.ts';
+import { registerHealthCommands } from './commands/health.ts';
 import { registerXidCommands } from './commands/xid.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { registerInstallCommands } from './commands/install.ts';
@@ -28,6 +29,7 @@ export function buildProgram(): Command {
   registerLoginCommand(program);
   registerInstallCommands(registerNodesCommands(program));
   registerStatusCommand(program);
+  registerHealthCommands(program);
   registerAlertsCommands(program);
   registerNotificationConfigCommands(registerConfigCommands(program));
   registerNotificationsCommands(program);

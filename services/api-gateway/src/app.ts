@@ -10,6 +10,7 @@ import { alertsRouter } from './routes/alerts.ts';
 import { installProxyRouter } from './routes/install-proxy.ts';
 import { uiRouter } from './ui/serve-ui.ts';
 import { configRouter } from './routes/config.ts';
+import { healthRouter } from './routes/health.ts';
 import { nodesRouter } from './routes/nodes.ts';
 import { notificationsRouter } from './routes/notifications.ts';
 import { statusRouter } from './routes/status.ts';
@@ -61,6 +62,7 @@ export function createApp(deps: GatewayDeps): Express {
   api.use('/tokens', tokensRouter(tokens));
   api.use('/whoami', whoamiRouter());
   api.use('/notifications', notificationsRouter({ store, compile, relayUrl: settings.AAMI_RELAY_URL }));
+  api.use(healthRouter(settings.AAMI_ANALYZER_URL));
   api.use(xidRouter());
   api.use(installProxyRouter(settings.AAMI_INSTALL_WORKER_URL));
   api.use(jsonNotFound);

@@ -1,7 +1,7 @@
 // The OpenAPI document, generated from the same zod schemas that validate requests, so the
 // document cannot drift from what the gateway accepts.
 import { z } from 'zod';
-import { AamiConfig, CustomRule, EmailChannel, Node, RuleOverride, SlackChannel } from '@aami/shared';
+import { AamiConfig, CustomRule, EmailChannel, FleetHealthResponse, HealthClearRequest, HealthClearResponse, Node, NodeHealthResponse, RuleOverride, SlackChannel } from '@aami/shared';
 import { HostsImport, LabelsPatch } from './routes/nodes.ts';
 import { TokenRequest } from './routes/tokens.ts';
 
@@ -46,6 +46,10 @@ export function buildOpenApi(version: string): Record<string, unknown> {
         CustomRule: schema(CustomRule, 'input'),
         SlackChannel: schema(SlackChannel, 'input'),
         EmailChannel: schema(EmailChannel, 'input'),
+        FleetHealth: schema(FleetHealthResponse),
+        NodeHealth: schema(NodeHealthResponse),
+        HealthClearRequest: schema(HealthClearRequest, 'input'),
+        HealthClearResponse: schema(HealthClearResponse),
         Error: schema(ErrorBody),
       },
     },
@@ -101,6 +105,9 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       '/api/v1/install/nodes/{name}/last': { get: { summary: 'the last install result of a node', parameters: [nameParam], responses: { 200: { description: 'result' }, ...errors } } },
       '/api/v1/nodes/test': { post: { summary: 'check SSH reachability of nodes in parallel', responses: { 200: { description: 'per-node result' }, ...errors } } },
       '/api/v1/nodes/{name}/trust': { post: { summary: "accept a node's new SSH host key", parameters: [nameParam], responses: { 200: { description: 'trusted' }, ...errors } } },
+      '/api/v1/health': { get: { summary: 'GPU health of every node, worst first: state, score, suggested action and reasons per GPU (analyzer)', responses: { 200: { description: 'fleet health', ...json('FleetHealth') }, 503: { description: 'analyzer unreachable', ...json('Error') }, ...errors } } },
+      '/api/v1/health/{name}': { get: { summary: "one node's GPUs with every check's result and the recent state changes", parameters: [nameParam, { name: 'gpu', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 63 } }], responses: { 200: { description: 'node health', ...json('NodeHealth') }, 404: { description: 'no health data for that node', ...json('Error') }, ...errors } } },
+      '/api/v1/health/{name}/clear': { post: { summary: "forget a node's (or one GPU's) Xid findings and escalation after a repair; audited with the token name", parameters: [nameParam], requestBody: json('HealthClearRequest'), responses: { 200: { description: 'cleared', ...json('HealthClearResponse') }, 404: { description: 'no health data for that node', ...json('Error') }, ...errors } } },
       '/api/v1/tokens/{id}': { delete: { summary: 'revoke a token (admin)', parameters: [{ name: 'id', in: 'path', required: true, schema: { type: 'string' } }], responses: { 204: { description: 'revoked' }, ...errors } } },
     },
   };

@@ -22,6 +22,8 @@ export interface UpstreamCall {
   method?: string;
   body?: unknown;
   token?: string;
+  /** Extra request headers (e.g. X-AAMI-Actor, the caller's token name, for audits). */
+  headers?: Record<string, string>;
   timeoutMs?: number;
 }
 
@@ -35,6 +37,7 @@ export async function forward(res: Response, call: UpstreamCall): Promise<void> 
         accept: 'application/json',
         ...(call.body !== undefined ? { 'content-type': 'application/json' } : {}),
         ...(call.token ? { authorization: `Bearer ${call.token}` } : {}),
+        ...call.headers,
       },
       body: call.body !== undefined ? JSON.stringify(call.body) : undefined,
       signal: AbortSignal.timeout(call.timeoutMs ?? 30_000),

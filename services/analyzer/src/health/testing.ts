@@ -1,5 +1,7 @@
 // Builders for the health tests: a GPU snapshot with healthy defaults, and a fleet observation a
 // test edits step by step (what Prometheus would answer), so scenarios read as fault sequences.
+import type { PromSample } from '@aami/shared';
+import { fieldQueries } from './fields.ts';
 import type { FleetObservation, ObservedGpu } from './source.ts';
 import type { FieldKey, GpuSnapshot } from './types.ts';
 
@@ -53,4 +55,27 @@ export function setField(obs: FleetObservation, node: string, gpu: number, key: 
   if (!g) throw new Error(`no GPU ${node}/${gpu} in the observation`);
   if (value === undefined) delete g.fields[key];
   else g.fields[key] = value;
+}
+
+/**
+ * Answers the health source's queries from an observation, with the labels Prometheus would put
+ * on them (dcgm-exporter's gpu/UUID/pci_bus_id/modelName plus the target's node). Unknown
+ * expressions are a test bug and throw.
+ */
+export function fakePrometheus(obs: FleetObservation, rateWindow = '5m', now = () => Date.now()): (expr: string) => Promise<PromSample[]> {
+  const fieldByExpr = new Map(fieldQueries(rateWindow).map(([k, e]) => [e, k]));
+  const sample = (metric: Record<string, string>, v: number): PromSample => ({ metric, value: [now() / 1000, String(v)] });
+  const gpuLabels = (g: ObservedGpu) => ({
+    node: g.node, gpu: String(g.identity.gpu), UUID: g.identity.uuid ?? '', pci_bus_id: g.identity.pciBusId ?? '', modelName: g.identity.modelName ?? '',
+  });
+  return async (expr) => {
+    if (expr === 'DCGM_FI_DEV_GPU_TEMP') return obs.gpus.map((g) => sample({ __name__: expr, ...gpuLabels(g) }, 40));
+    if (expr.startsWith('up{')) return [...obs.exporters].map(([node, s]) => sample({ __name__: 'up', job: 'dcgm_exporter', node }, s === 'up' ? 1 : 0));
+    if (expr.startsWith('node_boot_time_seconds')) return [...obs.bootTimes].map(([node, t]) => sample({ __name__: 'node_boot_time_seconds', node }, t));
+    if (expr === 'aami_xid_errors_total') return obs.xidCounters.map((c) => sample({ __name__: expr, node: c.node, pci_bus_id: c.pciBusId, xid: String(c.xid) }, c.value));
+    if (expr.startsWith('aami_xid_counter_last_run')) return [...obs.xidCounterNodes].map((node) => sample({ node }, now() / 1000));
+    const key = fieldByExpr.get(expr);
+    if (!key) throw new Error(`fake Prometheus: unexpected query ${expr}`);
+    return obs.gpus.filter((g) => g.fields[key] !== undefined).map((g) => sample(gpuLabels(g), g.fields[key]!));
+  };
 }
