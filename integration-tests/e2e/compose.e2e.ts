@@ -132,6 +132,7 @@ async function main(): Promise<void> {
     AAMI_SIM_PUBLISH_PORT: String(ports.sim),
     AAMI_SLACK_SINK_PUBLISH_PORT: String(ports.sink),
     AAMI_ADMIN_TOKEN: ADMIN_TOKEN,
+    AAMI_HEALTH_INTERVAL_S: '5',
     AAMI_SLACK_SINK_SECRET: SINK_SECRET,
     SLACK_WEBHOOK_URL: `http://slack-sink:8090/services/T0AAMI/B0AAMI/${SINK_SECRET}`,
     AAMI_SECRETS_DIR: await mkdtemp(join(tmpdir(), 'aami-e2e-secrets-')),
@@ -215,6 +216,21 @@ async function main(): Promise<void> {
       log(`nodes list: ${last}`);
     });
 
+    type FleetJson = { nodes: Array<{ node: string; state: string; gpus: Array<{ gpu: number; state: string }> }> };
+    type NodeJson = { node: string; gpus: Array<{ gpu: number; state: string; action: string; reasons: Array<{ check: string; reason: string }> }>; history: Array<{ to: string }> };
+    await phase('health baseline', async () => {
+      // The analyzer must know the nodes before the Xid, or it takes the Xid for history.
+      let last = '';
+      await waitFor(async () => {
+        const fleet = JSON.parse(await cli(['health', '-o', 'json'])) as FleetJson;
+        last = fleet.nodes.map((n) => `${n.node}:${n.state}/${n.gpus.length}`).join(' ');
+        return NODES.every((name) => fleet.nodes.some((n) => n.node === name && n.gpus.length === 8 && n.gpus.every((g) => g.state !== 'unhealthy' && g.state !== 'unknown')));
+      }, 120_000, 'aami health lists every node with 8 GPUs, none unhealthy or unknown').catch((err: Error) => { throw new Error(`${err.message} (last: ${last})`); });
+      log(`aami health: ${last}`);
+      log((await cli(['alerts', 'apply-preset', 'gpu-health'])).trim());
+      await waitFor(async () => (await promRules()).includes('GPUUnhealthy'), 120_000, 'Prometheus loads the gpu-health rules');
+    });
+
     await phase('xid', async () => {
       const entry = loadXidCatalog().xids.find((x) => x.code === 79);
       assert.ok(entry, 'the catalog knows Xid 79');
@@ -236,6 +252,27 @@ async function main(): Promise<void> {
       const refused = (await sinkMessages(true)).filter((m) => m.problems.length > 0);
       assert.deepEqual(refused.map((m) => m.problems), [], 'every payload the relay sent is one Slack accepts');
       log(`Slack got: ${text.split('\n').slice(0, 4).join(' | ')}`);
+    });
+
+    await phase('health', async () => {
+      let gpu: NodeJson['gpus'][number] | undefined;
+      await waitFor(async () => {
+        gpu = (JSON.parse(await cli(['health', 'gpu-node-02', '--gpu', '3', '-o', 'json'])) as NodeJson).gpus[0];
+        return gpu?.state === 'unhealthy';
+      }, 120_000, 'aami health shows gpu-node-02 GPU 3 unhealthy after Xid 79');
+      assert.equal(gpu?.action, 'reboot-node');
+      assert.ok(gpu?.reasons.some((r) => r.check === 'xid' && /^Xid 79 /.test(r.reason)), JSON.stringify(gpu?.reasons));
+      const table = await cli(['health']);
+      assert.match(table, /gpu-node-02 .*✖ unhealthy/);
+      log(table.split('\n').slice(0, 5).join(' | '));
+      // The analyzer keeps its memory in the data volume: after its restart the finding is still there.
+      await compose(['restart', 'analyzer']);
+      await waitHealthy(services, 120_000);
+      await waitFor(async () => (JSON.parse(await cli(['health', 'gpu-node-02', '--gpu', '3', '-o', 'json'])) as NodeJson).gpus[0]?.state === 'unhealthy', 60_000, 'the Xid 79 finding survives an analyzer restart');
+      // After the "repair", a clear makes the GPU healthy again and is recorded.
+      log((await cli(['health', 'clear', 'gpu-node-02', '--gpu', '3', '--reason', 'e2e: GPU 3 reseated'])).trim());
+      const after = JSON.parse(await cli(['health', 'gpu-node-02', '--gpu', '3', '-o', 'json'])) as NodeJson;
+      assert.equal(after.gpus[0]?.state, 'healthy', JSON.stringify(after.gpus[0]?.reasons));
     });
 
     const pendingMarker = `pending-${randomUUID()}`;
