@@ -24,7 +24,10 @@ export const XID_COUNTER_SCRIPT = fileURLToPath(new URL('../../../services/analy
 export interface DemoFleetOptions {
   nodes?: number;
   gpus?: number;
-  model?: 'H100' | 'A100';
+  model?: 'H100' | 'A100' | 'V100';
+  /** Per-node models (node i plays models[i], the rest play `model`), e.g. a V100 node to show page
+   * retirement next to the row-remapping A100/H100 nodes. */
+  models?: Array<'H100' | 'A100' | 'V100'>;
   nodePrefix?: string;
   /** Address the front listeners and the control API listen on. */
   bind?: string;
@@ -82,6 +85,7 @@ export async function startDemoFleet(options: DemoFleetOptions): Promise<DemoFle
     nodes: options.nodes ?? 4,
     gpus: options.gpus ?? 8,
     model: options.model ?? 'H100',
+    ...(options.models ? { models: options.models } : {}),
     nodePrefix: options.nodePrefix ?? 'gpu-node-',
     basePort: 0,
     bind: '127.0.0.1',
@@ -136,7 +140,8 @@ export async function startDemoFleet(options: DemoFleetOptions): Promise<DemoFle
   const nodeExp = createServer(
     front((name) => {
       const node = sim.fleet.node(name);
-      return renderNodeExporterText({ name, bootMs: node.bootMs, cpus: 64, memBytes: 2048 * 2 ** 30, diskBytes: 1.92e12, textfileDir: textfileDir(name) }, Date.now());
+      // Read per scrape: a reboot fault moves the boot time, and node_boot_time_seconds follows.
+      return renderNodeExporterText({ name, bootMs: node.bootTimeMs, cpus: 64, memBytes: 2048 * 2 ** 30, diskBytes: 1.92e12, textfileDir: textfileDir(name) }, Date.now());
     }),
   );
   let dcgmPort: number;

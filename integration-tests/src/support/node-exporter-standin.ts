@@ -9,6 +9,8 @@ import { join } from 'node:path';
 /** The host a node_exporter stand-in describes. */
 export interface StandinHost {
   name: string;
+  /** When the host last booted (epoch ms; a simulated node's SimNode.bootTimeMs, which a reboot fault
+   * moves): node_boot_time_seconds, and the base of the since-boot counters (CPU seconds, network bytes). */
   bootMs: number;
   cpus: number;
   memBytes: number;

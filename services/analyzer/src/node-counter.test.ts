@@ -21,7 +21,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { parseKernelLog } from '@aami/shared/xid/index';
+import { CONTINUATION_WINDOW_LINES, UNKNOWN_PCI_BUS_ID_LABEL, parseKernelLog } from '@aami/shared/xid/index';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const script = join(here, '../node/aami-xid-counter');
@@ -55,14 +55,14 @@ function runOk(args?: string[], env?: NodeJS.ProcessEnv, shell?: string): void {
   assert.equal(r.status, 0, `counter failed: ${r.stderr}`);
 }
 
-/** The .prom file as { 'xid 00000000:3B:00.0 79': 2, ... } plus its last-run stamp. */
+/** The .prom file as { 'xid 00000000:3B:00.0 79': 2, 'xid unknown 48': 1, ... } plus its last-run stamp. */
 function readProm(): { counts: Record<string, number>; lastRun: number; text: string } {
   const text = readFileSync(join(textDir, 'aami_xid.prom'), 'utf8');
   const counts: Record<string, number> = {};
   let lastRun = NaN;
   for (const line of text.split('\n')) {
     if (line === '' || line.startsWith('# ')) continue;
-    let m = /^aami_(xid|sxid)_errors_total\{pci_bus_id="([0-9A-F]{8}:[0-9A-F]{2}:[0-9A-F]{2}\.[0-7])",(?:xid|sxid)="(\d+)"\} (\d+)$/.exec(line);
+    let m = /^aami_(xid|sxid)_errors_total\{pci_bus_id="([0-9A-F]{8}:[0-9A-F]{2}:[0-9A-F]{2}\.[0-7]|unknown)",(?:xid|sxid)="(\d+)"\} (\d+)$/.exec(line);
     if (m) {
       counts[`${m[1]} ${m[2]} ${m[3]}`] = Number(m[4]);
       continue;
@@ -79,7 +79,7 @@ function tsCounts(text: string): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const e of parseKernelLog(text, { nvlinkTable: null })) {
     if (e.kind === 'bus_lost') continue;
-    const k = `${e.kind} ${e.pciBusId} ${e.code}`;
+    const k = `${e.kind} ${e.pciBusId || UNKNOWN_PCI_BUS_ID_LABEL} ${e.code}`;
     counts[k] = (counts[k] ?? 0) + 1;
   }
   return counts;
@@ -228,6 +228,68 @@ describe('aami-xid-counter on a log file', () => {
     assert.equal(run(['--log-file']).status, 2);
   });
 
+  it('counts an Xid or SXid whose address is cut or redacted under pci_bus_id="unknown"', () => {
+    writeFileSync(log, fixture('xid-unknown-address.log'));
+    runOk();
+    assert.deepEqual(readProm().counts, {
+      'xid unknown 79': 4,
+      'xid unknown 48': 1,
+      'xid unknown 13': 1,
+      'xid unknown 43': 1,
+      'xid unknown 31': 1,
+      'xid 00000000:3B:00.0 94': 1,
+      'sxid unknown 20034': 1,
+    });
+  });
+
+  it('counts an SXid record (SXid, Severity and Data lines) once, and Severity / Data lines without their SXid line once', () => {
+    writeFileSync(log, fixture('nvswitch-sxid-records.log'));
+    runOk();
+    assert.deepEqual(readProm().counts, {
+      'sxid 00000000:04:00.0 22013': 3,
+      'sxid 00000000:06:00.0 22013': 1,
+      'sxid 00000000:07:00.0 24007': 2,
+      'sxid 00000000:05:00.0 20034': 2,
+      'sxid 00000000:05:00.0 12028': 3,
+      'xid 00000000:18:00.0 48': 1,
+    });
+  });
+
+  it('counts a record whose lines fall in different runs once, and a continuation line past the window as its own', () => {
+    const sxid = (rest: string) => `[ 5.0] nvidia-nvswitch3: SXid (PCI:0000:86:00.0): 12028, ${rest}\n`;
+    writeFileSync(log, sxid('Non-fatal, Link 32 egress non-posted PRIV error (First)'));
+    runOk();
+    appendFileSync(log, `noise\n${sxid('Severity 0 Engine instance 32 Sub-engine instance 00')}`);
+    appendFileSync(log, '[ 5.0] nvidia-nvswitch3: SXid (PCI:0000:86:00.0): 12028, Data {0x0000'); // half-written
+    runOk();
+    assert.deepEqual(readProm().counts, { 'sxid 00000000:86:00.0 12028': 1 });
+    appendFileSync(log, '0000, 0x00000000}\n');
+    runOk();
+    runOk();
+    assert.deepEqual(readProm().counts, { 'sxid 00000000:86:00.0 12028': 1 });
+    assert.doesNotMatch(readFileSync(join(stateDir, 'state'), 'utf8'), /^pending /m, 'the Data line closed the record');
+    appendFileSync(log, sxid('Non-fatal, Link 33 egress non-posted PRIV error (First)'));
+    runOk();
+    assert.match(readFileSync(join(stateDir, 'state'), 'utf8'), /^pending 0 0 12028 PCI:0000:86:00\.0 \[nvidia-nvswitch3:\]$/m);
+    appendFileSync(log, 'noise\n'.repeat(CONTINUATION_WINDOW_LINES));
+    runOk();
+    appendFileSync(log, sxid('Data {0x00000000}'));
+    runOk();
+    assert.deepEqual(readProm().counts, { 'sxid 00000000:86:00.0 12028': 3 });
+    const text = readFileSync(log, 'utf8');
+    assert.deepEqual(readProm().counts, tsCounts(text));
+  });
+
+  it('pairs the last lines of a rotated file with the first lines of the new one', () => {
+    writeFileSync(log, '[ 5.0] nvidia-nvswitch3: SXid (PCI:0000:86:00.0): 12028, Non-fatal, Link 32 egress error\n');
+    runOk();
+    appendFileSync(log, '[ 5.0] nvidia-nvswitch3: SXid (PCI:0000:86:00.0): 12028, Severity 0 Engine instance 32 Sub-engine instance 00\n');
+    renameSync(log, `${log}.1`);
+    writeFileSync(log, '[ 5.0] nvidia-nvswitch3: SXid (PCI:0000:86:00.0): 12028, Data {0x00000000}\n');
+    runOk();
+    assert.deepEqual(readProm().counts, { 'sxid 00000000:86:00.0 12028': 1 });
+  });
+
   it('takes its folders from the environment', () => {
     writeFileSync(log, XID79('3b'));
     const r = spawnSync('sh', [script], {
@@ -334,6 +396,19 @@ describe('aami-xid-counter and the TypeScript parser', () => {
       assert.deepEqual(readProm().counts, tsCounts(text));
     });
   }
+
+  it('agree on every fixture together, read in many runs that split records', () => {
+    const lines = logs.map(fixture).join('').split(/(?<=\n)/);
+    writeFileSync(log, '');
+    for (let i = 0, k = 0; i < lines.length; k++) {
+      const n = [1, 2, 3, 5, 7][k % 5] as number;
+      appendFileSync(log, lines.slice(i, i + n).join(''));
+      i += n;
+      if (k % 3 === 0) runOk();
+    }
+    runOk();
+    assert.deepEqual(readProm().counts, tsCounts(lines.join('')));
+  });
 });
 
 describe('aami-xid-counter portability', () => {
@@ -344,7 +419,15 @@ describe('aami-xid-counter portability', () => {
     for (const applet of ['sh', 'awk', 'tail', 'head', 'od', 'tr', 'sed', 'sort', 'wc', 'ls', 'cat', 'date', 'mkdir', 'mv', 'rm', 'grep', 'chmod']) {
       symlinkSync(busybox as string, join(bin, applet));
     }
-    const text = `${fixture('classic-dmesg.log')}[ 1.0] Gerät ✓ 日本語\n${fixture('nvswitch-sxid.log')}`;
+    const text = [
+      fixture('classic-dmesg.log'),
+      '[ 1.0] Gerät ✓ 日本語\n',
+      fixture('nvswitch-sxid.log'),
+      fixture('nvswitch-sxid-records.log'),
+      fixture('xid-unknown-address.log'),
+      fixture('bus-lost-multiline.log'),
+      fixture('journalctl-k.log'),
+    ].join('');
     writeFileSync(log, text);
     runOk(['--log-file', log], { PATH: bin }, join(bin, 'sh'));
     appendFileSync(log, XID48);

@@ -30,6 +30,13 @@ describe('CLI', () => {
     assert.deepEqual(buildFaultRequest('throttle', { reasons: 'hw_slowdown, power_brake' }).type, 'throttle');
     assert.throws(() => buildFaultRequest('xid', { gpu: '1' }), /bad fault: xid/);
     assert.throws(() => buildFaultRequest('nope', {}), /bad fault/);
+    assert.deepEqual(buildFaultRequest('retired-pages', { gpu: '2', sbe: '3', dbe: '0', pending: 'no' }), { type: 'retired-pages', gpu: 2, sbe: 3, dbe: 0, pending: false });
+    assert.deepEqual(buildFaultRequest('row-remap-pending', { rows: '4' }), { type: 'row-remap-pending', gpu: 0, rows: 4 });
+    assert.deepEqual(buildFaultRequest('pcie-replay', { gpu: '1', 'per-minute': '50' }), { type: 'pcie-replay', gpu: 1, perMinute: 50 });
+    assert.deepEqual(buildFaultRequest('nvlink', { duration: '20' }), { type: 'nvlink', gpu: 0, link: 3, errorsPerS: 40, durationS: 20 });
+    assert.deepEqual(buildFaultRequest('reboot', {}), { type: 'reboot' });
+    assert.throws(() => buildFaultRequest('retired-pages', { pending: 'maybe' }), /bad fault: pending: /);
+    assert.throws(() => buildFaultRequest('pcie-replay', { 'per-minute': '-1' }), /bad fault: perMinute: /);
   });
 
   it('inject, list and clear talk to a running fleet', async () => {
@@ -62,5 +69,7 @@ describe('CLI', () => {
     const c = capture();
     assert.equal(await runCli([], {}, c.io), 2);
     assert.match(c.out.join(''), /fault types:\n {2}temperature/);
+    assert.match(c.out.join(''), /^ {2}row-remap-pending {2}rows \(default 1\)/m);
+    assert.match(c.out.join(''), /^ {2}reboot {13}the node reboots/m);
   });
 });

@@ -10,12 +10,14 @@ import { startFleet } from './index.ts';
 import { FleetOptions, optionsFromEnv, type FleetOptionsInput } from './options.ts';
 
 export const USAGE = `usage:
-  cli.ts start [--nodes 4] [--gpus 8] [--model H100|A100] [--base-port 9400] [--bind 127.0.0.1]
+  cli.ts start [--nodes 4] [--gpus 8] [--model H100|A100|V100] [--models H100,A100,V100,...]
+               [--base-port 9400] [--bind 127.0.0.1]
                [--addressing port|loopback] [--first-address 127.0.0.1] [--log-dir DIR]
                [--control-port 9500] [--node-prefix gpu-node-] [--counters aami|default|FILE]
                [--driver-version 580.159.04] [--xid-window-ms 300000]
   cli.ts inject NODE TYPE [--gpu K] [--xid N] [--target C] [--duration S] [--fill PERCENT]
                [--count N] [--link L] [--errors-per-s R] [--reasons hw_slowdown,hw_thermal] [--pid P] [--process NAME]
+               [--rows N] [--sbe N] [--dbe N] [--pending true|false] [--per-minute R]
   cli.ts clear NODE
   cli.ts list
   cli.ts show NODE
@@ -23,7 +25,7 @@ export const USAGE = `usage:
 
 fault types:
 ${Object.entries(FAULT_TYPES)
-  .map(([k, v]) => `  ${k.padEnd(13)} ${v}`)
+  .map(([k, v]) => `  ${k.padEnd(18)} ${v}`)
   .join('\n')}
 `;
 
@@ -37,6 +39,7 @@ const START_FLAGS = {
   nodes: { type: 'string' },
   gpus: { type: 'string' },
   model: { type: 'string' },
+  models: { type: 'string' },
   'base-port': { type: 'string' },
   bind: { type: 'string' },
   addressing: { type: 'string' },
@@ -61,6 +64,11 @@ const INJECT_FLAGS = {
   reasons: { type: 'string' },
   pid: { type: 'string' },
   process: { type: 'string' },
+  rows: { type: 'string' },
+  sbe: { type: 'string' },
+  dbe: { type: 'string' },
+  pending: { type: 'string' },
+  'per-minute': { type: 'string' },
   'control-url': { type: 'string' },
 } as const;
 
@@ -84,6 +92,13 @@ export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv): FleetOpt
 /** The fault request an `inject NODE TYPE --flags` line asks for (validated). */
 export function buildFaultRequest(type: string, flags: Record<string, string | undefined>): FaultRequest {
   const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+  // true/false (yes/no, 1/0); anything else goes to the schema as is and is refused there, by name.
+  const bool = (v: string | undefined) => {
+    if (v === undefined) return undefined;
+    if (/^(true|yes|1)$/i.test(v.trim())) return true;
+    if (/^(false|no|0)$/i.test(v.trim())) return false;
+    return v;
+  };
   const body: Record<string, unknown> = { type };
   const set = (key: string, v: unknown) => {
     if (v !== undefined) body[key] = v;
@@ -99,6 +114,11 @@ export function buildFaultRequest(type: string, flags: Record<string, string | u
   set('reasons', flags.reasons?.split(',').map((s) => s.trim()).filter(Boolean));
   set('pid', num(flags.pid));
   set('process', flags.process);
+  set('rows', num(flags.rows));
+  set('sbe', num(flags.sbe));
+  set('dbe', num(flags.dbe));
+  set('pending', bool(flags.pending));
+  set('perMinute', num(flags['per-minute']));
   const parsed = FaultRequest.safeParse(body);
   if (!parsed.success) {
     throw new Error(`bad fault: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'type'}: ${i.message}`).join('; ')}`);
@@ -126,8 +146,10 @@ async function runStart(argv: string[], env: NodeJS.ProcessEnv, io: CliIo): Prom
   const running = await startFleet(options, { log });
   const first = running.nodes[0];
   const last = running.nodes[running.nodes.length - 1];
+  const models = running.fleet.summaries().map((n) => n.model);
+  const mix = [...new Set(models)].map((m) => `${models.filter((x) => x === m).length} x ${m}`).join(', ');
   io.out(
-    `${running.nodes.length} simulated ${options.model} nodes x ${options.gpus} GPUs: ${first?.name} ${first?.url}` +
+    `${running.nodes.length} simulated nodes (${mix}), ${options.gpus} GPUs each: ${first?.name} ${first?.url}` +
       (running.nodes.length > 1 ? ` .. ${last?.name} ${last?.url}` : '') +
       `\nkernel logs in ${options.logDir}\ncontrol API ${running.controlUrl ?? '(off)'}\n`,
   );

@@ -47,7 +47,6 @@ function nodeDetail(fleet: Fleet, name: string): unknown {
   const node = fleet.node(name);
   return {
     ...fleet.summary(node),
-    bootTime: new Date(node.bootMs).toISOString(),
     gpus: node.gpus.map((g) => ({
       index: g.id.index,
       uuid: g.id.uuid,

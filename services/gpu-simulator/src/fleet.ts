@@ -24,6 +24,8 @@ export interface NodeEndpoint {
 export interface NodeSummary extends NodeEndpoint {
   up: boolean;
   model: string;
+  /** ISO time the node last booted. */
+  bootTime: string;
   gpus: number;
   gpusPresent: number;
   faults: Array<{ id: number; type: string; gpu?: number }>;
@@ -48,13 +50,12 @@ export class Fleet {
   /** Builds every node and opens every listener; on any failure closes what it opened and throws. */
   static async start(options: FleetOptions, clock: () => number = Date.now): Promise<Fleet> {
     const catalog = loadFieldCatalog(options.counters);
-    const model = GPU_MODELS[options.model];
     const names = nodeNames(options.nodePrefix, options.nodes);
     const nodes = names.map(
-      (name) =>
+      (name, i) =>
         new SimNode({
           name,
-          model,
+          model: GPU_MODELS[options.models?.[i] ?? options.model],
           gpuCount: options.gpus,
           catalog,
           driverVersion: options.driverVersion,
@@ -107,17 +108,20 @@ export class Fleet {
       ...this.endpoint(node),
       up: this.server(node).listening,
       model: node.model.name,
+      bootTime: new Date(node.bootTimeMs).toISOString(),
       gpus: node.gpus.length,
       gpusPresent: node.gpus.filter((g) => g.present).length,
       faults: node.faults.map((f) => ({ id: f.id, type: f.request.type, ...('gpu' in f.request ? { gpu: f.request.gpu } : {}) })),
     };
   }
 
-  /** Applies a fault to a node; node-down closes its listener before this resolves. */
+  /** Applies a fault to a node; node-down closes its listener before this resolves, a reboot of a
+   * node that was down opens it again. */
   async inject(name: string, req: FaultRequestInput): Promise<InjectOutcome> {
     const node = this.node(name);
     const outcome = node.inject(req);
     if (node.down) await this.server(node).stop();
+    else await this.server(node).start();
     return outcome;
   }
 

@@ -21,7 +21,8 @@ describe('kernel log', () => {
       const a = log.append('NVRM: first', bootMs + 123_456);
       const b = log.append('NVRM: second', bootMs + 123_456);
       const lines = readFileSync(log.path, 'utf8').trimEnd().split('\n');
-      assert.match(lines[2] ?? '', /NVRM: loading NVIDIA UNIX Open Kernel Module for x86_64 {2}580\.159\.04 /);
+      assert.match(lines[0] ?? '', /^\[ {4}0\.000000\] Linux version 6\.8\.0-49-generic /);
+      assert.match(lines[3] ?? '', /NVRM: loading NVIDIA UNIX Open Kernel Module for x86_64 {2}580\.159\.04 /);
       assert.deepEqual(lines.slice(-2), [a, b]);
       const stamp = (l: string) => Number(/^\[\s*(\d+\.\d{6})\]/.exec(l)?.[1]);
       assert.ok(stamp(a) >= 123.456 && stamp(a) < 123.458, a);

@@ -15,6 +15,14 @@ export const FleetOptions = z.object({
   nodes: z.coerce.number().int().min(1).max(5000).default(4),
   gpus: z.coerce.number().int().min(1).max(16).default(8),
   model: GpuModelKey.default('H100'),
+  /** Per-node models: node i plays models[i], the nodes past the list play `model` (a comma-separated
+   * string works too, as in --models H100,H100,A100,V100 or AAMI_SIM_MODELS). */
+  models: z
+    .preprocess(
+      (v) => (typeof v === 'string' ? v.split(',').map((s) => s.trim()).filter((s) => s !== '') : v),
+      z.array(GpuModelKey).max(5000),
+    )
+    .optional(),
   addressing: z.enum(['port', 'loopback']).default('port'),
   basePort: Port.default(9400),
   bind: z.string().min(1).default('127.0.0.1'),
@@ -43,6 +51,7 @@ export function optionsFromEnv(env: NodeJS.ProcessEnv): FleetOptionsInput {
     ['nodes', 'AAMI_SIM_NODES'],
     ['gpus', 'AAMI_SIM_GPUS'],
     ['model', 'AAMI_SIM_MODEL'],
+    ['models', 'AAMI_SIM_MODELS'],
     ['basePort', 'AAMI_SIM_BASE_PORT'],
     ['logDir', 'AAMI_SIM_LOG_DIR'],
     ['controlPort', 'AAMI_SIM_CONTROL_PORT'],

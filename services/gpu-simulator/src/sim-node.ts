@@ -1,10 +1,11 @@
 // One simulated GPU node: its GPUs, its job schedule, its /metrics text (cached for a second, so two
-// Prometheus replicas scraping together cost one render), its kernel log, and what faults do to it.
-// No sockets here: node-server.ts serves the text and fleet.ts opens/closes the listener.
+// Prometheus replicas scraping together cost one render), its kernel log, its boot time (which a
+// reboot fault moves to now; the node_exporter stand-in shows it as node_boot_time_seconds), and what
+// faults do to it. No sockets here: node-server.ts serves the text and fleet.ts opens/closes the listener.
 import { ValidationError } from '@aami/shared';
 import { NodeExposition } from './exposition.ts';
 import type { FieldCatalog } from './field-catalog.ts';
-import { FaultRequest, isStateFault, throttleMask, type FaultRequestInput } from './faults.ts';
+import { FaultRequest, isStateFault, survivesReboot, throttleMask, type FaultRequestInput } from './faults.ts';
 import { makeGpuIdentities, type GpuIdentity } from './gpu-identity.ts';
 import type { GpuModel } from './gpu-models.ts';
 import { KernelLog } from './kernel-log.ts';
@@ -59,7 +60,7 @@ export class SimNode {
   readonly gpus: GpuSim[];
   readonly identities: GpuIdentity[];
   readonly kernelLog: KernelLog | undefined;
-  readonly bootMs: number;
+  readonly driverVersion: string;
   /** True while a node-down fault holds its listener closed. */
   down = false;
   readonly faults: ActiveFault[] = [];
@@ -73,6 +74,7 @@ export class SimNode {
   private readonly announced = new Set<number>();
   private cache: { text: string; atMs: number } | undefined;
   private nextId = 1;
+  private bootAtMs: number;
 
   constructor(o: SimNodeOptions) {
     this.name = o.name;
@@ -80,9 +82,10 @@ export class SimNode {
     this.clock = o.clock;
     this.xidWindowMs = o.xidWindowMs;
     this.cacheTtlMs = o.cacheTtlMs;
+    this.driverVersion = o.driverVersion;
     const now = o.clock();
     const uptimeS = 3600 + Math.floor(unit(hashString(`boot/${o.name}`)) * 29 * 86_400);
-    this.bootMs = now - uptimeS * 1000;
+    this.bootAtMs = now - uptimeS * 1000;
     this.identities = makeGpuIdentities(o.name, o.gpuCount, o.model);
     this.workload = new NodeWorkload(o.name);
     this.gpus = this.identities.map((id) => new GpuSim(id, o.model, this.workload, now, uptimeS));
@@ -94,9 +97,20 @@ export class SimNode {
       xidWindowMs: o.xidWindowMs,
     });
     if (o.logPath) {
-      this.kernelLog = new KernelLog(o.logPath, this.bootMs);
+      this.kernelLog = new KernelLog(o.logPath, this.bootAtMs);
       this.kernelLog.writeBoot(o.driverVersion);
     }
+  }
+
+  /** When the node last booted (epoch ms): some hours to weeks before it was made, then the time of
+   * its last reboot fault. node_exporter's node_boot_time_seconds is this in seconds. */
+  get bootTimeMs(): number {
+    return this.bootAtMs;
+  }
+
+  /** The same as bootTimeMs. */
+  get bootMs(): number {
+    return this.bootAtMs;
   }
 
   /** The /metrics body now (re-rendered at most once per cache TTL). */
@@ -134,9 +148,11 @@ export class SimNode {
     }
     const req = parsed.data;
     const now = this.clock();
-    const lines: string[] = [];
+    let lines: string[] = [];
     if (req.type === 'node-down') {
       this.down = true;
+    } else if (req.type === 'reboot') {
+      lines = this.reboot(now);
     } else {
       const gpu = this.gpus[req.gpu];
       if (!gpu) {
@@ -144,6 +160,7 @@ export class SimNode {
           { path: 'gpu', message: 'no such GPU' },
         ]);
       }
+      this.checkBoardSupports(req.type);
       gpu.advanceTo(now);
       switch (req.type) {
         case 'temperature':
@@ -158,8 +175,24 @@ export class SimNode {
           break;
         case 'nvlink':
           gpu.faults.nvlinkErrorsPerS = req.errorsPerS;
+          gpu.faults.nvlinkUntilMs = req.durationS === undefined ? undefined : now + req.durationS * 1000;
           gpu.addNvlinkBurst(Math.max(1, Math.round(req.errorsPerS)), now);
           lines.push(this.logXid(gpu, req.xid ?? this.model.nvlinkXid, now, { link: req.link }));
+          break;
+        case 'row-remap-pending':
+          gpu.markRowsForRemap(req.rows, now);
+          lines.push(this.logXid(gpu, 63, now));
+          break;
+        case 'row-remap-failure':
+          gpu.faults.rowRemapFailure = true;
+          lines.push(this.logXid(gpu, 64, now));
+          break;
+        case 'retired-pages':
+          gpu.retirePages(req.sbe, req.dbe, req.pending, now);
+          if (req.pending) lines.push(this.logXid(gpu, 63, now));
+          break;
+        case 'pcie-replay':
+          gpu.faults.pcieReplayPerMin = req.perMinute;
           break;
         case 'throttle':
           gpu.faults.throttleMask |= throttleMask(req.reasons);
@@ -176,7 +209,7 @@ export class SimNode {
     }
     this.cache = undefined;
     const event = this.record(now, `inject ${req.type}`, lines, req);
-    if (!isStateFault(req.type)) return { event };
+    if (!isStateFault(req)) return { event };
     const fault: ActiveFault = { id: event.id, atMs: now, request: req };
     this.faults.push(fault);
     return { event, fault };
@@ -186,21 +219,41 @@ export class SimNode {
    * Counters and the last-Xid gauge keep their values, as on real hardware. */
   clear(): { cleared: number } {
     const now = this.clock();
-    for (const g of this.gpus) {
-      g.advanceTo(now);
-      g.faults.tempRamp = undefined;
-      g.faults.leak = undefined;
-      g.faults.throttleMask = 0;
-      g.faults.nvlinkErrorsPerS = 0;
-      g.faults.offBus = false;
-      g.faults.rowRemapFailure = false;
-    }
+    for (const g of this.gpus) g.clearFaults(now);
     const cleared = this.faults.length;
     this.faults.length = 0;
     this.down = false;
     this.cache = undefined;
     this.record(now, 'clear', []);
     return { cleared };
+  }
+
+  /** The node boots again now: see GpuSim.reboot for the GPUs; the listener comes back up, the kernel
+   * log gets the new boot's lines, faults end but those the board keeps (row-remap-failure). */
+  private reboot(now: number): string[] {
+    this.bootAtMs = now;
+    for (const g of this.gpus) g.reboot(now);
+    this.down = false;
+    this.announced.clear();
+    const kept = this.faults.filter((f) => survivesReboot(f.request));
+    this.faults.length = 0;
+    this.faults.push(...kept);
+    return this.kernelLog?.reboot(now, this.driverVersion) ?? [];
+  }
+
+  /** Refuses a repair fault the board cannot have: page retirement before Ampere, row remapping after. */
+  private checkBoardSupports(type: FaultRequest['type']): void {
+    const retires = this.model.pageRetirement;
+    if (type === 'retired-pages' && !retires) {
+      throw new ValidationError(`${this.model.name} remaps rows instead of retiring pages (DCGM reports DCGM_FI_DEV_RETIRED_* blank)`, [
+        { path: 'type', message: 'no page retirement on this board: use row-remap-pending, or a V100 node' },
+      ]);
+    }
+    if ((type === 'row-remap-pending' || type === 'row-remap-failure') && retires) {
+      throw new ValidationError(`${this.model.name} retires pages instead of remapping rows (DCGM reports the row remap fields blank)`, [
+        { path: 'type', message: 'no row remapping on this board: use retired-pages, or an A100/H100 node' },
+      ]);
+    }
   }
 
   private logXid(gpu: GpuSim, xid: number, now: number, extra: { link?: number; pid?: number; process?: string } = {}): string {
@@ -213,6 +266,7 @@ export class SimNode {
           ? { pid: slot.pid, name: slot.process }
           : { pid: null, name: null };
     const message = xidKernelMessage(xid, {
+      pageRetirement: this.model.pageRetirement,
       kernelPci: gpu.id.kernelPci,
       gpuIndex: gpu.id.index,
       process: proc,

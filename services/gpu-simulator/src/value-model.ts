@@ -1,8 +1,11 @@
 // How one simulated GPU's readings move. Values are computed when someone scrapes, never on a timer:
 // a scrape integrates the time since the previous one in a few sub-steps (energy, NVLink traffic,
 // violation times, error counters) and lets temperature lag behind power with a first-order response.
-// Counters only ever grow. Faults (see faults.ts) change the inputs: a temperature ramp, a memory leak,
-// forced throttle reasons, NVLink error rates, a GPU that fell off the bus.
+// Counters only ever grow, except at a reboot, where the since-boot ones (volatile ECC, energy,
+// violation times, PCIe replays, NVLink counters) restart at 0 as the driver reloads; what the board
+// keeps in its InfoROM (aggregate ECC, remapped rows, retired pages, a remap failure) stays.
+// Faults (see faults.ts) change the inputs: a temperature ramp, a memory leak, forced throttle
+// reasons, NVLink and PCIe replay error rates, a GPU that fell off the bus, pending repairs.
 import type { GpuIdentity } from './gpu-identity.ts';
 import type { GpuModel } from './gpu-models.ts';
 import { hashString, unit } from './prng.ts';
@@ -30,6 +33,8 @@ export interface GpuSample {
   powerW: number;
   energyMj: number;
   pcieReplay: number;
+  pcieLinkGen: number;
+  pcieLinkWidth: number;
   gpuUtil: number;
   memCopyUtil: number;
   encUtil: number;
@@ -62,9 +67,11 @@ export interface GpuSample {
   nvlinkKiBTotal: number;
   nvlinkKiBLink0: number;
   vgpuLicenseStatus: number;
-  uncorrectableRemappedRows: number;
-  correctableRemappedRows: number;
-  rowRemapFailure: number;
+  /** undefined where the board retires pages instead of remapping rows (Volta): DCGM reports blank. */
+  uncorrectableRemappedRows: number | undefined;
+  correctableRemappedRows: number | undefined;
+  rowRemapFailure: number | undefined;
+  rowRemapPending: number | undefined;
   throttleReasons: number;
   grEngineActive: number;
   smActive: number;
@@ -78,7 +85,8 @@ export interface GpuSample {
   pcieRxBps: number;
 }
 
-/** State that faults put on a GPU; all cleared together by a node clear. */
+/** State that faults put on a GPU; all cleared together by a node clear. A reboot ends all of it
+ * but rowRemapFailure (the pending flags end by taking effect). */
 export interface GpuFaultState {
   tempRamp?: { startMs: number; fromC: number; targetC: number; durationMs: number };
   leak?: { startMs: number; fromMiB: number; fillFrac: number; durationMs: number };
@@ -86,8 +94,21 @@ export interface GpuFaultState {
   throttleMask: number;
   /** NVLink CRC flit errors per second while an NVLink fault is active. */
   nvlinkErrorsPerS: number;
+  /** When the NVLink errors stop (a burst); undefined: they go on until cleared. */
+  nvlinkUntilMs?: number;
+  /** Extra PCIe replays per minute while a pcie-replay fault is active. */
+  pcieReplayPerMin: number;
   offBus: boolean;
   rowRemapFailure: boolean;
+  /** A row remap is recorded and waits for the next GPU reset. */
+  rowRemapPending: boolean;
+  /** A page retirement is recorded and waits for the next reboot (boards with page retirement). */
+  retirementPending: boolean;
+}
+
+/** A GPU's fault state with no fault. */
+export function noFaults(): GpuFaultState {
+  return { throttleMask: 0, nvlinkErrorsPerS: 0, pcieReplayPerMin: 0, offBus: false, rowRemapFailure: false, rowRemapPending: false, retirementPending: false };
 }
 
 /** The instantaneous (not integrated) part of a GPU's readings. */
@@ -126,7 +147,7 @@ function round6(v: number): number {
 export class GpuSim {
   readonly id: GpuIdentity;
   readonly model: GpuModel;
-  readonly faults: GpuFaultState = { throttleMask: 0, nvlinkErrorsPerS: 0, offBus: false, rowRemapFailure: false };
+  readonly faults: GpuFaultState = noFaults();
   lastXid = 0;
 
   private readonly workload: NodeWorkload;
@@ -135,7 +156,7 @@ export class GpuSim {
   private readonly phase2: number;
   private readonly utilOffset: number;
   private readonly tempOffset: number;
-  private readonly xidEvents: Array<{ xid: number; atMs: number }> = [];
+  private xidEvents: Array<{ xid: number; atMs: number }> = [];
   private lastMs: number;
   private gpuTempC: number;
   private memTempC: number;
@@ -149,14 +170,17 @@ export class GpuSim {
   private readonly pcieReplayPerS: number;
   private eccSbeVol: number;
   private eccDbeVol = 0;
-  private readonly eccSbeAggBase: number;
-  private readonly eccDbeAggBase: number;
+  /** Aggregate ECC counts from before the current boot (the aggregate is this plus the volatile count). */
+  private eccSbeAggBase: number;
+  private eccDbeAggBase: number;
   private nvlinkCrcFlit = 0;
   private nvlinkCrcData = 0;
   private nvlinkReplay = 0;
   private nvlinkRecovery = 0;
   private correctableRows: number;
   private uncorrectableRows = 0;
+  private retiredSbe = 0;
+  private retiredDbe = 0;
 
   /** `uptimeS` sets how much the since-boot counters already hold at `nowMs`. */
   constructor(id: GpuIdentity, model: GpuModel, workload: NodeWorkload, nowMs: number, uptimeS: number) {
@@ -189,7 +213,7 @@ export class GpuSim {
     this.correctableRows = unit(s, 15) < 0.07 ? 1 + Math.floor(unit(s, 16) * 3) : 0;
   }
 
-  /** Whether DCGM can see the GPU (false after it fell off the bus, until a clear). */
+  /** Whether DCGM can see the GPU (false after it fell off the bus, until a clear or a reboot). */
   get present(): boolean {
     return !this.faults.offBus;
   }
@@ -202,6 +226,7 @@ export class GpuSim {
     const mask = i.mask | this.thermalBits();
     const agg = (base: number, vol: number) => base + vol;
     const retired = m.pageRetirement;
+    const remap = !m.pageRetirement;
     return {
       smClockMHz: i.smClockMHz,
       memClockMHz: m.memClockMHz,
@@ -210,6 +235,8 @@ export class GpuSim {
       powerW: i.powerW,
       energyMj: Math.floor(this.energyMj),
       pcieReplay: Math.floor(this.pcieReplay),
+      pcieLinkGen: m.pcieLinkGen,
+      pcieLinkWidth: m.pcieLinkWidth,
       gpuUtil: i.util,
       memCopyUtil: i.memCopyUtil,
       encUtil: 0,
@@ -230,9 +257,9 @@ export class GpuSim {
       eccDbeVol: this.eccDbeVol,
       eccSbeAgg: agg(this.eccSbeAggBase, this.eccSbeVol),
       eccDbeAgg: agg(this.eccDbeAggBase, this.eccDbeVol),
-      retiredSbe: retired ? 0 : undefined,
-      retiredDbe: retired ? 0 : undefined,
-      retiredPending: retired ? 0 : undefined,
+      retiredSbe: retired ? this.retiredSbe : undefined,
+      retiredDbe: retired ? this.retiredDbe : undefined,
+      retiredPending: retired ? (this.faults.retirementPending ? 1 : 0) : undefined,
       nvlinkCrcFlit: Math.floor(this.nvlinkCrcFlit),
       nvlinkCrcData: Math.floor(this.nvlinkCrcData),
       nvlinkReplay: Math.floor(this.nvlinkReplay),
@@ -240,9 +267,10 @@ export class GpuSim {
       nvlinkKiBTotal: Math.floor(this.nvlinkKiB),
       nvlinkKiBLink0: Math.floor(this.nvlinkKiB / m.nvlinkLinks),
       vgpuLicenseStatus: 0,
-      uncorrectableRemappedRows: this.uncorrectableRows,
-      correctableRemappedRows: this.correctableRows,
-      rowRemapFailure: this.faults.rowRemapFailure ? 1 : 0,
+      uncorrectableRemappedRows: remap ? this.uncorrectableRows : undefined,
+      correctableRemappedRows: remap ? this.correctableRows : undefined,
+      rowRemapFailure: remap ? (this.faults.rowRemapFailure ? 1 : 0) : undefined,
+      rowRemapPending: remap ? (this.faults.rowRemapPending ? 1 : 0) : undefined,
       throttleReasons: mask,
       grEngineActive: i.gr,
       smActive: round6(i.gr * 0.92),
@@ -277,12 +305,63 @@ export class GpuSim {
     if (this.xidEvents.length > 10_000) this.xidEvents.splice(0, this.xidEvents.length - 10_000);
   }
 
-  /** A burst of double-bit ECC errors: DBE and SBE counters jump, rows get remapped. */
+  /** A burst of double-bit ECC errors: DBE and SBE counters jump, and the bad memory is repaired at
+   * the next reset: rows marked for remapping (Ampere and newer) or pages for retirement (Volta). */
   addEccDbe(count: number, nowMs: number): void {
     this.advanceTo(nowMs);
     this.eccDbeVol += count;
     this.eccSbeVol += count * 3;
-    this.uncorrectableRows += count;
+    if (this.model.pageRetirement) this.retirePages(0, count, true, nowMs);
+    else this.markRowsForRemap(count, nowMs);
+  }
+
+  /** Rows marked for remapping: the uncorrectable count includes them at once, the remap itself
+   * waits for the next GPU reset (ROW_REMAP_PENDING 1 until then). */
+  markRowsForRemap(rows: number, nowMs: number): void {
+    this.advanceTo(nowMs);
+    this.uncorrectableRows += rows;
+    this.faults.rowRemapPending = true;
+  }
+
+  /** Pages retired for single-/double-bit errors; the counts include pages still pending retirement. */
+  retirePages(sbe: number, dbe: number, pending: boolean, nowMs: number): void {
+    this.advanceTo(nowMs);
+    this.retiredSbe += sbe;
+    this.retiredDbe += dbe;
+    if (pending) this.faults.retirementPending = true;
+  }
+
+  /** The node rebooted at `nowMs`: the driver reloads, so every since-boot counter restarts at 0
+   * (volatile ECC, energy, violation times, PCIe replays, NVLink counters, the last Xid and
+   * dcgm-exporter's Xid window); pending remaps and retirements take effect; every fault ends but a
+   * row remap failure, which the board keeps. Aggregate ECC, remapped rows and retired pages stay. */
+  reboot(nowMs: number): void {
+    this.advanceTo(nowMs);
+    this.eccSbeAggBase += this.eccSbeVol;
+    this.eccDbeAggBase += this.eccDbeVol;
+    this.eccSbeVol = 0;
+    this.eccDbeVol = 0;
+    this.energyMj = 0;
+    this.nvlinkKiB = 0;
+    this.powerViolNs = 0;
+    this.thermalViolNs = 0;
+    this.boardLimitViolNs = 0;
+    this.lowUtilViolNs = 0;
+    this.pcieReplay = 0;
+    this.nvlinkCrcFlit = 0;
+    this.nvlinkCrcData = 0;
+    this.nvlinkReplay = 0;
+    this.nvlinkRecovery = 0;
+    this.lastXid = 0;
+    this.xidEvents = [];
+    const keep = this.faults.rowRemapFailure;
+    Object.assign(this.faults, noFaults(), { tempRamp: undefined, leak: undefined, nvlinkUntilMs: undefined, rowRemapFailure: keep });
+  }
+
+  /** Ends every fault (a node clear); counters keep their values. */
+  clearFaults(nowMs: number): void {
+    this.advanceTo(nowMs);
+    Object.assign(this.faults, noFaults(), { tempRamp: undefined, leak: undefined, nvlinkUntilMs: undefined });
   }
 
   /** Bumps the NVLink error counters at once (the burst that comes with the Xid). */
@@ -338,17 +417,20 @@ export class GpuSim {
     const ns = dtS * 1e9;
     this.energyMj += i.powerW * dtS * 1000;
     this.nvlinkKiB += i.nvlinkKiBps * dtS;
-    this.pcieReplay += this.pcieReplayPerS * dtS;
+    this.pcieReplay += (this.pcieReplayPerS + this.faults.pcieReplayPerMin / 60) * dtS;
     if (mask & (THROTTLE_BITS.sw_power_cap | THROTTLE_BITS.hw_power_brake)) this.powerViolNs += ns;
     if (mask & (THROTTLE_BITS.sw_thermal | THROTTLE_BITS.hw_thermal)) this.thermalViolNs += ns;
     if (mask & THROTTLE_BITS.hw_slowdown) this.boardLimitViolNs += ns;
     if (mask & THROTTLE_BITS.gpu_idle) this.lowUtilViolNs += ns;
     const rate = this.faults.nvlinkErrorsPerS;
-    if (rate > 0) {
-      this.nvlinkCrcFlit += rate * dtS;
-      this.nvlinkCrcData += rate * 0.3 * dtS;
-      this.nvlinkReplay += rate * 0.5 * dtS;
-      this.nvlinkRecovery += rate * 0.002 * dtS;
+    const until = this.faults.nvlinkUntilMs;
+    // The part of this step (tMs - dt, tMs] before the burst ends.
+    const errS = until === undefined ? dtS : clamp((until - tMs) / 1000 + dtS, 0, dtS);
+    if (rate > 0 && errS > 0) {
+      this.nvlinkCrcFlit += rate * errS;
+      this.nvlinkCrcData += rate * 0.3 * errS;
+      this.nvlinkReplay += rate * 0.5 * errS;
+      this.nvlinkRecovery += rate * 0.002 * errS;
     }
   }
 

@@ -12,6 +12,8 @@ const XidMessage = z
     xid: z.number().int().min(0).max(255),
     prefix: Prefix,
     text: z.string().optional(),
+    /** The text on a board that retires pages instead of remapping rows (Volta), where it differs. */
+    pageRetirementText: z.string().optional(),
     nvlink5: z
       .object({
         unit: z.string().min(1),
@@ -54,6 +56,8 @@ export interface XidEventContext {
   link: number;
   /** Any integer; different values give different addresses/channels in the message. */
   salt: number;
+  /** The board retires pages (Volta) rather than remapping rows. */
+  pageRetirement?: boolean;
 }
 
 const hex8 = (n: number) => (n >>> 0).toString(16).padStart(8, '0');
@@ -98,7 +102,7 @@ export function xidKernelMessage(xid: number, c: XidEventContext): string {
     return `${head}${n.unit} ${n.severity} XC0 i0 Link ${link} (0x${hex8(nvlinkIntrInfo(n.intrLow, c.salt))} ${n.errorStatus} 0x00000000 0x00000000 0x00000000 0x00000000)`;
   }
   const prefix = m?.prefix ?? file.fallback.prefix;
-  const text = m?.text ?? file.fallback.text;
+  const text = (c.pageRetirement ? m?.pageRetirementText : undefined) ?? m?.text ?? file.fallback.text;
   return `${head}${prefixText(prefix, c.process)}${fill(text, c)}`;
 }
 

@@ -1,14 +1,16 @@
-// Tests the kernel-log parser on fixtures in testdata/*.log covering every driver format, and on
-// lines that must not produce events.
+// Tests the kernel-log parser on fixtures in testdata/*.log covering every driver format, records
+// that span lines (three-line bus loss, SXid Severity / Data lines), addresses that are cut or
+// redacted, lines that must not produce events, and hostile input (long lines, any chunking).
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { KernelLogParser, parseKernelLog } from './kernel-log-parser.ts';
+import { performance } from 'node:perf_hooks';
+import { CONTINUATION_WINDOW_LINES, KernelLogParser, MAX_LINE_CHARS, parseKernelLog } from './kernel-log-parser.ts';
 import type { KernelLogEvent } from './kernel-log-parser.ts';
 import { loadNvlinkDecodeTable } from './nvlink-decode.ts';
-import { normalizePciBusId } from './pci.ts';
+import { normalizePciBusId, parseKernelPciAddress } from './pci.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const fixture = (name: string): string => readFileSync(join(here, 'testdata', name), 'utf8');
@@ -20,6 +22,24 @@ const at = (events: KernelLogEvent[], line: number): KernelLogEvent => {
   assert.ok(e, `no event on line ${line}`);
   return e;
 };
+/** Feeds `text` in the given chunk sizes (cycled) and returns every event, end() included. */
+const feedInChunks = (text: string, sizes: number[]): KernelLogEvent[] => {
+  const p = new KernelLogParser({ nvlinkTable: null });
+  const got: KernelLogEvent[] = [];
+  for (let i = 0, k = 0; i < text.length; k++) {
+    const n = sizes[k % sizes.length] as number;
+    got.push(...p.feed(text.slice(i, i + n)));
+    i += n;
+  }
+  got.push(...p.end());
+  return got;
+};
+const allFixtures = (): string =>
+  readdirSync(join(here, 'testdata'))
+    .filter((f) => f.endsWith('.log'))
+    .sort()
+    .map(fixture)
+    .join('');
 
 describe('normalizePciBusId', () => {
   it("writes NVML's form (dcgm-exporter's pci_bus_id label)", () => {
@@ -31,6 +51,16 @@ describe('normalizePciBusId', () => {
     assert.equal(normalizePciBusId('3b:00.0'), '00000000:3B:00.0');
     assert.equal(normalizePciBusId('zz:00'), undefined);
     assert.equal(normalizePciBusId('0000:3b:00.9'), undefined);
+  });
+
+  it("reads kernel-log addresses only in the driver's widths (a cut or edited one is unknown)", () => {
+    assert.equal(parseKernelPciAddress('PCI:0000:3b:00'), '00000000:3B:00.0');
+    assert.equal(parseKernelPciAddress('0000:3b:00.1'), '00000000:3B:00.1');
+    assert.equal(parseKernelPciAddress('PCI:00000000:86:00.0'), '00000000:86:00.0');
+    assert.equal(parseKernelPciAddress('3b:00'), '00000000:3B:00.0');
+    for (const cut of ['PCI:0000:3b:0', 'PCI:0000:3b', 'PCI:000:3b:00', 'PCI:XXXX:XX:XX', 'PCI:<redacted>', '', 'PCI:0000:3b:00.', 'pci:0000:3b:00']) {
+      assert.equal(parseKernelPciAddress(cut), undefined, cut);
+    }
   });
 
   it('matches the value NVML reports on a real H100', () => {
@@ -269,11 +299,105 @@ describe('parseKernelLog: NVSwitch SXid', () => {
   });
 
   it('reads switch, severity, link and message', () => {
-    assert.deepEqual(events[0]?.nvswitch, { index: 3, logSeverity: 'Non-fatal', link: 32 });
+    assert.equal(events[0]?.nvswitch?.index, 3);
+    assert.equal(events[0]?.nvswitch?.logSeverity, 'Non-fatal');
+    assert.equal(events[0]?.nvswitch?.link, 32);
     assert.equal(events[0]?.message, 'Link 32 egress non-posted PRIV error (First)');
-    assert.deepEqual(events[1]?.nvswitch, { index: 0, logSeverity: 'Fatal', link: 30 });
+    assert.deepEqual(events[2]?.nvswitch, { index: 2, logSeverity: 'Fatal', link: 24 });
     assert.equal(events[1]?.monotonicSeconds, 701);
     assert.equal(events[2]?.timestamp, 'Jan 12 03:04:05');
+  });
+
+  it('attaches the Severity and Data lines to their SXid', () => {
+    assert.deepEqual(events[0]?.nvswitch, {
+      index: 3,
+      logSeverity: 'Non-fatal',
+      link: 32,
+      severityLevel: 0,
+      engineInstance: 32,
+      subEngineInstance: 0,
+      data: Array<string>(8).fill('0x00000000'),
+    });
+    assert.deepEqual(events[0]?.continuationLines, [2, 3]);
+    assert.equal(events[0]?.raw.split('\n').length, 3);
+    assert.match(events[0]?.raw ?? '', /^\[ 700\.000001\] .*\n.*Severity 0 .*\n.*Data \{0x00000000,/);
+    assert.deepEqual(events[1]?.nvswitch, { index: 0, logSeverity: 'Fatal', link: 30, severityLevel: 1, engineInstance: 30, subEngineInstance: 0 });
+    assert.deepEqual(events[1]?.continuationLines, [5]);
+  });
+});
+
+describe('parseKernelLog: NVSwitch SXid records that span lines', () => {
+  const events = parseKernelLog(fixture('nvswitch-sxid-records.log'));
+
+  it('reports one event per record: SXid line + Severity + Data, or the Severity / Data lines alone', () => {
+    assert.deepEqual(summary(events), [
+      [1, 'sxid', 22013, '00000000:04:00.0'],
+      [2, 'sxid', 22013, '00000000:04:00.0'],
+      [5, 'sxid', 22013, '00000000:04:00.0'],
+      [6, 'sxid', 22013, '00000000:06:00.0'],
+      [9, 'xid', 48, '00000000:18:00.0'],
+      [12, 'sxid', 24007, '00000000:07:00.0'],
+      [13, 'sxid', 24007, '00000000:07:00.0'],
+      [17, 'sxid', 20034, '00000000:05:00.0'],
+      [27, 'sxid', 20034, '00000000:05:00.0'],
+      [29, 'sxid', 12028, '00000000:05:00.0'],
+      [31, 'sxid', 12028, '00000000:05:00.0'],
+      [32, 'sxid', 12028, '00000000:05:00.0'],
+    ]);
+  });
+
+  it('keeps a Data line whose SXid line is missing as a headless observation with code and switch', () => {
+    const e = at(events, 1);
+    assert.equal(e.nvswitch?.headless, true);
+    assert.equal(e.nvswitch?.index, 3);
+    assert.equal(e.nvswitch?.data?.length, 9);
+    assert.equal(e.nvswitch?.data?.[4], '0x80005302');
+    assert.match(e.message, /^Data \{0x0000002b,/);
+    assert.equal(e.continuationLines, undefined);
+    assert.equal(at(events, 2).nvswitch?.headless, undefined);
+  });
+
+  it('pairs lines of the same switch, address, code and host only, across interleaved records', () => {
+    assert.deepEqual(at(events, 5).continuationLines, [7, 10]);
+    assert.equal(at(events, 5).nvswitch?.engineInstance, 45);
+    assert.equal(at(events, 5).nvswitch?.data?.[0], '0x0000002d');
+    assert.deepEqual(at(events, 6).continuationLines, [8, 11]);
+    assert.equal(at(events, 6).nvswitch?.engineInstance, 12);
+    assert.equal(at(events, 6).nvswitch?.data?.[0], '0x0000000c');
+    // hgx-01 and hgx-02 log the same switch address: each host's lines stay with that host's record
+    assert.deepEqual(at(events, 12).continuationLines, [14, 15]);
+    assert.equal(at(events, 12).nvswitch?.data?.[0], '0x00000001');
+    assert.deepEqual(at(events, 13).continuationLines, [16]);
+    assert.equal(at(events, 13).nvswitch?.headless, true);
+    assert.equal(at(events, 13).nvswitch?.severityLevel, 5);
+    assert.equal(at(events, 13).nvswitch?.data?.[0], '0x00000002');
+  });
+
+  it(`waits at most ${CONTINUATION_WINDOW_LINES} lines for a record's continuation lines`, () => {
+    assert.equal(at(events, 17).continuationLines, undefined, 'the Severity line 10 lines later is too late');
+    assert.equal(at(events, 17).nvswitch?.severityLevel, undefined);
+    assert.equal(at(events, 27).nvswitch?.headless, true);
+    assert.equal(at(events, 27).nvswitch?.severityLevel, 1);
+    assert.deepEqual(at(events, 27).continuationLines, [28]);
+    const head = 'nvidia-nvswitch0: SXid (PCI:0000:05:00.0): 20034, Fatal, Link 30 LTSSM Fault Up\n';
+    const sev = 'nvidia-nvswitch0: SXid (PCI:0000:05:00.0): 20034, Severity 1 Engine instance 30 Sub-engine instance 00\n';
+    const filler = (n: number) => 'unrelated\n'.repeat(n);
+    const justInTime = parseKernelLog(head + filler(CONTINUATION_WINDOW_LINES - 1) + sev);
+    assert.deepEqual(summary(justInTime), [[1, 'sxid', 20034, '00000000:05:00.0']]);
+    assert.deepEqual(justInTime[0]?.continuationLines, [CONTINUATION_WINDOW_LINES + 1]);
+    const late = parseKernelLog(head + filler(CONTINUATION_WINDOW_LINES) + sev);
+    assert.deepEqual(summary(late), [
+      [1, 'sxid', 20034, '00000000:05:00.0'],
+      [CONTINUATION_WINDOW_LINES + 2, 'sxid', 20034, '00000000:05:00.0'],
+    ]);
+  });
+
+  it('starts a new observation for a second Data line, or a Severity line after the Data line', () => {
+    assert.deepEqual(at(events, 29).continuationLines, [30]);
+    assert.equal(at(events, 29).nvswitch?.data?.length, 2);
+    assert.deepEqual(at(events, 31).nvswitch?.data, ['0x00000002', '0x0000'], 'a Data line cut short keeps what it has');
+    assert.equal(at(events, 32).nvswitch?.headless, true);
+    assert.equal(at(events, 32).nvswitch?.engineInstance, 32);
   });
 });
 
@@ -288,6 +412,103 @@ describe('parseKernelLog: untagged bus loss', () => {
     assert.ok(events.every((e) => e.untagged === true));
     assert.equal(events[0]?.gpuUuid, 'GPU-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee');
     assert.equal(events[1]?.gpuUuid, undefined);
+  });
+});
+
+describe('parseKernelLog: bus loss over three printk lines', () => {
+  const events = parseKernelLog(fixture('bus-lost-multiline.log'));
+
+  it("reports it once, on its first line, with that line's address", () => {
+    assert.deepEqual(summary(events), [
+      [2, 'bus_lost', 79, '00000000:41:00.0'],
+      [5, 'bus_lost', 79, '00000000:C1:00.0'],
+      [6, 'xid', 79, '00000000:3B:00.0'],
+      [9, 'bus_lost', 79, '00000000:9A:00.0'],
+      [10, 'bus_lost', 79, '00000000:1A:00.0'],
+      [15, 'bus_lost', 79, '00000000:18:00.0'],
+      [30, 'bus_lost', 79, ''],
+      [31, 'bus_lost', 79, '00000000:C2:00.0'],
+    ]);
+  });
+
+  it('joins its lines: message, raw lines, PCI ID, and the first line\'s time stamp and GPU UUID', () => {
+    const e = at(events, 2);
+    assert.equal(e.message, 'The NVIDIA GPU 0000:41:00.0 (PCI ID: 10de:2330) installed in this system has fallen off the bus and is not responding to commands.');
+    assert.deepEqual(e.continuationLines, [3, 4]);
+    assert.equal(e.raw.split('\n').length, 3);
+    assert.equal(e.pciId, '10de:2330');
+    assert.equal(e.untagged, true);
+    assert.equal(e.monotonicSeconds, 1234.56789);
+    assert.equal(e.gpuUuid, 'GPU-41414141-2222-3333-4444-555555555555');
+    assert.equal(at(events, 5).pciId, undefined, 'the middle line may come without a PCI ID');
+    assert.equal(at(events, 15).timestamp, '2025-01-12T04:00:00.123456+0000');
+  });
+
+  it('pairs lines of the same host across interleaved records, and indented lines of one kernel record', () => {
+    assert.deepEqual(at(events, 5).continuationLines, [7, 8], 'an Xid of another GPU in between');
+    assert.deepEqual(at(events, 9).continuationLines, [12, 13]);
+    assert.equal(at(events, 9).pciId, '10de:2335');
+    assert.deepEqual(at(events, 10).continuationLines, [11, 14]);
+    assert.deepEqual(at(events, 15).continuationLines, [16, 17]);
+  });
+
+  it(`waits at most ${CONTINUATION_WINDOW_LINES} lines; a "fallen off the bus" line alone has an unknown address`, () => {
+    const e = at(events, 30);
+    assert.equal(e.message, 'fallen off the bus and is not responding to commands.');
+    assert.equal(e.continuationLines, undefined);
+    assert.equal(events.filter((x) => x.pciBusId === '00000000:AB:00.0').length, 0, 'the head on line 21 got no last line in time');
+    const head = '[ 1.0] NVRM: The NVIDIA GPU 0000:41:00.0\n';
+    const tail = '[ 1.0] NVRM: fallen off the bus and is not responding to commands.\n';
+    const filler = (n: number) => 'unrelated\n'.repeat(n);
+    assert.deepEqual(summary(parseKernelLog(head + filler(CONTINUATION_WINDOW_LINES - 1) + tail)), [[1, 'bus_lost', 79, '00000000:41:00.0']]);
+    assert.deepEqual(summary(parseKernelLog(head + filler(CONTINUATION_WINDOW_LINES) + tail)), [[CONTINUATION_WINDOW_LINES + 2, 'bus_lost', 79, '']]);
+  });
+
+  it('reports nothing for a first line without its last line, or for the unsupported-GPU message', () => {
+    assert.equal(events.filter((x) => x.pciBusId === '00000000:5D:00.0').length, 0);
+    assert.deepEqual(parseKernelLog('NVRM: The NVIDIA GPU 0000:41:00.0\nNVRM: (PCI ID: 10de:2330) installed in this system has\n'), []);
+  });
+
+  it('keeps the single-line forms as they were', () => {
+    assert.deepEqual(summary(parseKernelLog(fixture('bus-lost.log'))), [
+      [3, 'bus_lost', 79, '00000000:C1:00.0'],
+      [4, 'bus_lost', 79, '00000000:C2:00.0'],
+      [5, 'bus_lost', 79, '00000000:C3:00.1'],
+    ]);
+  });
+});
+
+describe('parseKernelLog: Xid with an unknown address', () => {
+  const events = parseKernelLog(fixture('xid-unknown-address.log'));
+
+  it("still reports an Xid whose address is cut or redacted, with pciBusId ''", () => {
+    assert.deepEqual(summary(events), [
+      [1, 'xid', 79, ''],
+      [2, 'xid', 48, ''],
+      [3, 'xid', 79, ''],
+      [4, 'xid', 79, ''],
+      [5, 'xid', 13, ''],
+      [6, 'xid', 43, ''],
+      [7, 'xid', 31, ''],
+      [8, 'xid', 94, '00000000:3B:00.0'],
+      [9, 'xid', 79, ''],
+      [10, 'sxid', 20034, ''],
+    ]);
+  });
+
+  it('keeps code, message, pid, name, MIG instance and what was written as the address', () => {
+    assert.deepEqual(
+      events.map((e) => e.pciAddressRaw),
+      ['PCI:XXXX:XX:XX', 'PCI:<redacted>', 'PCI:0000:3b:0', 'PCI:zzzz:3b:00', 'PCI:0000:3b', 'PCI:XXXX:XX:XX', '', undefined, 'PCI:000:3b:00', 'PCI:XXXX:XX:XX.X'],
+    );
+    const e = at(events, 1);
+    assert.equal(e.pid, 2345);
+    assert.equal(e.processName, 'python3');
+    assert.equal(e.message, 'GPU has fallen off the bus.');
+    assert.equal(at(events, 5).message, 'Graphics SM Warp Exception on (GPC 1, TPC 0, SM 0): Out Of Range Address');
+    assert.equal(at(events, 6).gpuInstance, 'GPU-I:05');
+    assert.equal(at(events, 6).timestamp, 'Jan 12 03:04:05');
+    assert.equal(at(events, 10).nvswitch?.link, 30);
   });
 });
 
@@ -320,6 +541,83 @@ describe('KernelLogParser streaming', () => {
       assert.deepEqual(got, whole, `chunk size ${size}`);
       assert.equal(p.lineCount, text.split('\n').length - 1);
     }
+  });
+
+  it('gives the same events byte by byte and in random chunks, records that span chunks included', () => {
+    const text = allFixtures();
+    const whole = parseKernelLog(text, { nvlinkTable: null });
+    assert.ok(whole.filter((e) => e.continuationLines).length >= 12, 'the fixtures hold multi-line records');
+    assert.deepEqual(feedInChunks(text, [1]), whole, 'byte by byte');
+    let seed = 7;
+    for (let round = 0; round < 5; round++) {
+      const sizes = Array.from({ length: 50 }, () => {
+        seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+        return 1 + (seed % 97);
+      });
+      assert.deepEqual(feedInChunks(text, sizes), whole, `random chunks ${sizes.slice(0, 5).join(',')}...`);
+    }
+    // a record whose lines come in different feed() calls
+    const p = new KernelLogParser();
+    const lines = fixture('nvswitch-sxid.log').split(/(?<=\n)/);
+    const got = lines.flatMap((l) => p.feed(l)).concat(p.end());
+    assert.deepEqual(got[0]?.continuationLines, [2, 3]);
+  });
+
+  it(`holds at most ${CONTINUATION_WINDOW_LINES + 1} records back and gives them out as the window passes`, () => {
+    const p = new KernelLogParser();
+    let out = 0;
+    for (let i = 0; i < 1000; i++) {
+      out += p.feed(`[ ${i}.0] nvidia-nvswitch0: SXid (PCI:0000:05:00.0): 20034, Fatal, Link ${i % 36} LTSSM Fault Up\n`).length;
+      assert.ok(p.pendingCount <= CONTINUATION_WINDOW_LINES + 1, `${p.pendingCount} held after line ${i + 1}`);
+    }
+    assert.equal(out, 1000 - 1, 'each record comes out when the next SXid line of its switch closes it');
+    assert.equal(p.end().length, 1);
+    const q = new KernelLogParser();
+    q.feed('[ 1.0] NVRM: The NVIDIA GPU 0000:41:00.0\n');
+    for (let i = 0; i < 100; i++) q.feed('unrelated\n');
+    assert.equal(q.pendingCount, 0, 'a first line whose last line never came is dropped');
+  });
+
+  it(`reads at most ${MAX_LINE_CHARS} characters of a line, in whole text and in chunks, in linear time`, () => {
+    const long = `[ 1.0] NVRM: Xid (PCI:0000:3b:00): 13, pid=1, name=x, ${'y'.repeat(20_000)}\n`;
+    const [e] = parseKernelLog(long);
+    assert.equal(e?.raw.length, MAX_LINE_CHARS);
+    assert.deepEqual(feedInChunks(long, [1000]), [e]);
+    // a huge line without newline, fed in pieces, keeps nothing beyond the cap and counts as one line
+    const p = new KernelLogParser();
+    for (let i = 0; i < 2000; i++) assert.deepEqual(p.feed('NVRM: Xid (PCI:0000:3b:00): 79, '.repeat(30)), []);
+    const after = p.feed('\n[ 2.0] NVRM: Xid (PCI:0000:65:00): 48, DBE\n');
+    assert.deepEqual(summary(after), [
+      [1, 'xid', 79, '00000000:3B:00.0'],
+      [2, 'xid', 48, '00000000:65:00.0'],
+    ]);
+    assert.equal(after[0]?.raw.length, MAX_LINE_CHARS);
+    // hostile candidate lines: each parsed in bounded time
+    const hostile = [
+      `NVRM: Xid (${'('.repeat(5000)}`,
+      `NVRM: Xid (PCI:0000:3b:00): ${'9'.repeat(5000)}`,
+      `nvidia-nvswitch0: SXid (${'PCI:0'.repeat(1000)}): 1, Data {${'0x'.repeat(2000)}`,
+      `NVRM: The NVIDIA GPU ${' 0000:3b:00.0'.repeat(400)}`,
+      `NVRM: ${'(PCI ID: 10de:2330) '.repeat(200)}installed in this system has`,
+      `${'[ '.repeat(2000)}nvidia-nvswitch0: SXid (PCI:0000:05:00.0): 1, Severity 0`,
+      `${'2025-01-12T04:00:00'.repeat(200)} NVRM: fallen off the bus${' fallen off the bus'.repeat(200)}`,
+      `NVRM: Xid (PCI:0000:3b:00): 13, pid=1, name=${' '.repeat(4000)}x`,
+      `NVRM: Xid (PCI:0000:3b:00): 154, ${'recovery action changed from 0x1 ('.repeat(120)}`,
+      `${'[]'.repeat(1500)} nvidia-nvswitch0: SXid (PCI:0000:05:00.0): 1, Data {0x1}`,
+    ];
+    const text = `${hostile.join('\n')}\n`.repeat(200);
+    const t0 = performance.now();
+    parseKernelLog(text);
+    assert.ok(performance.now() - t0 < 3000, `took ${Math.round(performance.now() - t0)} ms`);
+  });
+
+  it('remembers a bounded number of GPU UUIDs', () => {
+    const lines: string[] = [];
+    for (let i = 0; i < 2000; i++) lines.push(`NVRM: GPU at PCI:${i.toString(16).padStart(4, '0')}:3b:00: GPU-${String(i).padStart(8, '0')}-0000-0000-0000-000000000000`);
+    lines.push('NVRM: Xid (PCI:0000:3b:00): 48, DBE', 'NVRM: Xid (PCI:07cf:3b:00): 48, DBE');
+    const [first, last] = parseKernelLog(`${lines.join('\n')}\n`);
+    assert.equal(first?.gpuUuid, undefined, 'the oldest UUID was dropped');
+    assert.equal(last?.gpuUuid, 'GPU-00001999-0000-0000-0000-000000000000');
   });
 
   it('parses a last line without a newline only at end()', () => {

@@ -4,9 +4,33 @@
 // instance, R575+ extended NVLink lines for Xid 144-150, Xid 154 recovery actions), NVSwitch SXid
 // lines, and untagged "GPU has fallen off the bus" lines. Built for volume: a cheap substring
 // pre-filter runs over the whole text and only candidate lines reach a regex.
-import { normalizePciBusId } from './pci.ts';
+//
+// Records that span lines are one event:
+// - the driver's three-line bus loss ("The NVIDIA GPU <addr>" / "(PCI ID: ...) installed in this
+//   system has" / "fallen off the bus and is not responding to commands.") is one bus_lost event
+//   on its first line, with the address from that line;
+// - an SXid line's "Severity ..." and "Data {...}" lines are attached to it (nvswitch.severityLevel,
+//   .engineInstance, .subEngineInstance, .data); one of them without its SXid line is still one
+//   SXid observation (nvswitch.headless).
+// A continuation line pairs only with a record from the same source (the prefix without its time
+// stamps: host and tag, switch device) and only within CONTINUATION_WINDOW_LINES lines of the
+// record's first line; a record waits at most that long, so memory stays constant. Events come out
+// in the order of their first lines. The node counter (services/analyzer/node/aami-xid-counter)
+// pairs lines by the same rules.
+import { normalizePciBusId, parseKernelPciAddress } from './pci.ts';
 import { loadNvlinkDecodeTable } from './nvlink-decode.ts';
 import type { NvlinkDecoded, NvlinkDecodeTable } from './nvlink-decode.ts';
+
+/** How many lines after a record's first line a continuation line may come (8: the 9th line after is too late). */
+export const CONTINUATION_WINDOW_LINES = 8;
+/** Longest line read, in UTF-16 code units; the rest of a longer line is ignored (a kernel line is under 1 KiB). */
+export const MAX_LINE_CHARS = 4096;
+/** Longest text read between `Xid (` and `):` (an address, maybe a MIG instance or a redaction). */
+const MAX_TAG_FIELD = 64;
+/** Most digits in an Xid / SXid code (the driver prints at most 5). */
+const MAX_CODE_DIGITS = 6;
+/** GPU UUIDs remembered from `GPU at PCI:` lines (oldest dropped first). */
+const MAX_UUIDS = 1024;
 
 /** What kind of event a line reports. */
 export type KernelLogEventKind = 'xid' | 'sxid' | 'bus_lost';
@@ -43,13 +67,23 @@ export interface RecoveryAction {
   toName: string;
 }
 
-/** NVSwitch details of an SXid line. */
+/** NVSwitch details of an SXid record (its SXid line and the Severity / Data lines after it). */
 export interface NvswitchFields {
   /** N of `nvidia-nvswitchN`. */
   index?: number;
   /** Severity word as logged (`Fatal`, `Non-fatal`). */
   logSeverity?: string;
   link?: number;
+  /** N of the `Severity N Engine instance ...` line. */
+  severityLevel?: number;
+  /** `Engine instance N` of the Severity line. */
+  engineInstance?: number;
+  /** `Sub-engine instance N` of the Severity line. */
+  subEngineInstance?: number;
+  /** Hex words of the `Data {...}` line, as logged. */
+  data?: string[];
+  /** The SXid line itself was not in the text: only its Severity and/or Data line(s). */
+  headless?: true;
 }
 
 /** One event found in a kernel log. */
@@ -57,22 +91,32 @@ export interface KernelLogEvent {
   kind: KernelLogEventKind;
   /** Xid code (79 for an untagged bus loss) or SXid code. */
   code: number;
-  /** NVML form `00000000:3B:00.0` (dcgm-exporter's `pci_bus_id`); '' if the line had none. */
+  /**
+   * NVML form `00000000:3B:00.0` (dcgm-exporter's `pci_bus_id`). '' when the address is unknown:
+   * the line had none, or it was cut or redacted (then `pciAddressRaw` holds what was there). The
+   * node counter labels such events `pci_bus_id="unknown"` (UNKNOWN_PCI_BUS_ID_LABEL).
+   */
   pciBusId: string;
+  /** Set only when pciBusId is '': the text written where the address goes (`PCI:XXXX:XX:XX`, `PCI:<redacted>`). */
+  pciAddressRaw?: string;
   pid?: number;
   processName?: string;
-  /** The driver's text after the code (and pid/name). */
+  /** The driver's text after the code (and pid/name); the lines' texts joined by a space for a multi-line bus loss. */
   message: string;
-  /** Wall-clock time as logged (syslog, ISO or `dmesg -T` form). */
+  /** Wall-clock time as logged (syslog, ISO or `dmesg -T` form), from the record's first line. */
   timestamp?: string;
-  /** Seconds since boot from a `[ 1234.5678]` stamp. */
+  /** Seconds since boot from a `[ 1234.5678]` stamp, from the record's first line. */
   monotonicSeconds?: number;
-  /** 1-based line number in the text. */
+  /** 1-based line number of the record's first line in the text. */
   lineNumber: number;
-  /** The whole line. */
+  /** The whole line; for a record that spans lines, its lines joined by '\n'. */
   raw: string;
+  /** Line numbers of the continuation lines that belong to this record (absent for a one-line record). */
+  continuationLines?: number[];
   /** Set on bus_lost events: the line carried no Xid tag. */
   untagged?: true;
+  /** Vendor:device ID from a multi-line bus loss (`(PCI ID: 10de:2330)`). */
+  pciId?: string;
   /** UUID from an earlier `NVRM: GPU at PCI:...: GPU-...` line for the same GPU. */
   gpuUuid?: string;
   /** MIG attribution written inside the parentheses (e.g. `GPU-I:05`). */
@@ -88,31 +132,66 @@ export interface KernelLogParserOptions {
   nvlinkTable?: NvlinkDecodeTable | null;
 }
 
-const ADDR = '((?:PCI:)?[0-9a-fA-F]{1,8}(?::[0-9a-fA-F]{1,2}){1,2}(?:\\.[0-7])?)';
-const XID_RE = new RegExp(`\\(${ADDR}([^)]*)\\):\\s*(\\d+)\\s*,?\\s*(.*)$`, 'y');
+/** Substrings a line must hold to be looked at. */
+const NEEDLES = ['Xid', 'fallen off the bus', 'GPU at PCI:', 'The NVIDIA GPU ', 'installed in this system has'];
+const CODE_RE = /^[ \t]*(\d+)/;
+const AFTER_CODE_RE = /^[ \t]*,?[ \t]*/;
 const PID_RE = /^pid=('?<unknown>'?|'?\d+'?)\s*,\s*/;
-const NAME_RE = /^name=([^,]*?)\s*,\s*/;
+const NAME_RE = /^name=([^,]*),\s*/;
 const NAME_END_RE = /^name=(\S*)\s*$/;
-const RECOVERY_RE = /recovery action changed from (0x[0-9a-fA-F]+) \(([^)]*)\) to (0x[0-9a-fA-F]+) \(([^)]*)\)/i;
+const RECOVERY_RE = /recovery action changed from (0x[0-9a-fA-F]{1,16}) \(([^)]{0,80})\) to (0x[0-9a-fA-F]{1,16}) \(([^)]{0,80})\)/i;
 const NVLINK_RE =
   /^(?:NVLink:\s*)?([A-Z][A-Z0-9_]*(?:\/[A-Z][A-Z0-9_]*)*)(?:\s+(Fatal|Nonfatal|Non-fatal|NonFatal))?(?:\s+XC(\d+))?(?:\s+i(\d+))?(?:\s+Link\s+(-?\d+))?\s*(?:\(([^)]*)\))?/;
 const SXID_SEV_RE = /^(Fatal|Non-?fatal|Always[ _-]?fatal)\s*,\s*/i;
+const SXID_SEVERITY_LINE_RE = /^Severity (\d+)(?: Engine instance (\d+)(?: Sub-engine instance (\d+))?)?/;
+const SXID_DATA_LINE_RE = /^Data ?\{/;
+const HEX_WORD_RE = /0x[0-9a-fA-F]+/g;
 const LINK_RE = /^Link\s+(\d+)\b/;
 const UNTAGGED_ADDR_RE = /(?:PCI:)?((?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}(?:\.[0-7])?)\b/;
+const BUS_HEAD_RE = /^The NVIDIA GPU (\S+)$/;
+const BUS_MIDDLE_RE = /^(?:\(PCI ID: ([0-9a-fA-F]{4}:[0-9a-fA-F]{4})\) )?installed in this system has$/;
 const GPU_AT_RE = /NVRM: GPU at PCI:([0-9a-fA-F:.]+): (GPU-[0-9a-fA-F-]+)/;
 const MONO_RE = /\[\s*(\d+\.\d+)\]/;
 const DMESG_T_RE = /\[([A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4})\]/;
 const ISO_RE = /^(?:<\d+>)?(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)/;
 const SYSLOG_RE = /^(?:<\d+>)?([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?)/;
+// Source of a line (see sourceOf); the awk counter's src() uses the same patterns.
+const SRC_PRIORITY_RE = /^<\d+>/;
+const SRC_SYSLOG_RE = /^[A-Z][a-z][a-z] [ \d]\d \d\d:\d\d:\d\d[^ ]*/;
+const SRC_ISO_RE = /\d\d\d\d-\d\d-\d\d[T ]\d\d:\d\d:\d\d[^ ]*/g;
+const SRC_BLANKS_RE = /[ \t]+/g;
+const INDENT_RE = /^[ \t]+$/;
+
+/** A record in the output queue: a finished event, or one that may still take continuation lines. */
+interface Pending {
+  /** Line number of the record's first line. */
+  start: number;
+  /** May still take continuation lines. */
+  open: boolean;
+  /** bus: a multi-line bus loss (shown only once its "fallen off the bus" line came). */
+  type: 'done' | 'sxid' | 'bus';
+  /** sxid: code, address text and source; bus: source. */
+  key: string;
+  event: KernelLogEvent;
+  visible: boolean;
+  /** sxid: its Severity line came; bus: its "installed in this system has" line came. */
+  middle: boolean;
+}
 
 /**
  * Streaming kernel-log parser: feed() text in chunks of any size (lines may be split across
- * chunks), then end(). Line numbers and GPU UUIDs carry across chunks.
+ * chunks), then end(). Line numbers, GPU UUIDs and records that span lines carry across chunks;
+ * the events are the same whatever the chunk boundaries. An event may come out of a later feed()
+ * than its line (a record waits up to CONTINUATION_WINDOW_LINES lines for its continuation lines),
+ * and end() gives those still waiting.
  */
 export class KernelLogParser {
   #lineNumber = 0;
   #carry = '';
+  /** The carried line was longer than MAX_LINE_CHARS: drop input up to the next newline. */
+  #skipping = false;
   readonly #uuids = new Map<string, string>();
+  #queue: Pending[] = [];
   #table: NvlinkDecodeTable | null | undefined;
 
   constructor(options: KernelLogParserOptions = {}) {
@@ -121,26 +200,35 @@ export class KernelLogParser {
 
   /** Parses every complete line in `chunk` (plus what an earlier chunk left open). */
   feed(chunk: string): KernelLogEvent[] {
+    const out: KernelLogEvent[] = [];
+    if (this.#skipping) {
+      const nl = chunk.indexOf('\n');
+      if (nl < 0) return out;
+      chunk = chunk.slice(nl);
+      this.#skipping = false;
+    }
     const text = this.#carry === '' ? chunk : this.#carry + chunk;
     const last = text.lastIndexOf('\n');
-    const out: KernelLogEvent[] = [];
     if (last < 0) {
-      this.#carry = text;
+      this.#setCarry(text);
       return out;
     }
-    this.#carry = last + 1 < text.length ? text.slice(last + 1) : '';
+    this.#setCarry(last + 1 < text.length ? text.slice(last + 1) : '');
     this.#scan(text, last + 1, out);
     return out;
   }
 
-  /** Parses the last line if the text did not end with a newline. */
+  /** Parses the last line if the text did not end with a newline, and gives every record still waiting. */
   end(): KernelLogEvent[] {
     const out: KernelLogEvent[] = [];
+    this.#skipping = false;
     if (this.#carry !== '') {
       const text = this.#carry;
       this.#carry = '';
       this.#scan(text, text.length, out);
     }
+    for (const p of this.#queue) p.open = false;
+    this.#release(out);
     return out;
   }
 
@@ -149,17 +237,27 @@ export class KernelLogParser {
     return this.#lineNumber;
   }
 
+  /** Records held back (waiting for continuation lines, or behind one that is): at most CONTINUATION_WINDOW_LINES + 1. */
+  get pendingCount(): number {
+    return this.#queue.length;
+  }
+
+  /** Keeps an unfinished line, at most MAX_LINE_CHARS + 1 of it (enough to read it as a truncated line). */
+  #setCarry(text: string): void {
+    if (text.length > MAX_LINE_CHARS + 1) {
+      this.#carry = text.slice(0, MAX_LINE_CHARS + 1);
+      this.#skipping = true;
+    } else this.#carry = text;
+  }
+
   /** Scans text[0, end): `end` is just past a newline, or the end of a final unterminated line. */
   #scan(text: string, end: number, out: KernelLogEvent[]): void {
     let cursor = 0;
     let lines = this.#lineNumber;
-    let nX = text.indexOf('Xid', 0);
-    let nF = text.indexOf('fallen off the bus', 0);
-    let nG = text.indexOf('GPU at PCI:', 0);
+    const next = NEEDLES.map((n) => text.indexOf(n, 0));
     for (;;) {
-      let pos = nX;
-      if (nF >= 0 && (pos < 0 || nF < pos)) pos = nF;
-      if (nG >= 0 && (pos < 0 || nG < pos)) pos = nG;
+      let pos = -1;
+      for (const n of next) if (n >= 0 && (pos < 0 || n < pos)) pos = n;
       if (pos < 0 || pos >= end) break;
       const lineStart = pos === 0 ? 0 : text.lastIndexOf('\n', pos - 1) + 1;
       let p = cursor;
@@ -172,14 +270,17 @@ export class KernelLogParser {
       let lineEnd = text.indexOf('\n', pos);
       if (lineEnd < 0 || lineEnd > end) lineEnd = end;
       lines++;
-      let line = text.slice(lineStart, lineEnd);
-      if (line.endsWith('\r')) line = line.slice(0, -1);
-      const event = this.#parseLine(line, lines);
-      if (event) out.push(event);
+      let line = text.slice(lineStart, Math.min(lineEnd, lineStart + MAX_LINE_CHARS + 1));
+      if (line.length > MAX_LINE_CHARS) line = line.slice(0, MAX_LINE_CHARS);
+      else if (line.endsWith('\r')) line = line.slice(0, -1);
+      this.#expire(lines);
+      this.#parseLine(line, lines);
+      this.#release(out);
       cursor = lineEnd + 1;
-      if (nX >= 0 && nX < cursor) nX = text.indexOf('Xid', cursor);
-      if (nF >= 0 && nF < cursor) nF = text.indexOf('fallen off the bus', cursor);
-      if (nG >= 0 && nG < cursor) nG = text.indexOf('GPU at PCI:', cursor);
+      for (let i = 0; i < next.length; i++) {
+        const n = next[i] as number;
+        if (n >= 0 && n < cursor) next[i] = text.indexOf(NEEDLES[i] as string, cursor);
+      }
     }
     let p = cursor;
     while (p < end) {
@@ -192,19 +293,56 @@ export class KernelLogParser {
       p = nl + 1;
     }
     this.#lineNumber = lines;
+    this.#expire(lines + 1);
+    this.#release(out);
   }
 
-  /** Parses one candidate line (it contains `Xid`, `fallen off the bus` or `GPU at PCI:`). */
-  #parseLine(line: string, lineNumber: number): KernelLogEvent | undefined {
+  /** Closes the records that a line `lineNumber` can no longer continue. */
+  #expire(lineNumber: number): void {
+    for (const p of this.#queue) if (p.open && lineNumber - p.start > CONTINUATION_WINDOW_LINES) p.open = false;
+  }
+
+  /** Gives the finished records at the front of the queue, in the order of their first lines. */
+  #release(out: KernelLogEvent[]): void {
+    while (this.#queue.length > 0 && !(this.#queue[0] as Pending).open) {
+      const p = this.#queue.shift() as Pending;
+      if (p.visible) out.push(p.event);
+    }
+  }
+
+  #emit(event: KernelLogEvent): void {
+    this.#queue.push({ start: event.lineNumber, open: false, type: 'done', key: '', event, visible: true, middle: false });
+  }
+
+  /** Parses one candidate line (it contains one of NEEDLES); what it finds goes to the queue. */
+  #parseLine(line: string, lineNumber: number): void {
     const xidAt = line.indexOf('NVRM: Xid (');
-    if (xidAt >= 0) return this.#parseXid(line, xidAt, lineNumber);
+    if (xidAt >= 0) {
+      const event = this.#parseXid(line, xidAt, lineNumber);
+      if (event) this.#emit(event);
+      return;
+    }
     const sxidAt = line.indexOf('SXid (');
-    if (sxidAt >= 0) return parseSxid(line, sxidAt, lineNumber);
+    if (sxidAt >= 0) {
+      this.#parseSxid(line, sxidAt, lineNumber);
+      return;
+    }
     const nvrmAt = line.indexOf('NVRM:');
-    if (nvrmAt < 0) return undefined;
-    if (line.includes('fallen off the bus')) {
-      const body = line.slice(nvrmAt + 5).trim();
+    if (nvrmAt < 0) return;
+    const prefix = line.slice(0, nvrmAt);
+    const body = line.slice(nvrmAt + 5).trim();
+    if (body.includes('fallen off the bus')) {
       const m = UNTAGGED_ADDR_RE.exec(body);
+      if (!m && body.startsWith('fallen off the bus')) {
+        const head = this.#openBusHead(prefix);
+        if (head) {
+          appendLine(head, line, lineNumber);
+          head.event.message += ` ${body}`;
+          head.open = false;
+          head.visible = true;
+          return;
+        }
+      }
       const pciBusId = (m && normalizePciBusId(m[1] as string)) || '';
       const event: KernelLogEvent = {
         kind: 'bus_lost',
@@ -214,26 +352,65 @@ export class KernelLogParser {
         lineNumber,
         raw: line,
         untagged: true,
-        ...parsePrefix(line.slice(0, nvrmAt)),
+        ...parsePrefix(prefix),
       };
-      return this.#withUuid(event);
+      this.#emit(this.#withUuid(event));
+      return;
+    }
+    const head = BUS_HEAD_RE.exec(body);
+    if (head) {
+      const address = head[1] as string;
+      const pciBusId = parseKernelPciAddress(address);
+      const event: KernelLogEvent = {
+        kind: 'bus_lost',
+        code: 79,
+        pciBusId: pciBusId ?? '',
+        message: body,
+        lineNumber,
+        raw: line,
+        untagged: true,
+        ...parsePrefix(prefix),
+      };
+      if (pciBusId === undefined) event.pciAddressRaw = address;
+      this.#queue.push({ start: lineNumber, open: true, type: 'bus', key: sourceOf(prefix), event: this.#withUuid(event), visible: false, middle: false });
+      return;
+    }
+    const middle = BUS_MIDDLE_RE.exec(body);
+    if (middle) {
+      const rec = this.#openBusHead(prefix, true);
+      if (rec) {
+        rec.middle = true;
+        appendLine(rec, line, lineNumber);
+        rec.event.message += ` ${body}`;
+        if (middle[1]) rec.event.pciId = middle[1].toLowerCase();
+      }
+      return;
     }
     const g = GPU_AT_RE.exec(line);
     if (g) {
       const pci = normalizePciBusId(g[1] as string);
-      if (pci) this.#uuids.set(pci, g[2] as string);
+      if (pci) {
+        this.#uuids.delete(pci);
+        if (this.#uuids.size >= MAX_UUIDS) this.#uuids.delete(this.#uuids.keys().next().value as string);
+        this.#uuids.set(pci, g[2] as string);
+      }
     }
-    return undefined;
+  }
+
+  /**
+   * The oldest open multi-line bus loss from the same source (any source for an indented line:
+   * the rest of one multi-line kernel record); with `needsMiddle`, one still without its middle line.
+   */
+  #openBusHead(prefix: string, needsMiddle = false): Pending | undefined {
+    const any = INDENT_RE.test(prefix);
+    const source = any ? '' : sourceOf(prefix);
+    return this.#queue.find((p) => p.type === 'bus' && p.open && (any || p.key === source) && !(needsMiddle && p.middle));
   }
 
   #parseXid(line: string, xidAt: number, lineNumber: number): KernelLogEvent | undefined {
-    XID_RE.lastIndex = xidAt + 10;
-    const m = XID_RE.exec(line);
-    if (!m) return undefined;
-    const pciBusId = normalizePciBusId(m[1] as string);
-    if (!pciBusId) return undefined;
-    const code = Number(m[3]);
-    let rest = (m[4] as string).trim();
+    const tag = readTag(line, xidAt + 10);
+    if (!tag) return undefined;
+    let rest = tag.rest.trim();
     let pid: number | undefined;
     let processName: string | undefined;
     const pm = PID_RE.exec(rest);
@@ -243,24 +420,25 @@ export class KernelLogParser {
       rest = rest.slice(pm[0].length);
       const nm = NAME_RE.exec(rest) ?? NAME_END_RE.exec(rest);
       if (nm) {
-        const n = (nm[1] as string).replace(/^'|'$/g, '');
+        const n = (nm[1] as string).trimEnd().replace(/^'|'$/g, '');
         if (n !== '<unknown>' && n !== '') processName = n;
         rest = rest.slice(nm[0].length);
       }
     }
+    const { code } = tag;
     const event: KernelLogEvent = {
       kind: 'xid',
       code,
-      pciBusId,
+      pciBusId: tag.pciBusId,
       message: rest,
       lineNumber,
       raw: line,
       ...parsePrefix(line.slice(0, xidAt)),
     };
+    if (tag.pciAddressRaw !== undefined) event.pciAddressRaw = tag.pciAddressRaw;
     if (pid !== undefined) event.pid = pid;
     if (processName !== undefined) event.processName = processName;
-    const instance = (m[2] as string).trim();
-    if (instance) event.gpuInstance = instance;
+    if (tag.instance) event.gpuInstance = tag.instance;
     if (code >= 144 && code <= 150) {
       const nvlink = this.#parseNvlink(code, rest);
       if (nvlink) event.nvlink = nvlink;
@@ -276,6 +454,53 @@ export class KernelLogParser {
       }
     }
     return this.#withUuid(event);
+  }
+
+  /**
+   * An SXid line: the record's first line opens a record; a `Severity` line joins the open record
+   * of the same switch, address, code and source if that has none yet, a `Data` line joins it and
+   * closes it; otherwise either starts a record of its own (headless). One open record per key.
+   */
+  #parseSxid(line: string, at: number, lineNumber: number): void {
+    const tag = readTag(line, at + 5);
+    if (!tag) return;
+    const prefix = line.slice(0, at);
+    const key = `${tag.code} ${tag.token} [${sourceOf(prefix)}]`;
+    const part = tag.rest.startsWith('Severity ') ? 'severity' : SXID_DATA_LINE_RE.test(tag.rest) ? 'data' : 'head';
+    const cur = this.#queue.find((p) => p.type === 'sxid' && p.open && p.key === key);
+    if (cur && part !== 'head' && !(part === 'severity' && cur.middle)) {
+      appendLine(cur, line, lineNumber);
+      addSxidPart(cur, part, tag.rest.trim());
+      return;
+    }
+    if (cur) cur.open = false;
+    let rest = tag.rest.trim();
+    const nvswitch: NvswitchFields = {};
+    const dev = /nvidia-nvswitch(\d+)/.exec(prefix);
+    if (dev) nvswitch.index = Number(dev[1]);
+    if (part === 'head') {
+      const sev = SXID_SEV_RE.exec(rest);
+      if (sev) {
+        nvswitch.logSeverity = sev[1] as string;
+        rest = rest.slice(sev[0].length);
+      }
+      const link = LINK_RE.exec(rest);
+      if (link) nvswitch.link = Number(link[1]);
+    } else nvswitch.headless = true;
+    const event: KernelLogEvent = {
+      kind: 'sxid',
+      code: tag.code,
+      pciBusId: tag.pciBusId,
+      message: rest,
+      lineNumber,
+      raw: line,
+      nvswitch,
+      ...parsePrefix(prefix.slice(0, dev ? dev.index : prefix.length)),
+    };
+    if (tag.pciAddressRaw !== undefined) event.pciAddressRaw = tag.pciAddressRaw;
+    const rec: Pending = { start: lineNumber, open: part !== 'data', type: 'sxid', key, event, visible: true, middle: false };
+    if (part !== 'head') addSxidPart(rec, part, rest);
+    this.#queue.push(rec);
   }
 
   #parseNvlink(code: number, rest: string): NvlinkFields | undefined {
@@ -319,35 +544,89 @@ export class KernelLogParser {
   }
 }
 
-function parseSxid(line: string, at: number, lineNumber: number): KernelLogEvent | undefined {
-  XID_RE.lastIndex = at + 5;
-  const m = XID_RE.exec(line);
-  if (!m) return undefined;
-  let rest = (m[4] as string).trim();
-  // Continuation lines of one SXid report ("Severity 0 Engine instance ...", "Data {...}"): not new events.
-  if (rest.startsWith('Severity ') || rest.startsWith('Data {') || rest.startsWith('Data{')) return undefined;
-  const pciBusId = normalizePciBusId(m[1] as string);
-  if (!pciBusId) return undefined;
-  const nvswitch: NvswitchFields = {};
-  const dev = /nvidia-nvswitch(\d+)/.exec(line.slice(0, at));
-  if (dev) nvswitch.index = Number(dev[1]);
-  const sev = SXID_SEV_RE.exec(rest);
-  if (sev) {
-    nvswitch.logSeverity = sev[1] as string;
-    rest = rest.slice(sev[0].length);
-  }
-  const link = LINK_RE.exec(rest);
-  if (link) nvswitch.link = Number(link[1]);
-  return {
-    kind: 'sxid',
-    code: Number(m[3]),
-    pciBusId,
-    message: rest,
-    lineNumber,
-    raw: line,
-    nvswitch,
-    ...parsePrefix(line.slice(0, dev ? dev.index : at)),
+/** What follows `Xid (` / `SXid (`: the address (maybe unknown), MIG instance, code and the text after it. */
+interface Tag {
+  /** The address as written (first word inside the parentheses). */
+  token: string;
+  pciBusId: string;
+  pciAddressRaw?: string;
+  instance: string;
+  code: number;
+  /** The text after the code and its comma. */
+  rest: string;
+}
+
+/** Reads `(<address>[ <instance>]): <code>[,] <rest>` from the `(` at `open`; the node counter reads it the same way. */
+function readTag(line: string, open: number): Tag | undefined {
+  const start = open + 1;
+  const close = line.indexOf('):', start);
+  if (close < 0 || close - start > MAX_TAG_FIELD) return undefined;
+  const after = line.slice(close + 2);
+  const c = CODE_RE.exec(after);
+  if (!c || (c[1] as string).length > MAX_CODE_DIGITS) return undefined;
+  const inner = line.slice(start, close);
+  const sp = inner.indexOf(' ');
+  const token = sp < 0 ? inner : inner.slice(0, sp);
+  const pciBusId = parseKernelPciAddress(token);
+  const rest = after.slice(c[0].length);
+  const tag: Tag = {
+    token,
+    pciBusId: pciBusId ?? '',
+    instance: sp < 0 ? '' : inner.slice(sp + 1).trim(),
+    code: Number(c[1]),
+    rest: rest.slice((AFTER_CODE_RE.exec(rest) as RegExpExecArray)[0].length),
   };
+  if (pciBusId === undefined) tag.pciAddressRaw = token;
+  return tag;
+}
+
+/** Adds a continuation line to a record. */
+function appendLine(rec: Pending, line: string, lineNumber: number): void {
+  rec.event.raw += `\n${line}`;
+  (rec.event.continuationLines ??= []).push(lineNumber);
+}
+
+/** Reads an SXid's Severity or Data line into its record; a Data line closes it. */
+function addSxidPart(rec: Pending, part: 'severity' | 'data', text: string): void {
+  const n = rec.event.nvswitch ?? (rec.event.nvswitch = {});
+  if (part === 'severity') {
+    rec.middle = true;
+    const m = SXID_SEVERITY_LINE_RE.exec(text);
+    if (m) {
+      n.severityLevel = Number(m[1]);
+      if (m[2] !== undefined) n.engineInstance = Number(m[2]);
+      if (m[3] !== undefined) n.subEngineInstance = Number(m[3]);
+    }
+  } else {
+    n.data = text.match(HEX_WORD_RE) ?? [];
+    rec.open = false;
+  }
+}
+
+/**
+ * Where a line came from: its prefix (text before the driver's tag) without time stamps
+ * (`<6>`, a leading syslog stamp, ISO stamps, anything in brackets), blanks squeezed: e.g.
+ * `gpu-node-07 kernel:` or `nvidia-nvswitch3:`. Mirrored by the awk counter's src().
+ */
+function sourceOf(prefix: string): string {
+  let s = prefix.replace(SRC_PRIORITY_RE, '');
+  s = s.replace(SRC_SYSLOG_RE, ' ');
+  s = s.replace(SRC_ISO_RE, ' ');
+  // every `[...]` group, by indexOf (a regex would rescan the rest of the line for each unclosed `[`)
+  let kept = '';
+  let from = 0;
+  for (;;) {
+    const a = s.indexOf('[', from);
+    const b = a < 0 ? -1 : s.indexOf(']', a + 1);
+    if (b < 0) break;
+    kept += `${s.slice(from, a)} `;
+    from = b + 1;
+  }
+  s = kept + s.slice(from);
+  s = s.replace(SRC_BLANKS_RE, ' ');
+  if (s.startsWith(' ')) s = s.slice(1);
+  if (s.endsWith(' ')) s = s.slice(0, -1);
+  return s;
 }
 
 /** Time stamps from the text before the driver's tag. */

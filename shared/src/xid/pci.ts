@@ -17,3 +17,22 @@ export function normalizePciBusId(address: string): string | undefined {
   const device = (m[3] as string).padStart(2, '0');
   return `${domain}:${bus}:${device}.${m[4] ?? '0'}`.toUpperCase();
 }
+
+/**
+ * Reads an address exactly as the NVIDIA driver prints it in a kernel log: `[PCI:]DDDD:BB:DD[.F]`
+ * (domain 4 to 8 hex digits, optional; bus and device 2 digits each). A shorter field means the
+ * text was cut or edited (`PCI:0000:3b:0`, `PCI:XXXX:XX:XX`, `PCI:<redacted>`): undefined, so the
+ * event is reported with an unknown address instead of a wrong GPU's. The node counter
+ * (services/analyzer/node/aami-xid-counter, awk `norm()`) applies the same rule.
+ */
+export function parseKernelPciAddress(address: string): string | undefined {
+  const m = /^(?:PCI:)?(?:([0-9a-fA-F]{4,8}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})(?:\.([0-7]))?$/.exec(address);
+  if (!m) return undefined;
+  return `${(m[1] ?? '0').padStart(8, '0')}:${m[2] as string}:${m[3] as string}.${m[4] ?? '0'}`.toUpperCase();
+}
+
+/**
+ * The `pci_bus_id` label value the node counter writes for an event whose address was not
+ * readable (the parser's `pciBusId: ''`).
+ */
+export const UNKNOWN_PCI_BUS_ID_LABEL = 'unknown';
