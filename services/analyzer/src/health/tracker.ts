@@ -20,8 +20,12 @@ export interface TrackerSettings {
 /** Catalog facts the tracker needs about an Xid code. */
 export type XidLookup = (xid: number) => { title: string; bucket: NvidiaImmediateAction };
 
-/** A boot time must move by more than this (s) to count as a reboot, not clock adjustment. */
-const REBOOT_MIN_SHIFT_S = 60;
+/**
+ * A boot time must move forward by more than this (s) to count as a reboot: node_exporter derives
+ * it from the clock and the uptime, so it wobbles by a second or so, and a clock step moves it too.
+ * Real reboots of GPU servers take minutes.
+ */
+export const REBOOT_MIN_SHIFT_S = 10;
 
 export interface TrackedFleet {
   snapshots: GpuSnapshot[];
