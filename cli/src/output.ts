@@ -33,6 +33,5 @@ export function printJson(value: unknown): void {
  * characters (escape sequences that could move the cursor or retitle the terminal) become "?".
  */
 export function terminalSafe(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, '?');
 }
