@@ -4,14 +4,23 @@
 // Redis, the rule compiler (a threshold changed with clicks lands in the compiled rule file and in
 // Prometheus), and the notification relay posting to the local Slack sink (Test shows Slack's own
 // answer). Screenshots of each screen go to integration-tests/screenshots/ (gitignored).
+// The GPU health screen reads the real analyzer app (health service, checks, routes) run in this
+// process on a fake Prometheus that answers dcgm-exporter-like series.
 // The install flow, which waits for the gateway's install routes, is in web-ui-flows.test.ts.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, readFile, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
+import { Registry } from 'prom-client';
 import { parse as parseYaml } from 'yaml';
-import { ConfigStore } from '@aami/shared';
+import { ConfigStore, HEALTH_ACTION_TEXT, createLogger, loadXidCatalog, type FleetHealthResponse, type NodeHealthResponse } from '@aami/shared';
+import { createApp as createAnalyzerApp } from '../../services/analyzer/src/app.ts';
+import { HealthService } from '../../services/analyzer/src/health/service.ts';
+import type { QueryFn } from '../../services/analyzer/src/health/source.ts';
+import { bumpXid, fakePrometheus, observation, setField } from '../../services/analyzer/src/health/testing.ts';
 import {
   makeTempDir, startAlertmanager, startNodeExporter, startPrometheus, startRedis,
   type AamiService, type AlertmanagerServer, type NodeExporter, type PrometheusServer, type RedisServer,
@@ -38,6 +47,7 @@ let compiler: AamiService;
 let sink: SlackSinkServer;
 let browser: UiBrowser;
 let viewer: string;
+let analyzer: HealthAnalyzer;
 
 /** Calls the gateway API directly (what another admin or the CLI would do). */
 async function api(method: string, path: string, token: string, body?: unknown): Promise<{ status: number; body: unknown }> {
@@ -49,6 +59,76 @@ async function api(method: string, path: string, token: string, body?: unknown):
   const text = await res.text();
   return { status: res.status, body: text ? JSON.parse(text) : undefined };
 }
+
+/** A dcgm-exporter target whose node label is an attack (it reports no GPUs, so it has a node-level reason naming it). */
+const HOSTILE_NODE = '<img src=x onerror=alert(3)>';
+
+/** The analyzer's app with a real HealthService on a fake Prometheus; `down` drops every connection. */
+interface HealthAnalyzer {
+  url: string;
+  health: HealthService;
+  /** Connections are cut (the gateway sees the analyzer as unreachable). */
+  down: boolean;
+  /** Every Prometheus query fails (the evaluation fails and keeps its previous results). */
+  promDown: boolean;
+  close(): Promise<void>;
+}
+
+/**
+ * Two nodes of 4 GPUs as dcgm-exporter reports them: gpu-node-01 GPU 1 reports a failed row remap
+ * (unhealthy, inspect the hardware), GPU 2 logs Xid 79 after the first evaluation (unhealthy,
+ * reboot; a clear forgets it), gpu-node-02 GPU 3 is slowed down for heat (degraded); and a
+ * hostile node label with no GPUs.
+ */
+async function startHealthAnalyzer(dir: string): Promise<HealthAnalyzer> {
+  const obs = observation(['gpu-node-01', 'gpu-node-02'], 4);
+  setField(obs, 'gpu-node-01', 1, 'remapFailure', 1);
+  setField(obs, 'gpu-node-02', 3, 'thermalSlowdownRatio', 0.5);
+  obs.exporters.set(HOSTILE_NODE, 'up');
+  const fake = fakePrometheus(obs);
+  const registry = new Registry();
+  const log = createLogger('analyzer-web-ui', 'error');
+  const catalog = loadXidCatalog();
+  let promDown = false;
+  const query: QueryFn = (expr) => (promDown ? Promise.reject(new Error(`Prometheus did not answer ${expr}`)) : fake(expr));
+  const health = new HealthService({
+    query, memoryPath: join(dir, 'health', 'state.json'), catalog, registry, log,
+    intervalMs: 3_600_000, rateWindow: '5m', rebootThreshold: 2, lookbackMs: 72 * 3600_000,
+  });
+  await health.evaluate();
+  bumpXid(obs, 'gpu-node-01', 2, 79);
+  await health.evaluate();
+  const app = createAnalyzerApp({ catalog, registry, health, log });
+  const state = { down: false };
+  const server: Server = createServer((req, res) => {
+    if (state.down) req.socket.destroy();
+    else app(req, res);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    health,
+    get down() { return state.down; },
+    set down(v: boolean) { state.down = v; },
+    get promDown() { return promDown; },
+    set promDown(v: boolean) { promDown = v; },
+    close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
+  };
+}
+
+/** Opens the GPU health screen from the nav bar. */
+async function healthScreen(page: Page): Promise<void> {
+  await page.getByRole('link', { name: 'GPU health' }).click();
+  await page.getByRole('heading', { level: 1, name: 'GPU health' }).waitFor();
+  await page.locator('button.gpu-cell').first().waitFor();
+}
+
+/** The symbol each health state is drawn with (besides its colour). */
+const HEALTH_SYMBOL: Readonly<Record<string, string>> = { healthy: '✓', unknown: '?', degraded: '!', unhealthy: '✕' };
+
+/** What the cell of a GPU is called for assistive tech (and its tooltip starts with). */
+const cellName = (node: string, gpu: number, state: string, score: number) => `${node} GPU ${gpu}: ${state[0]?.toUpperCase()}${state.slice(1)}, score ${Math.round(score)}`;
 
 async function nodeNames(): Promise<string[]> {
   const { body } = await api('GET', '/api/v1/nodes?status=false', ADMIN);
@@ -112,7 +192,8 @@ before(async () => {
     startServiceOnFreePort('notification-relay', 'AAMI_RELAY_PORT', undefined, { ...env, AAMI_RELAY_QUEUE_PREFIX: 'webui' }),
     startServiceOnFreePort('rule-compiler', 'AAMI_RULE_COMPILER_PORT', 'AAMI_RULE_COMPILER_URL', { ...env, AAMI_COMPILE_DEBOUNCE_MS: '100' }),
   ]);
-  gateway = await startUiGateway({ ...env, AAMI_ADMIN_TOKEN: ADMIN, AAMI_RELAY_URL: relay.url, AAMI_RULE_COMPILER_URL: compiler.url });
+  analyzer = await startHealthAnalyzer(dataDir);
+  gateway = await startUiGateway({ ...env, AAMI_ADMIN_TOKEN: ADMIN, AAMI_RELAY_URL: relay.url, AAMI_RULE_COMPILER_URL: compiler.url, AAMI_ANALYZER_URL: analyzer.url });
   const made = await api('POST', '/api/v1/tokens', ADMIN, { name: 'portal viewer', role: 'viewer' });
   assert.equal(made.status, 201);
   viewer = (made.body as { token: string }).token;
@@ -122,7 +203,7 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  await Promise.all([gateway?.stop(), relay?.stop(), compiler?.stop(), prom?.stop(), am?.stop(), ne?.stop(), sink?.close()]);
+  await Promise.all([gateway?.stop(), relay?.stop(), compiler?.stop(), prom?.stop(), am?.stop(), ne?.stop(), sink?.close(), analyzer?.close()]);
   await redis?.stop();
 });
 
@@ -456,6 +537,169 @@ test('viewer token: every control that changes something is disabled with "needs
   }, viewer);
   assert.deepEqual(statuses, Array(statuses.length).fill(403));
   assert.equal(await readFile(join(dataDir, 'config.yaml'), 'utf8'), configBefore, 'config.yaml is unchanged');
+  await page.close();
+});
+
+test('GPU health: one cell per GPU, nodes worst first, each with a symbol, its score and a label naming node, GPU, state and score; hostile text stays text', async () => {
+  const fleet = (await api('GET', '/api/v1/health', ADMIN)).body as FleetHealthResponse;
+  assert.deepEqual(fleet.nodes.map((n) => n.node), ['gpu-node-01', 'gpu-node-02', HOSTILE_NODE], 'worst first: unhealthy, degraded, unknown');
+  const page = await signedIn(ADMIN);
+  await healthScreen(page);
+  // One block per node in the API's order, one cell per GPU.
+  const blocks = page.locator('section.health-node');
+  const shown: Array<string | null> = [];
+  for (let i = 0; i < await blocks.count(); i++) shown.push(await blocks.nth(i).getAttribute('data-node'));
+  assert.deepEqual(shown, fleet.nodes.map((n) => n.node));
+  const gpus = fleet.nodes.flatMap((n) => n.gpus);
+  assert.equal(gpus.length, 8);
+  assert.equal(await page.locator('button.gpu-cell').count(), gpus.length);
+  for (const g of gpus) {
+    const name = cellName(g.node, g.gpu, g.state, g.score);
+    const cell = page.getByRole('button', { name, exact: true });
+    assert.equal(await cell.count(), 1, name);
+    assert.equal(await cell.locator('.cell-symbol').textContent(), HEALTH_SYMBOL[g.state], name);
+    assert.equal(await cell.locator('.cell-score').textContent(), String(Math.round(g.score)), name);
+    assert.equal(await cell.locator('.cell-gpu').textContent(), `GPU ${g.gpu}`);
+    assert.ok((await cell.getAttribute('title'))?.startsWith(name), `the tooltip names the GPU: ${name}`);
+  }
+  const stateOf = (node: string, gpu: number) => gpus.find((g) => g.node === node && g.gpu === gpu)?.state;
+  assert.equal(stateOf('gpu-node-01', 0), 'healthy');
+  assert.equal(stateOf('gpu-node-01', 1), 'unhealthy');
+  assert.equal(stateOf('gpu-node-01', 2), 'unhealthy');
+  assert.equal(stateOf('gpu-node-02', 3), 'degraded');
+  assert.equal(await page.locator('button.gpu-cell[data-node="gpu-node-01"][data-gpu="1"] .cell-symbol').textContent(), '✕');
+  assert.equal(await page.locator('button.gpu-cell[data-node="gpu-node-01"][data-gpu="0"] .cell-symbol').textContent(), '✓');
+  // The fleet counts per state, and when it was evaluated.
+  for (const s of ['healthy', 'degraded', 'unhealthy', 'unknown'] as const) {
+    assert.equal(await page.locator(`.health-count[data-state="${s}"] .health-count-n`).textContent(), String(fleet.counts[s] ?? 0), s);
+  }
+  assert.deepEqual(fleet.counts, { healthy: 5, unknown: 0, degraded: 1, unhealthy: 2 });
+  await page.getByText(/^Evaluated .* ago/).waitFor();
+  // The hostile node label is a heading and its finding a sentence, both as text.
+  await page.getByRole('heading', { level: 2, name: HOSTILE_NODE, exact: true }).waitFor();
+  await page.getByText(`dcgm-exporter on ${HOSTILE_NODE} answers but reports no GPUs`).waitFor();
+  assert.equal(await page.locator('img').count(), 0, 'no <img> element was created from data');
+  assert.deepEqual(browser.dialogs, []);
+  await browser.screenshot(page, '13-gpu-health');
+  await page.close();
+});
+
+test('GPU health: a cell opens its state, score, suggested action, every check and its history; an admin clears the findings with a reason and the view updates', async () => {
+  const page = await signedIn(ADMIN);
+  await healthScreen(page);
+  const details = page.locator('section.gpu-details');
+
+  // The row-remap GPU: its reason, the action sentence, every check.
+  const one = (await api('GET', '/api/v1/health/gpu-node-01?gpu=1', ADMIN)).body as NodeHealthResponse;
+  const g1 = one.gpus[0];
+  assert.ok(g1);
+  await page.getByRole('button', { name: cellName('gpu-node-01', 1, 'unhealthy', g1.score), exact: true }).click();
+  await details.getByRole('heading', { name: 'gpu-node-01 · GPU 1' }).waitFor();
+  await details.locator('.gpu-reasons').getByText('row remapping failed: the GPU memory cannot be repaired in place').waitFor();
+  assert.equal(await details.locator('.health-action').textContent(), HEALTH_ACTION_TEXT['inspect-hardware'], 'the shared action sentence');
+  const rows = details.locator('.health-checks tbody tr');
+  assert.equal(await rows.count(), g1.checks.length, 'every check is listed');
+  for (const c of g1.checks) {
+    const row = details.locator(`.health-checks tr[data-check="${c.check}"]`);
+    assert.deepEqual((await row.locator('th, td').allTextContents()).map((t) => t.trim()), [c.check, `${HEALTH_SYMBOL[c.state]} ${c.state[0]?.toUpperCase()}${c.state.slice(1)}`, c.reason]);
+  }
+  assert.equal(await page.locator('button.gpu-cell[data-node="gpu-node-01"][data-gpu="1"]').getAttribute('aria-expanded'), 'true');
+  assert.equal(await page.evaluate('location.hash'), '#/health/gpu-node-01?gpu=1', 'the address opens this GPU again');
+
+  // The Xid 79 GPU: reason, history, then the clear.
+  const two = (await api('GET', '/api/v1/health/gpu-node-01?gpu=2', ADMIN)).body as NodeHealthResponse;
+  const g2 = two.gpus[0];
+  assert.ok(g2);
+  assert.equal(g2.action, 'reboot-node');
+  assert.ok(two.history.length >= 1, 'the analyzer recorded the change');
+  await page.getByRole('button', { name: cellName('gpu-node-01', 2, 'unhealthy', g2.score), exact: true }).click();
+  await details.getByRole('heading', { name: 'gpu-node-01 · GPU 2' }).waitFor();
+  await details.locator('.gpu-reasons').getByText(/^Xid 79 \(GPU has fallen off the bus/).waitFor();
+  assert.equal(await details.locator('.health-action').textContent(), HEALTH_ACTION_TEXT['reboot-node']);
+  await details.locator('.health-facts').getByText(`${Math.round(g2.score)} of 100`).waitFor();
+  const history = details.locator('.health-history > li');
+  assert.equal(await history.count(), two.history.length);
+  const first = history.first();
+  assert.match(((await first.locator('.history-change').textContent()) ?? '').trim(), /^✓ Healthy\s*→\s*(to\s*)?✕ Unhealthy$/);
+  assert.equal(await first.locator('.history-action').textContent(), HEALTH_ACTION_TEXT['reboot-node']);
+  assert.match((await first.locator('.history-reason').textContent()) ?? '', /^Xid 79 /);
+  await browser.screenshot(page, '14-gpu-health-details');
+
+  const unhealthyBefore = Number(await page.locator('.health-count[data-state="unhealthy"] .health-count-n').textContent());
+  const reason = `GPU reseated, ticket 4411 ${XSS}`;
+  const reasonField = details.getByLabel('Reason (kept in the audit log)');
+  await reasonField.fill('   ');
+  await details.getByRole('button', { name: 'Clear findings' }).click();
+  await details.getByText('Say why, for the audit').waitFor();
+  await reasonField.fill(reason);
+  await details.getByRole('button', { name: 'Clear findings' }).click();
+  const done = details.locator('.message.ok', { hasText: 'Cleared 1 finding on gpu-node-01 GPU 2 (by ' });
+  await done.waitFor();
+  assert.ok((await done.textContent())?.endsWith(`Reason: ${reason}`), `the reason is quoted as text: ${await done.textContent()}`);
+  // The view shows the new state: the cell, the counts and the details.
+  await page.getByRole('button', { name: cellName('gpu-node-01', 2, 'healthy', 100), exact: true }).waitFor();
+  assert.equal(await page.locator('button.gpu-cell[data-node="gpu-node-01"][data-gpu="2"] .cell-symbol').textContent(), '✓');
+  assert.equal(Number(await page.locator('.health-count[data-state="unhealthy"] .health-count-n').textContent()), unhealthyBefore - 1);
+  await details.getByText('Every check passes.').waitFor();
+  assert.equal(await details.locator('.health-action').textContent(), HEALTH_ACTION_TEXT.none);
+  const after = (await api('GET', '/api/v1/health/gpu-node-01?gpu=2', ADMIN)).body as NodeHealthResponse;
+  assert.equal(after.gpus[0]?.state, 'healthy', 'the analyzer cleared it');
+  assert.equal(await page.locator('img').count(), 0, 'the reason was shown as text');
+  assert.deepEqual(browser.dialogs, []);
+  await browser.screenshot(page, '15-gpu-health-cleared');
+  await page.close();
+});
+
+test('GPU health as a viewer: the details say clearing needs an admin token and offer no button; a replayed clear gets 403', async () => {
+  const page = await signedIn(viewer);
+  // The address of a GPU opens it directly.
+  await page.evaluate('location.hash = "#/health/gpu-node-01?gpu=1"');
+  const details = page.locator('section.gpu-details');
+  await details.getByRole('heading', { name: 'gpu-node-01 · GPU 1' }).waitFor();
+  await details.getByText('row remapping failed').first().waitFor();
+  await details.getByText('Clearing findings needs an admin token').waitFor();
+  assert.equal(await page.getByRole('button', { name: 'Clear findings' }).count(), 0);
+  assert.equal(await details.getByLabel('Reason (kept in the audit log)').count(), 0);
+  const status = await page.evaluate(async (token) => (await fetch('/api/v1/health/gpu-node-01/clear', {
+    method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify({ gpu: 1, reason: 'viewer try' }),
+  })).status, viewer);
+  assert.equal(status, 403);
+  assert.equal(((await api('GET', '/api/v1/health/gpu-node-01?gpu=1', ADMIN)).body as NodeHealthResponse).gpus[0]?.state, 'unhealthy', 'nothing was cleared');
+  await browser.screenshot(page, '16-gpu-health-viewer');
+  await page.close();
+});
+
+test('GPU health: an unreachable analyzer shows the gateway\'s error message, a failed evaluation is shown over the older results', async () => {
+  const page = await signedIn(ADMIN);
+  analyzer.down = true;
+  try {
+    const answer = await api('GET', '/api/v1/health', ADMIN);
+    assert.equal(answer.status, 503);
+    const message = (answer.body as { error: { message: string } }).error.message;
+    assert.match(message, /analyzer .* is not reachable/);
+    await page.getByRole('link', { name: 'GPU health' }).click();
+    await page.getByRole('heading', { level: 1, name: 'GPU health' }).waitFor();
+    await page.locator('.message.error').getByText(`Could not read GPU health: ${message}`).waitFor();
+    await browser.screenshot(page, '17-gpu-health-analyzer-down');
+  } finally {
+    analyzer.down = false;
+  }
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.locator('button.gpu-cell').first().waitFor();
+  assert.equal(await page.getByText('Could not read GPU health').count(), 0, 'the error is gone once it answers');
+
+  analyzer.promDown = true;
+  try {
+    await analyzer.health.evaluate();
+  } finally {
+    analyzer.promDown = false;
+  }
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.getByRole('alert').filter({ hasText: 'The last health evaluation failed, so these results are from' }).getByText('Prometheus did not answer').waitFor();
+  assert.equal(await page.locator('button.gpu-cell').count(), 8, 'the previous results stay');
+  await analyzer.health.evaluate();
+  await page.getByRole('button', { name: 'Refresh' }).click();
+  await page.getByText('The last health evaluation failed').waitFor({ state: 'detached' });
   await page.close();
 });
 

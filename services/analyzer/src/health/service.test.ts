@@ -87,6 +87,7 @@ describe('health service', () => {
       assert.equal(cleared.cleared, 1);
       const node = NodeHealthResponse.parse(await (await fetch(`${base}/api/v1/health/node-a?gpu=0`)).json());
       assert.equal(node.gpus[0]?.state, 'healthy');
+      assert.deepEqual([node.history[0]?.from, node.history[0]?.to], ['unhealthy', 'healthy'], 'the clear shows in the history');
       const saved = JSON.parse(await readFile(join(dir, 'health', 'state.json'), 'utf8')) as { audit: Array<{ by: string; reason: string }> };
       assert.deepEqual(saved.audit.map((a) => [a.by, a.reason]), [['ops-alice', 'GPU 0 replaced, ticket 4411']]);
     } finally {

@@ -154,8 +154,5 @@ export function clearFindings(memory: HealthMemory, node: string, gpu: number | 
     if (gpu === undefined) mem.gpus = {};
     else delete mem.gpus[String(gpu)];
   }
-  for (const key of Object.keys(memory.states)) {
-    if (key === `${node}|${gpu}` || (gpu === undefined && key.startsWith(`${node}|`))) delete memory.states[key];
-  }
   return before - memory.tracks.length;
 }

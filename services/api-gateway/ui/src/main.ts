@@ -1,6 +1,6 @@
-// The AAMI Web UI: a sign-in screen, then a nav bar over six screens (Nodes, Alert rules,
-// Notifications, Firing alerts, Xid lookup). It talks only to the gateway's public /api/v1, the
-// same API the CLI and any internal portal use. Routing is by URL hash (#/nodes ...), so the
+// The AAMI Web UI: a sign-in screen, then a nav bar over six screens (Nodes, GPU health, Alert
+// rules, Notifications, Firing alerts, Xid lookup). It talks only to the gateway's public /api/v1,
+// the same API the CLI and any internal portal use. Routing is by URL hash (#/nodes ...), so the
 // gateway serves one page and the back button works.
 import { ApiError, callWithToken, configureApi } from './api.ts';
 import { h, replace } from './dom.ts';
@@ -9,6 +9,7 @@ import type { ConfigView, Whoami } from './types.ts';
 import { button, clearConflict, errorBox, field, input, note, setScreenHost, takeFlash } from './ui.ts';
 import { renderAlertRules } from './views/alert-rules.ts';
 import { renderFiring } from './views/firing.ts';
+import { renderHealth } from './views/health.ts';
 import { renderNodes } from './views/nodes.ts';
 import { renderNotifications } from './views/notifications.ts';
 import { renderXid } from './views/xid.ts';
@@ -19,6 +20,7 @@ type View = (root: HTMLElement, params: URLSearchParams, arg: string | undefined
 
 const ROUTES: ReadonlyArray<{ path: string; title: string; view: View }> = [
   { path: 'nodes', title: 'Nodes', view: renderNodes },
+  { path: 'health', title: 'GPU health', view: renderHealth },
   { path: 'alerts', title: 'Alert rules', view: renderAlertRules },
   { path: 'notifications', title: 'Notifications', view: renderNotifications },
   { path: 'firing', title: 'Firing alerts', view: renderFiring },

@@ -242,3 +242,11 @@ export interface RawNodeState {
   result?: string;
   durationMs?: number;
 }
+
+// GPU health (/api/v1/health): the shared zod schemas' own types, imported as types only, so the
+// bundle gets no zod and the UI cannot drift from what the analyzer answers. The shared
+// `NodeHealth` is the health view's node; the name above belongs to the nodes table.
+export type {
+  CheckResult, EvaluationStatus, FleetHealthResponse, GpuHealth, HealthAction, HealthClearRequest, HealthClearResponse,
+  HealthState, HealthTransition, NodeHealthResponse, NodeHealth as HealthNode,
+} from '@aami/shared/health/schema';
