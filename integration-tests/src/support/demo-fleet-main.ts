@@ -14,10 +14,19 @@ const num = (name: string, fallback: number): number => {
   return n;
 };
 const model = env['AAMI_SIM_MODEL'] === 'A100' ? 'A100' : 'H100';
+// AAMI_SIM_MODELS=H100,H100,V100: node i plays the i-th model (a V100 retires pages, so the
+// retired-pages health check can be shown); the nodes past the list play AAMI_SIM_MODEL.
+const MODELS = ['H100', 'A100', 'V100'] as const;
+const models = (env['AAMI_SIM_MODELS'] ?? '').split(',').map((m) => m.trim().toUpperCase()).filter(Boolean).map((m) => {
+  const known = MODELS.find((k) => k === m);
+  if (!known) throw new Error(`AAMI_SIM_MODELS: "${m}" is not one of ${MODELS.join(', ')}`);
+  return known;
+});
 const fleet = await startDemoFleet({
   nodes: num('AAMI_SIM_NODES', 4),
   gpus: num('AAMI_SIM_GPUS', 8),
   model,
+  ...(models.length > 0 ? { models } : {}),
   nodePrefix: env['AAMI_SIM_NODE_PREFIX'] || 'gpu-node-',
   bind: env['AAMI_BIND'] || '0.0.0.0',
   controlPort: num('AAMI_SIM_CONTROL_PORT', 9500),
