@@ -263,7 +263,7 @@ async function main(): Promise<void> {
       assert.equal(gpu?.action, 'reboot-node');
       assert.ok(gpu?.reasons.some((r) => r.check === 'xid' && /^Xid 79 /.test(r.reason)), JSON.stringify(gpu?.reasons));
       const table = await cli(['health']);
-      assert.match(table, /gpu-node-02 .*✖ unhealthy/);
+      assert.match(table, /gpu-node-02 .*✕ unhealthy/);
       log(table.split('\n').slice(0, 5).join(' | '));
       // The analyzer keeps its memory in the data volume: after its restart the finding is still there.
       await compose(['restart', 'analyzer']);

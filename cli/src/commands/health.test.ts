@@ -24,8 +24,8 @@ describe('aami health output', () => {
     };
     const out = renderFleet(fleet);
     const rows = out.split('\n').filter((l) => l.startsWith('│'));
-    assert.match(rows[1] ?? '', /gpu-node-01 .*✖ unhealthy .*39 .*0\/1 .*inspect-hardware .*GPU 3: Xid 79/);
-    assert.match(rows[2] ?? '', /gpu-node-02 .*✔ healthy .*100 .*1\/1/);
+    assert.match(rows[1] ?? '', /gpu-node-01 .*✕ unhealthy .*39 .*0\/1 .*inspect-hardware .*GPU 3: Xid 79/);
+    assert.match(rows[2] ?? '', /gpu-node-02 .*✓ healthy .*100 .*1\/1/);
     assert.doesNotMatch(out, /[\u001b\u0007]/);
     assert.match(out, /GPUs: 1 healthy, 0 degraded, 1 unhealthy, 0 unknown/);
   });
@@ -45,7 +45,7 @@ describe('aami health output', () => {
       history: [{ at: '2026-12-03T03:12:00.000Z', node: 'gpu-node-01', gpu: 3, from: 'healthy', to: 'unhealthy', action: 'inspect-hardware', reason: 'Xid 79' }],
     };
     const out = renderNode(node);
-    assert.match(out, /GPU 3 00000000:41:00.0: ✖ unhealthy, score 39/);
+    assert.match(out, /GPU 3 00000000:41:00.0: ✕ unhealthy, score 39/);
     assert.match(out, /Next: drain the node and have the hardware inspected/);
     assert.match(out, /- xid: unhealthy: Xid 79 at 2026-12-03 03:12 UTC, the 3rd time \?\]0;pwned\?/);
     assert.match(out, /2026-12-03 03:12:00 .* 3 .* healthy .* unhealthy/);

@@ -3,7 +3,7 @@
 // after a repair. Answers are checked against the shared schemas before they are printed.
 import type { Command } from 'commander';
 import {
-  FleetHealthResponse, HEALTH_ACTION_TEXT, HealthClearResponse, NodeHealthResponse,
+  FleetHealthResponse, HEALTH_ACTION_TEXT, HEALTH_STATES, HEALTH_STATE_SYMBOL, HealthClearResponse, NodeHealthResponse,
   type GpuHealth, type HealthState,
 } from '@aami/shared';
 import { clientFor, outputFormat } from '../context.ts';
@@ -11,9 +11,7 @@ import { CliError, UsageError } from '../errors.ts';
 import { printJson, renderTable, terminalSafe as safe } from '../output.ts';
 
 /** State with a symbol, so it reads without colour. */
-export const STATE_CELL: Readonly<Record<HealthState, string>> = {
-  healthy: '✔ healthy', unknown: '? unknown', degraded: '▲ degraded', unhealthy: '✖ unhealthy',
-};
+export const STATE_CELL = Object.fromEntries(HEALTH_STATES.map((s) => [s, `${HEALTH_STATE_SYMBOL[s]} ${s}`])) as Readonly<Record<HealthState, string>>;
 
 const parseGpu = (v: string) => {
   if (!/^\d{1,2}$/.test(v) || Number(v) > 63) throw new UsageError(`--gpu must be a GPU index 0-63, got "${v}"`);

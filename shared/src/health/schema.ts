@@ -2,30 +2,15 @@
 // The analyzer computes them, the gateway forwards them, the CLI and the Web UI render them, and
 // OpenAPI documents them, all from these schemas.
 import { z } from 'zod';
+import { HEALTH_ACTIONS, HEALTH_ACTION_RANK, HEALTH_STATES, HEALTH_STATE_RANK } from './vocabulary.ts';
 
-/** A GPU's (or a check's, or a node's) health, worst last. `unknown`: the input was missing. */
-export const HealthState = z.enum(['healthy', 'unknown', 'degraded', 'unhealthy']);
+/** A GPU's (or a check's, or a node's) health (vocabulary.ts has the order, symbols and words). */
+export const HealthState = z.enum(HEALTH_STATES);
 export type HealthState = z.infer<typeof HealthState>;
 
-/** How bad each state is, for "worst first" sorting and for taking the worst of several. */
-export const HEALTH_STATE_RANK: Readonly<Record<HealthState, number>> = { healthy: 0, unknown: 1, degraded: 2, unhealthy: 3 };
-
-/** The next thing an operator should do, from least to most disruptive. */
-export const HealthAction = z.enum(['none', 'restart-app', 'reset-gpu', 'reboot-node', 'inspect-hardware']);
+/** The suggested next action, from least to most disruptive. */
+export const HealthAction = z.enum(HEALTH_ACTIONS);
 export type HealthAction = z.infer<typeof HealthAction>;
-
-export const HEALTH_ACTION_RANK: Readonly<Record<HealthAction, number>> = {
-  none: 0, 'restart-app': 1, 'reset-gpu': 2, 'reboot-node': 3, 'inspect-hardware': 4,
-};
-
-/** One sentence per action, as the CLI, the UI and notifications show it. */
-export const HEALTH_ACTION_TEXT: Readonly<Record<HealthAction, string>> = {
-  none: 'nothing to do',
-  'restart-app': 'restart the application that uses this GPU, and check it',
-  'reset-gpu': 'stop the work on this GPU and reset it (nvidia-smi -r), or reboot the node',
-  'reboot-node': 'drain the node and reboot it',
-  'inspect-hardware': 'drain the node and have the hardware inspected (RMA if it fails again)',
-};
 
 /** What one check concluded about one GPU. */
 export const CheckResult = z.object({

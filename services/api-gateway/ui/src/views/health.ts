@@ -5,6 +5,7 @@
 // (GET /api/v1/health/:node?gpu=K). An admin can clear the GPU's findings after a repair (POST
 // /api/v1/health/:node/clear, with a reason for the audit). Refreshes every 30 seconds, the
 // analyzer's default evaluation interval. `#/health/NODE?gpu=K` opens a GPU directly.
+import { HEALTH_ACTION_TEXT, HEALTH_STATE_SYMBOL } from '@aami/shared/health/vocabulary';
 import { ApiError, call, get, seg } from '../api.ts';
 import { h, replace, uid, type Child } from '../dom.ts';
 import { plural } from '../format.ts';
@@ -17,22 +18,12 @@ import { ago, busy, button, errorBox, field, input, note, pageHeader } from '../
 const REFRESH_MS = 30_000;
 
 /** A symbol per state, so a cell does not depend on its colour. */
-export const STATE_SYMBOL: Readonly<Record<HealthState, string>> = { healthy: '✓', unknown: '?', degraded: '!', unhealthy: '✕' };
+export const STATE_SYMBOL = HEALTH_STATE_SYMBOL;
 const STATE_TEXT: Readonly<Record<HealthState, string>> = { healthy: 'Healthy', unknown: 'Unknown', degraded: 'Degraded', unhealthy: 'Unhealthy' };
 /** The order of the fleet counts (as `aami health` prints them). */
 const COUNT_ORDER: readonly HealthState[] = ['healthy', 'degraded', 'unhealthy', 'unknown'];
 
-/**
- * The shared HEALTH_ACTION_TEXT, word for word (the shared module builds zod schemas at load, which
- * the browser bundle does not carry). The key type makes a new action a type error here.
- */
-const ACTION_TEXT: Readonly<Record<HealthAction, string>> = {
-  none: 'nothing to do',
-  'restart-app': 'restart the application that uses this GPU, and check it',
-  'reset-gpu': 'stop the work on this GPU and reset it (nvidia-smi -r), or reboot the node',
-  'reboot-node': 'drain the node and reboot it',
-  'inspect-hardware': 'drain the node and have the hardware inspected (RMA if it fails again)',
-};
+const ACTION_TEXT = HEALTH_ACTION_TEXT;
 
 /** A state the UI knows (anything else the API might send is drawn as unknown, its text kept). */
 const known = (s: string): HealthState => (Object.hasOwn(STATE_TEXT, s) ? s as HealthState : 'unknown');
