@@ -228,6 +228,8 @@ async function main(): Promise<void> {
       }, 120_000, 'aami health lists every node with 8 GPUs, none unhealthy or unknown').catch((err: Error) => { throw new Error(`${err.message} (last: ${last})`); });
       log(`aami health: ${last}`);
       log((await cli(['alerts', 'apply-preset', 'gpu-health'])).trim());
+      // Applying the preset is a config change: the restarts below must keep this revision.
+      revisionBefore = (JSON.parse(await cli(['config', 'show', '-o', 'json'])) as { revision: number }).revision;
       await waitFor(async () => (await promRules()).includes('GPUUnhealthy'), 120_000, 'Prometheus loads the gpu-health rules');
     });
 
