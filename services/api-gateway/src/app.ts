@@ -18,6 +18,11 @@ import { tokensRouter } from './routes/tokens.ts';
 import { whoamiRouter } from './routes/whoami.ts';
 import { xidRouter } from './routes/xid.ts';
 
+/** Largest JSON body of an API request. */
+export const DEFAULT_BODY_LIMIT = '1mb';
+/** Largest body of POST /api/v1/nodes/import (a hosts file). */
+export const HOSTS_IMPORT_BODY_LIMIT = '10mb';
+
 export interface GatewayDeps {
   store: ConfigStore;
   tokens: TokenStore;
@@ -34,7 +39,6 @@ export function createApp(deps: GatewayDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(express.json({ limit: '20mb' }));
   app.use((_req, res, next) => {
     res.set('X-Content-Type-Options', 'nosniff');
     res.set('Cache-Control', 'no-store');
@@ -54,7 +58,11 @@ export function createApp(deps: GatewayDeps): Express {
   app.get('/api/v1/openapi.json', (_req, res) => { res.json(openapi); });
 
   const api = express.Router();
+  // The token is checked before any body is read: an unauthenticated request costs no parsing.
+  // Bodies are small (1 MB) except a hosts-file import of thousands of nodes.
   api.use(requireToken(tokens));
+  api.use('/nodes/import', express.json({ limit: HOSTS_IMPORT_BODY_LIMIT }));
+  api.use(express.json({ limit: DEFAULT_BODY_LIMIT }));
   api.use('/nodes', nodesRouter({ store, compile, cluster: { prometheusUrl: settings.AAMI_PROMETHEUS_URL, alertmanagerUrl: settings.AAMI_ALERTMANAGER_URL } }));
   api.use('/config', configRouter(store));
   api.use('/alerts', alertsRouter({ store, compile, alertmanagerUrl: settings.AAMI_ALERTMANAGER_URL, generatedDir }));
