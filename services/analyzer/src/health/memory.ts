@@ -32,7 +32,6 @@ export type AuditRecord = z.infer<typeof AuditRecord>;
 
 const NodeMemory = z.object({
   bootTime: z.number().optional(),
-  reboots: z.number().int().default(0),
   gpus: z.record(z.string(), GpuIdentity).default({}),
 });
 export type NodeMemory = z.infer<typeof NodeMemory>;

@@ -76,6 +76,10 @@ describe('health service', () => {
       const bad = await fetch(`${base}/api/v1/health/node-a/clear`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ gpu: 0 }) });
       assert.equal(bad.status, 400);
       assert.equal(((await bad.json()) as { error: { details: Array<{ path: string }> } }).error.details[0]?.path, 'reason');
+      const badGpu = await fetch(`${base}/api/v1/health/node-a?gpu=64`);
+      assert.equal(badGpu.status, 400);
+      assert.equal(((await badGpu.json()) as { error: { details: Array<{ path: string }> } }).error.details[0]?.path, 'gpu');
+      assert.equal((await fetch(`${base}/api/v1/health/${encodeURIComponent('bad name;rm')}`)).status, 400);
       const missing = await fetch(`${base}/api/v1/health/no-such-node`);
       assert.equal(missing.status, 404);
       const res = await fetch(`${base}/api/v1/health/node-a/clear`, {

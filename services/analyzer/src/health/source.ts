@@ -2,7 +2,7 @@
 // whole fleet (not per node or GPU), so the cost does not grow with the query count as nodes are
 // added. A field query that fails leaves that field absent (its checks say unknown); the presence,
 // exporter and boot-time queries must answer or the evaluation is skipped.
-import { GPU_PRESENCE_METRIC, JOBS, NODE_LABEL, queryPrometheus, type PromSample } from '@aami/shared';
+import { GPU_PRESENCE_METRIC, JOBS, NODE_LABEL, UNKNOWN_PCI_BUS_ID_LABEL, queryPrometheus, type PromSample } from '@aami/shared';
 import { fieldQueries } from './fields.ts';
 import type { GpuIdentity } from './memory.ts';
 import type { FieldKey } from './types.ts';
@@ -45,6 +45,9 @@ export function prometheusQuery(baseUrl: string, timeoutMs = 10_000): QueryFn {
 }
 
 const gpuKey = (node: string, gpu: string) => `${node}\u0000${gpu}`;
+
+/** The address of an Xid whose log line named no readable GPU (the node counter's label, normalised). */
+export const UNKNOWN_PCI = UNKNOWN_PCI_BUS_ID_LABEL.toUpperCase();
 
 /** Canonical NVML PCI form for joins: upper case, as dcgm-exporter and the Xid counter write it. */
 export function normalizePci(pci: string | undefined): string | undefined {
@@ -116,7 +119,7 @@ export async function observeFleet(query: QueryFn, rateWindow: string): Promise<
       const node = s.metric[NODE_LABEL];
       const xid = Number(s.metric['xid']);
       if (!node || !Number.isInteger(xid)) continue;
-      obs.xidCounters.push({ node, pciBusId: normalizePci(s.metric['pci_bus_id']) ?? 'UNKNOWN', xid, value: Number(s.value[1]) });
+      obs.xidCounters.push({ node, pciBusId: normalizePci(s.metric['pci_bus_id']) ?? UNKNOWN_PCI, xid, value: Number(s.value[1]) });
     }
   } else obs.fieldErrors.push(`aami_xid_errors_total: ${(xids.reason as Error).message}`);
   if (counterRuns.status === 'fulfilled') {

@@ -15,7 +15,7 @@ export const HEALTHY_FIELDS: Readonly<Record<FieldKey, number>> = {
 export function snapshot(over: Partial<GpuSnapshot> = {}): GpuSnapshot {
   return {
     node: 'gpu-node-01', gpu: 0, pciBusId: '00000000:41:00.0', vendor: 'nvidia', exporter: 'up', reporting: true,
-    fields: { ...HEALTHY_FIELDS }, xidCounterReporting: true, xids: [], rebootThreshold: 2, now: Date.UTC(2026, 11, 3, 3, 12),
+    fields: { ...HEALTHY_FIELDS }, xidCounterReporting: true, xids: [], rebootThreshold: 2,
     ...over,
   };
 }

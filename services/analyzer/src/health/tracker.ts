@@ -6,7 +6,7 @@
 import type { CheckResult, NvidiaImmediateAction } from '@aami/shared';
 import { isActive } from './checks/xid/index.ts';
 import type { HealthMemory, NodeMemory, XidTrack } from './memory.ts';
-import type { FleetObservation } from './source.ts';
+import { UNKNOWN_PCI, type FleetObservation } from './source.ts';
 import { formatTime, result, type GpuSnapshot, type XidFinding } from './types.ts';
 import { isRebootClass, xidOutcome } from './xid-policy.ts';
 
@@ -38,7 +38,7 @@ export interface TrackedFleet {
 const counterKey = (node: string, pci: string, xid: number) => `${node}|${pci}|${xid}`;
 
 function nodeMemory(memory: HealthMemory, node: string): NodeMemory {
-  return (memory.nodes[node] ??= { reboots: 0, gpus: {} });
+  return (memory.nodes[node] ??= { gpus: {} });
 }
 
 function occur(memory: HealthMemory, node: string, pciBusId: string, xid: number, lookup: XidLookup, settings: TrackerSettings, now: number): void {
@@ -75,7 +75,6 @@ export function trackFleet(memory: HealthMemory, obs: FleetObservation, lookup: 
   for (const [node, bootTime] of obs.bootTimes) {
     const mem = nodeMemory(memory, node);
     if (mem.bootTime !== undefined && bootTime - mem.bootTime > REBOOT_MIN_SHIFT_S) {
-      mem.reboots += 1;
       for (const t of memory.tracks) if (t.node === node) t.rebootsSinceFirst += 1;
     }
     mem.bootTime = bootTime;
@@ -119,7 +118,6 @@ export function trackFleet(memory: HealthMemory, obs: FleetObservation, lookup: 
         xidCounterReporting: obs.xidCounterNodes.has(node),
         xids: id.pciBusId ? tracks.filter((t) => t.pciBusId === id.pciBusId).map((t) => finding(t, mem)) : [],
         rebootThreshold: settings.rebootThreshold,
-        now,
       };
       if (id.uuid) snap.uuid = id.uuid;
       if (id.pciBusId) snap.pciBusId = id.pciBusId;
@@ -132,7 +130,7 @@ export function trackFleet(memory: HealthMemory, obs: FleetObservation, lookup: 
       const f = finding(t, mem);
       if (!isActive(f)) continue;
       const { state, action } = f.escalatedAt !== undefined ? { state: 'unhealthy' as const, action: 'inspect-hardware' as const } : xidOutcome(t.bucket);
-      const where = t.pciBusId === 'UNKNOWN' ? 'on a GPU the log line does not name' : `on ${t.pciBusId}, which dcgm-exporter has never reported`;
+      const where = t.pciBusId === UNKNOWN_PCI ? 'on a GPU the log line does not name' : `on ${t.pciBusId}, which dcgm-exporter has never reported`;
       reasons.push(result('xid', state, action, `Xid ${t.xid} (${t.title}) at ${formatTime(t.lastAt)} ${where}`));
     }
     if (exporter === 'up' && identities.length === 0) reasons.push(result('exporter', 'unknown', 'none', `dcgm-exporter on ${node} answers but reports no GPUs`));

@@ -61,8 +61,6 @@ export interface GpuSnapshot {
   xids: XidFinding[];
   /** Reboot threshold in force (escalation text says it). */
   rebootThreshold: number;
-  /** Evaluation time, ms since the epoch. */
-  now: number;
 }
 
 /** One health check. */
