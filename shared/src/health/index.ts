@@ -1,2 +1,3 @@
 export * from './vocabulary.ts';
 export * from './schema.ts';
+export * from './params.ts';

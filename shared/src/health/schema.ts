@@ -2,8 +2,6 @@
 // The analyzer computes them, the gateway forwards them, the CLI and the Web UI render them, and
 // OpenAPI documents them, all from these schemas.
 import { z } from 'zod';
-import { NodeName } from '../config/schema.ts';
-import { parseOrThrow } from '../config/issues.ts';
 import { HEALTH_ACTIONS, HEALTH_ACTION_RANK, HEALTH_STATES, HEALTH_STATE_RANK } from './vocabulary.ts';
 
 /** A GPU's (or a check's, or a node's) health (vocabulary.ts has the order, symbols and words). */
@@ -111,25 +109,6 @@ export const HealthClearResponse = z.object({
   reason: z.string(),
 });
 export type HealthClearResponse = z.infer<typeof HealthClearResponse>;
-
-const GPU_INDEX = 'a GPU index, a whole number 0-63';
-
-/** The `:node` path parameter and `?gpu=K` query of the health routes, as text from a URL. */
-const HealthTarget = z.object({
-  node: NodeName,
-  gpu: z.string().regex(/^\d{1,2}$/, GPU_INDEX).transform(Number).pipe(z.number().max(63, GPU_INDEX)).optional(),
-});
-
-/** Checks a health route's node and GPU (the gateway and the analyzer both do, the same way). */
-export function parseHealthTarget(node: unknown, gpu: unknown): { node: string; gpu?: number } {
-  const t = parseOrThrow(HealthTarget, { node, gpu }, 'health request');
-  return t.gpu === undefined ? { node: t.node } : { node: t.node, gpu: t.gpu };
-}
-
-/** Checks the body of POST /api/v1/health/:node/clear. */
-export function parseHealthClear(body: unknown): HealthClearRequest {
-  return parseOrThrow(HealthClearRequest, body ?? {}, 'clear request');
-}
 
 /** The worst of several states (healthy for none). */
 export function worstState(states: Iterable<HealthState>): HealthState {

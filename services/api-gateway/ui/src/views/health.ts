@@ -17,24 +17,20 @@ import { ago, busy, button, errorBox, field, input, note, pageHeader } from '../
 
 const REFRESH_MS = 30_000;
 
-/** A symbol per state, so a cell does not depend on its colour. */
-export const STATE_SYMBOL = HEALTH_STATE_SYMBOL;
 const STATE_TEXT: Readonly<Record<HealthState, string>> = { healthy: 'Healthy', unknown: 'Unknown', degraded: 'Degraded', unhealthy: 'Unhealthy' };
 /** The order of the fleet counts (as `aami health` prints them). */
 const COUNT_ORDER: readonly HealthState[] = ['healthy', 'degraded', 'unhealthy', 'unknown'];
 
-const ACTION_TEXT = HEALTH_ACTION_TEXT;
-
 /** A state the UI knows (anything else the API might send is drawn as unknown, its text kept). */
 const known = (s: string): HealthState => (Object.hasOwn(STATE_TEXT, s) ? s as HealthState : 'unknown');
 const stateText = (s: string): string => (Object.hasOwn(STATE_TEXT, s) ? STATE_TEXT[s as HealthState] : s);
-const actionText = (a: string): string => (Object.hasOwn(ACTION_TEXT, a) ? ACTION_TEXT[a as HealthAction] : a);
+const actionText = (a: string): string => (Object.hasOwn(HEALTH_ACTION_TEXT, a) ? HEALTH_ACTION_TEXT[a as HealthAction] : a);
 const score = (n: number): string => (Number.isFinite(n) ? String(Math.round(n)) : '?');
 
 /** A state as symbol + word, coloured. */
 export function stateBadge(s: string): HTMLSpanElement {
   const k = known(s);
-  return h('span', { class: `hstate hs-${k}` }, h('span', { class: 'hsym', attrs: { 'aria-hidden': 'true' } }, STATE_SYMBOL[k]), ' ', stateText(s));
+  return h('span', { class: `hstate hs-${k}` }, h('span', { class: 'hsym', attrs: { 'aria-hidden': 'true' } }, HEALTH_STATE_SYMBOL[k]), ' ', stateText(s));
 }
 
 /** "gpu-node-01 GPU 3: Unhealthy, score 39", the cell's accessible name. */
@@ -73,7 +69,7 @@ function counts(fleet: FleetHealthResponse): HTMLElement {
   return h('div', { class: 'health-counts', attrs: { role: 'group', 'aria-label': 'GPUs per state' } },
     h('p', { class: 'health-total' }, h('strong', null, String(total)), ` ${total === 1 ? 'GPU' : 'GPUs'}`),
     h('ul', { class: 'health-count-list' }, COUNT_ORDER.map((k) => h('li', { class: `health-count hs-${k}${(c[k] ?? 0) === 0 ? ' zero' : ''}`, attrs: { 'data-state': k } },
-      h('span', { class: 'hsym', attrs: { 'aria-hidden': 'true' } }, STATE_SYMBOL[k]),
+      h('span', { class: 'hsym', attrs: { 'aria-hidden': 'true' } }, HEALTH_STATE_SYMBOL[k]),
       h('span', { class: 'health-count-n' }, String(c[k] ?? 0)),
       h('span', { class: 'health-count-word' }, STATE_TEXT[k].toLowerCase())))),
   );
@@ -144,7 +140,7 @@ export async function renderHealth(root: HTMLElement, params: URLSearchParams, n
       },
       on: { click: () => void openDetails({ node: g.node, gpu: g.gpu }, { focus: true }) },
     },
-    h('span', { class: 'cell-symbol', attrs: { 'aria-hidden': 'true' } }, STATE_SYMBOL[k]),
+    h('span', { class: 'cell-symbol', attrs: { 'aria-hidden': 'true' } }, HEALTH_STATE_SYMBOL[k]),
     h('span', { class: 'cell-gpu', attrs: { 'aria-hidden': 'true' } }, `GPU ${g.gpu}`),
     h('span', { class: 'cell-score', attrs: { 'aria-hidden': 'true' } }, score(g.score)));
   };
@@ -179,7 +175,7 @@ export async function renderHealth(root: HTMLElement, params: URLSearchParams, n
         : 'No results yet.'))
       : [
         h('p', { class: 'hint health-legend', attrs: { 'aria-hidden': 'true' } },
-          COUNT_ORDER.map((k) => h('span', { class: `legend-item hs-${k}` }, h('span', { class: 'hsym' }, STATE_SYMBOL[k]), ` ${STATE_TEXT[k]}`)),
+          COUNT_ORDER.map((k) => h('span', { class: `legend-item hs-${k}` }, h('span', { class: 'hsym' }, HEALTH_STATE_SYMBOL[k]), ` ${STATE_TEXT[k]}`)),
           h('span', null, 'The number in a cell is the GPU\'s score (100 = no findings). Select a GPU for its checks and history.')),
         h('div', { class: 'card health-nodes' }, nodes.map(nodeBlock)),
       ]);
@@ -279,7 +275,7 @@ export async function renderHealth(root: HTMLElement, params: URLSearchParams, n
       h('dl', { class: 'health-facts' },
         h('dt', null, 'State'), h('dd', null, stateBadge(g.state)),
         h('dt', null, 'Score'), h('dd', null, `${score(g.score)} of 100`),
-        h('dt', null, 'Suggested action'), h('dd', { class: `health-action action-${Object.hasOwn(ACTION_TEXT, g.action) ? g.action : 'unknown'}` }, actionText(g.action)),
+        h('dt', null, 'Suggested action'), h('dd', { class: `health-action action-${Object.hasOwn(HEALTH_ACTION_TEXT, g.action) ? g.action : 'unknown'}` }, actionText(g.action)),
         g.modelName ? [h('dt', null, 'Model'), h('dd', null, g.modelName)] : null,
         g.pciBusId ? [h('dt', null, 'PCI bus ID'), h('dd', { class: 'mono' }, g.pciBusId)] : null,
         g.uuid ? [h('dt', null, 'UUID'), h('dd', { class: 'mono' }, g.uuid)] : null,
