@@ -22,6 +22,7 @@ const duration = Number(values.duration);
 const connections = Number(values.connections);
 const root = join(import.meta.dirname, '..');
 const token = 'bench-token-0123456789';
+const serviceToken = 'bench-service-token-0123456789';
 
 const payload = JSON.parse(readFileSync(join(root, 'services/notification-relay/src/domain/testdata/webhook-xid79.json'), 'utf8')) as { alerts: Array<{ fingerprint: string; labels: Record<string, string> }> };
 payload.alerts[0]!.fingerprint = '[<id>]';
@@ -100,6 +101,10 @@ const relay = start(['services/notification-relay/src/main.ts'], {
   AAMI_CONFIG: configPath,
   AAMI_RELAY_PORT: String(relayPort),
   AAMI_RELAY_TOKEN: token,
+  AAMI_SERVICE_TOKEN: serviceToken,
+  // The bench measures throughput far past the default intake cap.
+  AAMI_RELAY_INTAKE_PER_MINUTE: '0',
+  AAMI_RELAY_INTAKE_PER_FINGERPRINT_PER_MINUTE: '0',
   AAMI_RELAY_QUEUE_PREFIX: 'bench',
   AAMI_LOG_LEVEL: 'error',
   AAMI_RELAY_WORKERS: workers,
@@ -109,7 +114,7 @@ try {
   await waitFor(() => new Promise((r) => fetch(`http://127.0.0.1:${barePort}/`, { method: 'POST', body: '{}' }).then((x) => r(x.ok), () => r(false))), 10_000, 'bare server');
 
   const relayRow = await drive('relay (validate + durable enqueue)', `http://127.0.0.1:${relayPort}/alertmanager/webhook`, { 'content-type': 'application/json', authorization: `Bearer ${token}` }, relay.pid);
-  const status = (await (await fetch(`http://127.0.0.1:${relayPort}/api/v1/notifications/status`, { headers: { authorization: `Bearer ${token}` } })).json()) as { channels: { slack: { queued: number; sent: number; grouped: number } } };
+  const status = (await (await fetch(`http://127.0.0.1:${relayPort}/api/v1/notifications/status`, { headers: { authorization: `Bearer ${serviceToken}` } })).json()) as { channels: { slack: { queued: number; sent: number; grouped: number } } };
   const rows = [
     relayRow,
     await drive('bare node:http (answers 200, no work)', `http://127.0.0.1:${barePort}/alertmanager/webhook`, { 'content-type': 'application/json' }, bare.pid),

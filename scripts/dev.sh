@@ -5,11 +5,15 @@
 #   AAMI_DATA_DIR   data folder (config.yaml, tokens, generated files)     default ./data
 #   AAMI_DEV_SIM=N  also run the GPU simulator with N nodes on ports 9400+ (control API :9500)
 set -euo pipefail
+# Logs and data hold secrets (tokens, passwords in config.yaml): everything made here is owner-only.
+umask 077
 cd "$(dirname "$0")/.."
 root=$PWD
 export AAMI_DATA_DIR=${AAMI_DATA_DIR:-$root/data}
 run=$root/.run
 mkdir -p "$AAMI_DATA_DIR" "$run"
+# The umask only covers new files: close the folders too, for logs and data left by older runs.
+chmod 700 "$AAMI_DATA_DIR" "$run"
 export AAMI_BIND=127.0.0.1
 export AAMI_REDIS_URL=${AAMI_REDIS_URL:-redis://127.0.0.1:6379}
 export AAMI_PROMETHEUS_URL=http://127.0.0.1:9090 AAMI_ALERTMANAGER_URL=http://127.0.0.1:9093
@@ -18,6 +22,23 @@ export AAMI_RULE_COMPILER_URL=http://127.0.0.1:8083 AAMI_INSTALL_WORKER_URL=http
 # The secret Alertmanager presents to the relay: made once, readable by this user only.
 export AAMI_RELAY_TOKEN_FILE=$AAMI_DATA_DIR/relay-token
 [ -s "$AAMI_RELAY_TOKEN_FILE" ] || (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$AAMI_RELAY_TOKEN_FILE")
+# The first admin API token, made here once (aami_ + 32 random bytes, URL-safe base64, as the
+# gateway makes them) and handed to the gateway by path, so it never goes through a log.
+# An AAMI_ADMIN_TOKEN set by the caller wins in the gateway, so then there is nothing to make.
+if [ -n "${AAMI_ADMIN_TOKEN:-}" ]; then
+  admin_token_msg="Admin token: the one in AAMI_ADMIN_TOKEN"
+else
+  export AAMI_ADMIN_TOKEN_FILE=$AAMI_DATA_DIR/admin-token
+  shown=${AAMI_ADMIN_TOKEN_FILE#"$root"/}
+  if [ -s "$AAMI_ADMIN_TOKEN_FILE" ]; then
+    admin_token_msg="Admin token: in $shown (readable by you only)"
+  else
+    admin_token=aami_$(head -c 32 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+    rm -f "$AAMI_ADMIN_TOKEN_FILE" # an empty leftover may have a wider mode; a new file gets the umask's
+    printf '%s\n' "$admin_token" >"$AAMI_ADMIN_TOKEN_FILE"
+    admin_token_msg="Admin token (new, shown this once; also in $shown, readable by you only):  $admin_token"
+  fi
+fi
 
 pids=()
 stop() {
@@ -58,13 +79,11 @@ if [ -n "${AAMI_DEV_SIM:-}" ]; then
   start gpu-simulator node services/gpu-simulator/src/cli.ts start --nodes "$AAMI_DEV_SIM" --base-port 9400 --log-dir "$run/sim-logs" --control-port 9500
 fi
 wait_http http://127.0.0.1:8080/healthz
-sleep 0.5
-token=$(grep -A2 'AAMI admin token' "$run/api-gateway.log" | sed -n 3p | tr -d ' ' || true)
 cat <<MSG
 
 AAMI is up:  API + Web UI  http://127.0.0.1:8080    Prometheus http://127.0.0.1:9090    Alertmanager http://127.0.0.1:9093
-${token:+Admin token (first start only, save it):  $token
-}Use the CLI:  export AAMI_URL=http://127.0.0.1:8080 AAMI_TOKEN=<admin token>;  npx aami status
+$admin_token_msg
+Use the CLI:  export AAMI_URL=http://127.0.0.1:8080 AAMI_TOKEN=<admin token>;  npx aami status
 Ctrl-C stops everything.
 MSG
 wait -n "${pids[@]}" || true

@@ -4,6 +4,8 @@
 //   up         compose up (demo profile, everything but Grafana), every container healthy
 //   register   four simulated GPU nodes through the CLI, Slack through the CLI, gpu-production
 //   scrape     the gateway reports all four nodes up with 8 GPUs (Prometheus scrapes them)
+//   web ui     Chromium signs in, presses Test on the Slack channel: the sink's answer shows, the
+//              admin stays signed in (the gateway reaches the relay with the service token)
 //   xid        Xid 79 injected through the simulator's control API reaches the Slack sink, explained
 //   pending    Slack "goes down"; a webhook the relay accepted is still waiting to be delivered
 //   restart    down (volumes kept) and up: config, nodes, rules survive; the pending message arrives
@@ -22,6 +24,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadXidCatalog } from '@aami/shared/xid/index';
 import { freePort, REPO_ROOT, runCli, waitFor } from '../src/harness/index.ts';
+import { launchUiBrowser } from '../src/web-ui/browser.ts';
 import { slackText } from '../../services/notification-relay/src/testing/slack-sink.ts';
 
 const exec = promisify(execFile);
@@ -214,6 +217,32 @@ async function main(): Promise<void> {
         return list.nodes.length === NODES.length && list.nodes.every((n) => n.health.status === 'up' && n.health.gpus === 8);
       }, 180_000, 'all nodes up with 8 GPUs').catch((err: Error) => { throw new Error(`${err.message} (last: ${last})`); });
       log(`nodes list: ${last}`);
+    });
+
+    await phase('web ui', async () => {
+      const browser = await launchUiBrowser();
+      try {
+        const page = await browser.newPage();
+        await page.goto(api);
+        await page.getByLabel('API token').fill(ADMIN_TOKEN);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor();
+        await page.getByRole('link', { name: 'Notifications' }).click();
+        await page.getByRole('heading', { level: 1, name: 'Notification channels' }).waitFor();
+        const before = (await sinkMessages()).length;
+        await page.getByRole('button', { name: 'Send a test message to Slack' }).click();
+        await page.locator('[data-channel="slack"] .test-result').getByText('✓ Slack accepted the test message.').waitFor({ timeout: 30_000 });
+        assert.equal((await sinkMessages()).length, before + 1, 'the Slack sink got the test message');
+        // Still signed in: the next screen loads instead of the sign-in form.
+        await page.getByRole('link', { name: 'Nodes' }).click();
+        await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor();
+        assert.equal(await page.getByLabel('API token').count(), 0, 'the admin was not signed out');
+        await browser.screenshot(page, 'e2e-notifications-test');
+        assert.deepEqual(browser.pageErrors, []);
+        log('the Test button reached Slack through the relay; the admin stayed signed in');
+      } finally {
+        await browser.close();
+      }
     });
 
     type FleetJson = { nodes: Array<{ node: string; state: string; gpus: Array<{ gpu: number; state: string }> }> };

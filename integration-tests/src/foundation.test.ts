@@ -85,7 +85,7 @@ test('aami nodes add --file with 3 bad lines reports all 3 with line numbers, ex
 
 test('aami status reports each component with its version, and exits 1 when some are down', async () => {
   const res = await runCli(['status', '--output', 'json'], env);
-  const status = JSON.parse(res.stdout) as { components: Array<{ name: string; reachable: boolean; version: string | null }> };
+  const status = JSON.parse(res.stdout) as { components: Array<{ name: string; reachable: boolean; version: string | null; credential: string | null }> };
   const by = new Map(status.components.map((c) => [c.name, c]));
   assert.equal(by.get('prometheus')?.reachable, true);
   assert.match(by.get('prometheus')?.version ?? '', /^\d+\.\d+/);
@@ -95,6 +95,11 @@ test('aami status reports each component with its version, and exits 1 when some
   // Services not started in this test are reported unreachable, not hidden.
   assert.equal(by.get('analyzer')?.reachable, false);
   assert.equal(res.code, 1);
+  // This test's Redis and Prometheus ask for no credential, and status says so.
+  assert.deepEqual([by.get('api-gateway')?.credential, by.get('redis')?.credential, by.get('prometheus')?.credential], ['API token', null, null]);
+  const table = await runCli(['status'], env);
+  assert.match(table.stdout, /│ redis +│ ✔ up +│ [\d.]+ +│ ! none +│/);
+  assert.match(table.stdout, /answer anyone who reaches them, without a credential: prometheus, alertmanager, redis/);
 });
 
 test('the CLI without a token gets a clear 401 message; a viewer token cannot write', async () => {

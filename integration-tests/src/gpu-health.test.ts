@@ -65,6 +65,7 @@ test('each simulated fault shows in the GPU health state and the gpu-health aler
   defer(() => clearInterval(counterTimer));
 
   // The analyzer: its HTTP app on a free port, scraped by Prometheus as the `aami` job.
+  const SERVICE_TOKEN = 'service-token-for-gpu-health-it';
   const analyzerPort = await freePort();
   const promPort = await freePort();
   const catalog = loadXidCatalog();
@@ -77,7 +78,7 @@ test('each simulated fault shows in the GPU health state and the gpu-health aler
     const registry = new Registry();
     const health = makeHealth(registry);
     await health.start();
-    const server = createApp({ catalog, log: createLogger('gpu-health-it', 'error'), registry, health }).listen(analyzerPort, '127.0.0.1');
+    const server = createApp({ serviceToken: SERVICE_TOKEN, catalog, log: createLogger('gpu-health-it', 'error'), registry, health }).listen(analyzerPort, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     return { health, stop: async () => { await health.stop(); await new Promise<void>((r) => { server.close(() => r()); server.closeAllConnections(); }); } };
   };
@@ -105,7 +106,7 @@ test('each simulated fault shows in the GPU health state and the gpu-health aler
 
   const api = `http://127.0.0.1:${analyzerPort}`;
   const gpuHealth = async (gpu: number, node = NODE): Promise<GpuHealth | undefined> => {
-    const res = await fetch(`${api}/api/v1/health/${node}?gpu=${gpu}`);
+    const res = await fetch(`${api}/api/v1/health/${node}?gpu=${gpu}`, { headers: { authorization: `Bearer ${SERVICE_TOKEN}` } });
     if (res.status !== 200) return undefined;
     return NodeHealthResponse.parse(await res.json()).gpus[0];
   };

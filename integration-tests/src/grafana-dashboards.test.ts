@@ -20,7 +20,7 @@ import { AamiConfig, CLUSTER_LABEL, JOBS, NODE_LABEL } from '@aami/shared';
 import { startFleet, type RunningFleet } from '@aami/gpu-simulator';
 import { compileConfig, loadPresetCatalog } from '@aami/rule-compiler';
 import {
-  REPO_ROOT, freePort, httpOk, makeTempDir, requireBinary, startAamiService, startDaemon, startPrometheus, waitFor,
+  REPO_ROOT, freePort, httpOk, serviceAuth, makeTempDir, requireBinary, startAamiService, startDaemon, startPrometheus, waitFor,
   type AamiService, type Daemon, type PrometheusServer,
 } from './harness/index.ts';
 import { XID_COUNTER_SCRIPT } from './support/demo-fleet.ts';
@@ -218,7 +218,7 @@ before(async () => {
     exporters.push(await startNodeExporterOn(`127.0.0.${11 + i}`, nodePort, textfileDir));
   }
   analyzer = await startAamiService('analyzer', 'AAMI_ANALYZER_PORT', {});
-  for (const path of ['/healthz', '/api/v1/xid/79', '/api/v1/xid/48']) await (await fetch(`${analyzer.url}${path}`)).arrayBuffer();
+  for (const path of ['/healthz', '/api/v1/xid/79', '/api/v1/xid/48']) await (await fetch(`${analyzer.url}${path}`, { headers: serviceAuth })).arrayBuffer();
 
   // The rule compiler's own output for this cluster: prometheus.yml, the file_sd targets, the rules.
   const config = AamiConfig.parse({

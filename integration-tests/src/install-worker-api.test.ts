@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import express from 'express';
 import { ConfigStore } from '@aami/shared';
-import { freePort, makeTempDir, startAamiService, startRedis, startSshd, waitFor, type AamiService, type RedisServer, type SshServer } from './harness/index.ts';
+import { HARNESS_SERVICE_TOKEN, freePort, makeTempDir, serviceAuth, startAamiService, startRedis, startSshd, waitFor, type AamiService, type RedisServer, type SshServer } from './harness/index.ts';
 import { aami } from './install-worker-nodes.ts';
 import { installProxyRouter } from '../../services/api-gateway/src/routes/install-proxy.ts';
 
@@ -61,7 +61,7 @@ test('an unreachable node is retried, then fails with its reason; a host without
   // silently succeed without a unit); either way the reason says why.
   assert.equal(local?.state, 'failed');
   assert.ok(['unsupported', 'no-sudo', 'unit-failed', 'verify-failed'].includes(local?.kind ?? ''), JSON.stringify(local));
-  const last = await (await fetch(`${worker.url}/api/v1/install/nodes/dead/last`)).json() as { kind: string };
+  const last = await (await fetch(`${worker.url}/api/v1/install/nodes/dead/last`, { headers: serviceAuth })).json() as { kind: string };
   assert.equal(last.kind, 'unreachable');
 });
 
@@ -85,14 +85,14 @@ test('the gateway proxy router forwards the install API with method, path and bo
   const app = express();
   app.use(express.json());
   const api = express.Router();
-  api.use(installProxyRouter(worker.url));
+  api.use(installProxyRouter(worker.url, HARNESS_SERVICE_TOKEN));
   api.use((_req, res) => { res.status(404).json({ error: { code: 'not_found' } }); });
   app.use('/api/v1', api);
   const server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const deadWorker = express();
   const api2 = express.Router();
-  api2.use(installProxyRouter(`http://127.0.0.1:${await freePort()}`));
+  api2.use(installProxyRouter(`http://127.0.0.1:${await freePort()}`, HARNESS_SERVICE_TOKEN));
   deadWorker.use(express.json());
   deadWorker.use('/api/v1', api2);
   const server2 = deadWorker.listen(0, '127.0.0.1');

@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigStore } from '@aami/shared';
-import { makeTempDir, startAamiService, startPrometheus, startRedis, waitFor, type AamiService, type PrometheusServer, type RedisServer } from './harness/index.ts';
+import { makeTempDir, serviceAuth, startAamiService, startPrometheus, startRedis, waitFor, type AamiService, type PrometheusServer, type RedisServer } from './harness/index.ts';
 import { aami, buildDcgmStandIn, dockerUnavailable, NODE_KEY, prepareNodeImage, startNode, type TestNode } from './install-worker-nodes.ts';
 import { ArtifactStore } from '../../services/install-worker/src/artifacts/store.ts';
 import { binaryVersion } from '../../services/install-worker/src/artifacts/upstream.ts';
@@ -37,7 +37,7 @@ const nodes: Record<string, TestNode> = {};
 const timings: Record<string, number> = {};
 
 const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-  const res = await fetch(`${worker.url}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+  const res = await fetch(`${worker.url}${path}`, { method, headers: { 'content-type': 'application/json', ...serviceAuth }, body: body === undefined ? undefined : JSON.stringify(body) });
   const json = (await res.json()) as T;
   if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${JSON.stringify(json)}`);
   return json;

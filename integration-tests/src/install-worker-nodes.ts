@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { GenericContainer, Wait, type StartedTestContainer } from 'testcontainers';
-import { REPO_ROOT, waitFor, type CliRun } from './harness/index.ts';
+import { HARNESS_SERVICE_TOKEN, REPO_ROOT, waitFor, type CliRun } from './harness/index.ts';
 
 process.env.TESTCONTAINERS_RYUK_DISABLED ??= 'true';
 const run = promisify(execFile);
@@ -106,7 +106,7 @@ export function buildDcgmStandIn(dir: string): string {
 export async function aami(url: string, args: string[]): Promise<CliRun> {
   try {
     const { stdout, stderr } = await run(process.execPath, [join(REPO_ROOT, 'integration-tests/src/install-worker-cli.ts'), '--url', url, ...args], {
-      env: { ...process.env, XDG_CONFIG_HOME: '/nonexistent-aami-test' }, maxBuffer: 16 * 1024 * 1024, timeout: 10 * 60_000,
+      env: { ...process.env, XDG_CONFIG_HOME: '/nonexistent-aami-test', AAMI_TOKEN: HARNESS_SERVICE_TOKEN }, maxBuffer: 16 * 1024 * 1024, timeout: 10 * 60_000,
     });
     return { code: 0, stdout, stderr };
   } catch (err) {

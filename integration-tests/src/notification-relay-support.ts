@@ -10,7 +10,7 @@ import { loadRelaySettings } from '@aami/notification-relay/settings';
 import { createCaptureLogger } from '@aami/notification-relay/testing/fakes';
 import { xid79Alert } from '@aami/notification-relay/domain/testdata/fixtures';
 import type { WebhookAlert } from '@aami/notification-relay/domain/payload';
-import { freePort, httpOk, makeTempDir, startDaemon, startRedis, type Daemon, type RedisServer } from './harness/index.ts';
+import { HARNESS_SERVICE_TOKEN, freePort, httpOk, makeTempDir, serviceAuth, startDaemon, startRedis, type Daemon, type RedisServer } from './harness/index.ts';
 
 /**
  * Cleanups that run last-registered-first after the test (node:test runs t.after hooks in
@@ -75,7 +75,7 @@ export function relayEnv(redisUrl: string, configPath: string, extra: Record<str
 /** The relay in this process, with a log capture; closed after the test. */
 export async function startRelayInProcess(defer: Defer, env: Record<string, string>): Promise<RunningRelay & { logs: string[] }> {
   const logger = createCaptureLogger();
-  const relay = await startRelay({ settings: loadRelaySettings(env), env, logger });
+  const relay = await startRelay({ settings: loadRelaySettings(env), serviceToken: HARNESS_SERVICE_TOKEN, env, logger });
   defer(() => relay.close());
   return Object.assign(relay, { logs: logger.lines });
 }
@@ -103,7 +103,7 @@ export async function startRelayProcess(defer: Defer, env: Record<string, string
       command: process.execPath,
       args: [MAIN],
       dir,
-      env: { ...process.env, ...env, AAMI_RELAY_PORT: String(port) },
+      env: { ...process.env, AAMI_SERVICE_TOKEN: HARNESS_SERVICE_TOKEN, ...env, AAMI_RELAY_PORT: String(port) },
       ready: () => httpOk(`${url}/healthz`),
     });
   const rp: RelayProcess = {
@@ -182,6 +182,6 @@ export async function postUntilAccepted(url: () => string, body: string, deadlin
 
 /** GET an API path of the relay with the token. */
 export async function relayApi<T>(url: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: T }> {
-  const res = await fetch(`${url}/api/v1/notifications${path}`, { ...init, headers: { authorization: `Bearer ${RELAY_TOKEN}`, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) } });
+  const res = await fetch(`${url}/api/v1/notifications${path}`, { ...init, headers: { ...serviceAuth, 'content-type': 'application/json', ...(init.headers as Record<string, string> | undefined) } });
   return { status: res.status, body: (await res.json()) as T };
 }

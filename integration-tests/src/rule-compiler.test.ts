@@ -15,6 +15,8 @@ import { ConfigStore, QUEUES, ValidationError, createLogger, type CompileJob } f
 import { loadPresetCatalog, loadRuleCompilerSettings, readCompileStatus, startRuleCompiler, validateOverride } from '@aami/rule-compiler';
 import { freePort, makeTempDir, startAlertmanagerOnFile, startPrometheusOnFile, startRedis, waitFor } from './harness/index.ts';
 
+const SERVICE_TOKEN = 'service-token-for-rule-compiler-it';
+
 const GPU_LABELS = (i: number) => `gpu="${i}",UUID="GPU-7f3a9c1e-5b2d-4e8f-9a01-2c3d4e5f60${i}${i}",pci_bus_id="00000000:${['18', '2A'][i]}:00.0",device="nvidia${i}",modelName="NVIDIA H100 80GB HBM3",Hostname="gpu-node-01",DCGM_FI_DRIVER_VERSION="550.90.07"`;
 
 /** A dcgm-exporter and a node_exporter on `ip`, serving what `state` says. */
@@ -107,7 +109,7 @@ test('gpu-production + a temperature ramp fires GPUTemperatureCritical in a real
     AAMI_BIND: '127.0.0.1',
   });
   const log = createLogger('rule-compiler-it', 'error');
-  const service = await startRuleCompiler(settings, { log, redisUrl: redis.url, port: 0 });
+  const service = await startRuleCompiler(settings, { log, serviceToken: SERVICE_TOKEN, redisUrl: redis.url, port: 0 });
   defer(() => service.close());
   // The compile at start has written the files; nothing runs yet to reload, which is no failure.
   const atStart = await readCompileStatus(settings.generatedDir);
@@ -187,7 +189,7 @@ test('gpu-production + a temperature ramp fires GPUTemperatureCritical in a real
   await writeFile(store.path, text.replace(/GPUTemperatureCritical:\n(\s+)for: 3s/, 'GPUTemperatureCritical:\n$1for: 3s\n$1threshold: hot'));
   const queued = await queue.add('compile', { reason: 'hand edit', revision: 0 });
   await assert.rejects(queued.waitUntilFinished(events, 60_000), /threshold/);
-  const status = await (await fetch(`${service.url}/api/v1/compile/status`)).json() as { state: string; lastAttempt: { errors: Array<{ path?: string; message: string }> } };
+  const status = await (await fetch(`${service.url}/api/v1/compile/status`, { headers: { authorization: `Bearer ${SERVICE_TOKEN}` } })).json() as { state: string; lastAttempt: { errors: Array<{ path?: string; message: string }> } };
   assert.equal(status.state, 'failed');
   assert.ok(status.lastAttempt.errors.some((e) => e.path === 'alerts.overrides.GPUTemperatureCritical.threshold'), JSON.stringify(status.lastAttempt.errors));
   assert.equal((await alertRules(promUrl)).find((r) => r.name === 'GPUTemperatureCritical')?.query, 'DCGM_FI_DEV_GPU_TEMP > 85', 'the running rule is unchanged');

@@ -22,7 +22,7 @@ import { HealthService } from '../../services/analyzer/src/health/service.ts';
 import type { QueryFn } from '../../services/analyzer/src/health/source.ts';
 import { bumpXid, fakePrometheus, observation, setField } from '../../services/analyzer/src/health/testing.ts';
 import {
-  makeTempDir, startAlertmanager, startNodeExporter, startPrometheus, startRedis,
+  HARNESS_SERVICE_TOKEN, makeTempDir, startAlertmanager, startNodeExporter, startPrometheus, startRedis,
   type AamiService, type AlertmanagerServer, type NodeExporter, type PrometheusServer, type RedisServer,
 } from './harness/index.ts';
 import { startSlackSinkServer, type SlackSinkServer } from './support/slack-sink.ts';
@@ -98,7 +98,7 @@ async function startHealthAnalyzer(dir: string): Promise<HealthAnalyzer> {
   await health.evaluate();
   bumpXid(obs, 'gpu-node-01', 2, 79);
   await health.evaluate();
-  const app = createAnalyzerApp({ catalog, registry, health, log });
+  const app = createAnalyzerApp({ serviceToken: HARNESS_SERVICE_TOKEN, catalog, registry, health, log });
   const state = { down: false };
   const server: Server = createServer((req, res) => {
     if (state.down) req.socket.destroy();
@@ -387,7 +387,9 @@ test('notifications: add Slack with clicks, press Test: the local Slack sink get
   await page.getByText('Saved the email channel.').waitFor();
   await page.locator('[data-channel="email"]').getByText('infra-team@company.example').waitFor();
   const cfg = await readFile(join(dataDir, 'config.yaml'), 'utf8');
-  assert.ok(cfg.includes(sink.url), 'the URL itself was stored');
+  assert.ok(!cfg.includes(sink.url), 'config.yaml holds no webhook URL');
+  assert.match(cfg, /webhook_url: \$\{secret:slack_webhook\}/);
+  assert.equal((JSON.parse(await readFile(join(dataDir, 'secrets.json'), 'utf8')) as Record<string, string>)['slack_webhook'], sink.url, 'the URL itself is in secrets.json');
   assert.match(cfg, /#gpu-alerts/);
   // Test again so the screenshot shows an answer next to the channel.
   await page.getByRole('button', { name: 'Send a test message to Slack' }).click();

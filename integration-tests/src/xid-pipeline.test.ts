@@ -77,7 +77,7 @@ test('Xid 79 on a simulated GPU reaches Slack and email, explained, through ever
     AAMI_SELF_SCRAPE: '',
     AAMI_BIND: '127.0.0.1',
   });
-  const compiler = await startRuleCompiler(settings, { log: createLogger('xid-pipeline-it', 'error'), redisUrl: redis.url, port: 0 });
+  const compiler = await startRuleCompiler(settings, { log: createLogger('xid-pipeline-it', 'error'), serviceToken: 'service-token-for-xid-pipeline', redisUrl: redis.url, port: 0 });
   defer(() => compiler.close());
   const am = await startAlertmanagerOnFile(join(settings.generatedDir, 'alertmanager/alertmanager.yml'), amPort);
   defer(() => am.stop());

@@ -9,4 +9,5 @@ export * from './xid/index.ts';
 export * from './health/index.ts';
 export * from './prometheus/query.ts';
 export * from './http/json-errors.ts';
+export * from './http/service-token.ts';
 export * from './version.ts';

@@ -27,3 +27,13 @@ export const HEALTH_METRICS = {
   gpuAction: 'aami_gpu_health_action',
   nodeScore: 'aami_node_health_score',
 } as const;
+
+/** The relay's series that presets/exporters.yaml alerts on (scraped under job `aami`). */
+export const RELAY_METRICS = {
+  /** Webhook requests refused with 429 by an intake cap (label `reason`: rate, fingerprint). */
+  webhookRefused: 'aami_relay_webhook_refused_total',
+  /** Redis' used_memory, from INFO memory at scrape time. */
+  redisMemoryUsed: 'aami_relay_redis_memory_used_bytes',
+  /** Redis' maxmemory; 0 when Redis has no limit. */
+  redisMemoryMax: 'aami_relay_redis_memory_max_bytes',
+} as const;

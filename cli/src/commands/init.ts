@@ -1,7 +1,7 @@
 // `aami init`: writes a starter config.yaml (no server needed) and says what to do next.
 import { resolve, join } from 'node:path';
 import type { Command } from 'commander';
-import { ConfigStore } from '@aami/shared';
+import { ConfigStore, SECRETS_FILE_NAME } from '@aami/shared';
 import { CliError } from '../errors.ts';
 
 export function registerInitCommand(program: Command): void {
@@ -30,6 +30,9 @@ Next steps:
   4. Apply alert presets:   aami alerts apply-preset gpu-production
   5. Notifications:         aami config notifications slack --webhook '\${SLACK_WEBHOOK_URL}'
   6. Check:                 aami status   and   aami nodes list
+
+config.yaml holds no secrets and may be kept in Git. A webhook URL or SMTP password you set is
+kept in ${SECRETS_FILE_NAME} beside it (mode 0600): keep that file out of Git, back it up with the data folder.
 `);
     });
 }

@@ -1,6 +1,8 @@
-// Notification channels: `aami config notifications slack|email` writes them (through the API);
+// Notification channels: `aami config notifications slack|email` writes them (through the API, which
+// keeps a webhook URL in secrets.json and only its reference in config.yaml);
 // `aami notifications test|status` asks the relay, through the gateway.
 import type { Command } from 'commander';
+import { ENV_REF_PATTERN } from '@aami/shared';
 import { clientFor, outputFormat } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { printJson, renderTable } from '../output.ts';
@@ -14,9 +16,14 @@ interface ChannelsView {
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
+/** How the API's redacted view of a secret reads: a `${VAR}` it names, anything else is stored and hidden. */
+function secretSource(value: string): string {
+  return ENV_REF_PATTERN.test(value) ? `from the environment variable ${value}` : 'stored in secrets.json (hidden)';
+}
+
 function describeChannels(v: ChannelsView): string {
   const lines = [
-    v.slack ? `Slack: ${v.slack.enabled ? 'on ' : 'off'} ${v.slack.channel ?? '(webhook default channel)'}  webhook ${v.slack.webhook_url}` : 'Slack: not configured',
+    v.slack ? `Slack: ${v.slack.enabled ? 'on ' : 'off'} ${v.slack.channel ?? '(webhook default channel)'}  webhook ${secretSource(v.slack.webhook_url)}` : 'Slack: not configured',
     v.email ? `Email: ${v.email.enabled ? 'on ' : 'off'} ${v.email.to.join(', ')} via ${v.email.smtp_host}:${v.email.smtp_port} (${v.email.tls})` : 'Email: not configured',
     `Routing: ${Object.entries(v.routing).map(([sev, ch]) => `${sev} -> ${ch.join('+') || 'nobody'}`).join(', ')}`,
   ];
@@ -34,8 +41,8 @@ export function registerNotificationConfigCommands(config: Command): void {
       process.stdout.write(describeChannels(v));
     });
   n.command('slack')
-    .description("set the Slack incoming webhook (a URL, or '${VAR}' to read it from the services' environment)")
-    .option('--webhook <url>', 'incoming-webhook URL or ${VAR}')
+    .description("set the Slack incoming webhook (a URL, kept in secrets.json beside config.yaml, or '${VAR}' to read it from the services' environment)")
+    .option('--webhook <url>', 'incoming-webhook URL (stored in secrets.json, never in config.yaml) or ${VAR}')
     .option('--channel <#name>', 'channel name shown in messages')
     .option('--disable', 'keep the settings but send nothing')
     .option('--enable', 'send again after --disable')

@@ -1,4 +1,5 @@
-// `aami status`: is every part of the stack up, and which versions run.
+// `aami status`: is every part of the stack up, which versions run, and which parts accept
+// requests without any credential.
 import type { Command } from 'commander';
 import { clientFor, outputFormat } from '../context.ts';
 import { printJson, renderTable } from '../output.ts';
@@ -6,7 +7,7 @@ import { printJson, renderTable } from '../output.ts';
 interface StatusView {
   cluster: string;
   config: { revision: number; nodes: number; presets: string[] };
-  components: Array<{ name: string; url: string; reachable: boolean; version: string | null; error?: string }>;
+  components: Array<{ name: string; url: string; reachable: boolean; version: string | null; credential: string | null; error?: string }>;
 }
 
 export function registerStatusCommand(program: Command): void {
@@ -20,7 +21,10 @@ export function registerStatusCommand(program: Command): void {
       if (down.length > 0) process.exitCode = 1;
       if (outputFormat(cmd) === 'json') return printJson(s);
       process.stdout.write(`Cluster ${s.cluster}: ${s.config.nodes} node(s), presets: ${s.config.presets.join(', ') || 'none'}, config revision ${s.config.revision}\n`);
-      process.stdout.write(`${renderTable(['Component', 'State', 'Version', 'Address / problem'], s.components.map((c) => [c.name, c.reachable ? '✔ up' : '✖ unreachable', c.version ?? '-', c.reachable ? c.url : (c.error ?? c.url)]))}\n`);
+      const rows = s.components.map((c) => [c.name, c.reachable ? '✔ up' : '✖ unreachable', c.version ?? '-', c.reachable ? (c.credential ?? '! none') : '-', c.reachable ? c.url : (c.error ?? c.url)]);
+      process.stdout.write(`${renderTable(['Component', 'State', 'Version', 'Credential', 'Address / problem'], rows)}\n`);
       if (down.length > 0) process.stdout.write(`${down.length} component(s) unreachable: ${down.map((c) => c.name).join(', ')}\n`);
+      const open = s.components.filter((c) => c.reachable && !c.credential);
+      if (open.length > 0) process.stdout.write(`${open.length} component(s) answer anyone who reaches them, without a credential: ${open.map((c) => c.name).join(', ')} (docs/production.md, "Security model")\n`);
     });
 }

@@ -7,6 +7,16 @@ import { freePort, httpOk, makeTempDir, startDaemon, type Daemon } from './daemo
 
 export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
+/**
+ * The service token every service the harness starts shares (unless a test passes its own env), so
+ * services with different data folders still accept each other; tests present it when they call a
+ * service's internal API directly.
+ */
+export const HARNESS_SERVICE_TOKEN = 'aami-harness-service-token-0123456789';
+
+/** Headers for a direct call to a service's internal API. */
+export const serviceAuth = { authorization: `Bearer ${HARNESS_SERVICE_TOKEN}` };
+
 export interface AamiService {
   url: string;
   port: number;
@@ -29,7 +39,7 @@ export async function startAamiService(name: string, portEnv: string, env: NodeJ
     command: process.execPath,
     args: [`${REPO_ROOT}services/${name}/src/main.ts`],
     dir,
-    env: { ...process.env, AAMI_BIND: '127.0.0.1', [portEnv]: String(port), AAMI_LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, AAMI_BIND: '127.0.0.1', [portEnv]: String(port), AAMI_LOG_LEVEL: 'warn', AAMI_SERVICE_TOKEN: HARNESS_SERVICE_TOKEN, ...env },
     ready: () => httpOk(`${url}/healthz`),
   });
   return { url, port, daemon, output: () => daemon.logTail(10_000), stop: () => daemon.stop() };

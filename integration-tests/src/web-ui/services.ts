@@ -2,7 +2,7 @@
 // tests. Services learn their port differently: most read a port variable, the rule compiler and
 // the install-worker also (or only) their own URL variable; both are set.
 import { freePort, httpOk, makeTempDir, startDaemon } from '../harness/daemon.ts';
-import { REPO_ROOT, type AamiService } from '../harness/aami-service.ts';
+import { HARNESS_SERVICE_TOKEN, REPO_ROOT, type AamiService } from '../harness/aami-service.ts';
 
 export async function startServiceOnFreePort(name: string, portEnv: string, urlEnv: string | undefined, env: NodeJS.ProcessEnv): Promise<AamiService> {
   const port = await freePort();
@@ -13,7 +13,7 @@ export async function startServiceOnFreePort(name: string, portEnv: string, urlE
     command: process.execPath,
     args: [`${REPO_ROOT}services/${name}/src/main.ts`],
     dir,
-    env: { ...process.env, AAMI_BIND: '127.0.0.1', AAMI_LOG_LEVEL: 'warn', ...env, [portEnv]: String(port), ...(urlEnv ? { [urlEnv]: url } : {}) },
+    env: { ...process.env, AAMI_BIND: '127.0.0.1', AAMI_LOG_LEVEL: 'warn', AAMI_SERVICE_TOKEN: HARNESS_SERVICE_TOKEN, ...env, [portEnv]: String(port), ...(urlEnv ? { [urlEnv]: url } : {}) },
     ready: () => httpOk(`${url}/healthz`),
   });
   return { url, port, daemon, output: () => daemon.logTail(10_000), stop: () => daemon.stop() };

@@ -26,12 +26,14 @@ interface Reply {
   type: string;
 }
 
+const SERVICE_TOKEN = 'service-token-for-tests-0123';
+
 describe('analyzer HTTP API', () => {
   let server: Server;
   let base = '';
 
   before(async () => {
-    const app = createApp({ catalog: loadXidCatalog({ dir: fixtureDir }), log: silent, maxScanBody: '4kb' });
+    const app = createApp({ serviceToken: SERVICE_TOKEN, catalog: loadXidCatalog({ dir: fixtureDir }), log: silent, maxScanBody: '4kb' });
     server = app.listen(0, '127.0.0.1');
     await once(server, 'listening');
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -41,8 +43,10 @@ describe('analyzer HTTP API', () => {
     server.close();
   });
 
-  async function call(path: string, init?: RequestInit): Promise<Reply> {
-    const res = await fetch(base + path, init);
+  /** Calls the API as the gateway does (with the service token), unless `anonymous`. */
+  async function call(path: string, init: RequestInit = {}, anonymous = false): Promise<Reply> {
+    const headers = { ...(anonymous ? {} : { authorization: `Bearer ${SERVICE_TOKEN}` }), ...(init.headers as Record<string, string> | undefined) };
+    const res = await fetch(base + path, { ...init, headers });
     const text = await res.text();
     const type = res.headers.get('content-type') ?? '';
     return { status: res.status, text, type, body: type.includes('json') ? JSON.parse(text) : undefined };
@@ -53,7 +57,7 @@ describe('analyzer HTTP API', () => {
   it('GET /healthz says ok with catalog sizes', async () => {
     const r = await call('/healthz');
     assert.equal(r.status, 200);
-    assert.deepEqual(r.body, { status: 'ok', version: AAMI_VERSION, catalog: { xids: 4, sxids: 2 } });
+    assert.deepEqual(r.body, { status: 'ok', version: AAMI_VERSION, auth: 'service-token', catalog: { xids: 4, sxids: 2 } });
   });
 
   it('GET /api/v1/xid lists all, or one severity', async () => {
@@ -107,7 +111,7 @@ describe('analyzer HTTP API', () => {
       '[ 4.0] NVRM: Xid (PCI:0000:2a:00): 31, pid=1, name=x, MMU Fault',
       'unrelated',
     ].join('\n');
-    const r = await call('/api/v1/xid/scan', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: log });
+    const r = await call('/api/v1/xid/scan', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: log }) });
     assert.equal(r.status, 200);
     const body = r.body as { count: number; events: Record<string, unknown>[] };
     assert.equal(body.count, 5);
@@ -137,9 +141,21 @@ describe('analyzer HTTP API', () => {
     assert.equal(wrong.status, 400);
     const broken = await call('/api/v1/xid/scan', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{' });
     assert.equal(broken.status, 400);
-    const big = await call('/api/v1/xid/scan', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'x'.repeat(10_000) });
+    const big = await call('/api/v1/xid/scan', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text: 'x'.repeat(10_000) }) });
     assert.equal(big.status, 413);
     assert.equal(errorCode(big), 'too_large');
+    const plain = await call('/api/v1/xid/scan', { method: 'POST', headers: { 'content-type': 'text/plain' }, body: 'NVRM: Xid (PCI:0000:3b:00): 13, x\n' });
+    assert.equal(plain.status, 415, 'a text/plain POST is a CORS simple request: internal APIs take JSON only');
+  });
+
+  it('/api/v1 wants the service token; /healthz and /metrics do not', async () => {
+    const r = await call('/api/v1/xid', {}, true);
+    assert.equal(r.status, 401);
+    assert.equal(errorCode(r), 'unauthorized');
+    assert.equal((await call('/api/v1/health', {}, true)).status, 401);
+    assert.equal((await call('/api/v1/xid', { headers: { authorization: 'Bearer wrong-token-0123456789' } }, true)).status, 401);
+    assert.equal((await call('/healthz', {}, true)).status, 200);
+    assert.equal((await call('/metrics', {}, true)).status, 200);
   });
 
   it('answers unknown routes with a JSON 404', async () => {
@@ -166,7 +182,7 @@ describe('analyzer HTTP API', () => {
 describe('analyzer main.ts', () => {
   function start(env: NodeJS.ProcessEnv) {
     return spawn(process.execPath, [join(here, 'main.ts')], {
-      env: { ...process.env, AAMI_ANALYZER_PORT: '0', AAMI_BIND: '127.0.0.1', ...env },
+      env: { ...process.env, AAMI_ANALYZER_PORT: '0', AAMI_BIND: '127.0.0.1', AAMI_SERVICE_TOKEN: 'service-token-for-tests-0123', ...env },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
   }
@@ -186,7 +202,7 @@ describe('analyzer main.ts', () => {
     });
     assert.match(address, /^127\.0\.0\.1:\d+$/);
     const res = await fetch(`http://${address}/healthz`);
-    assert.deepEqual(await res.json(), { status: 'ok', version: AAMI_VERSION, catalog: { xids: 4, sxids: 2 } });
+    assert.deepEqual(await res.json(), { status: 'ok', version: AAMI_VERSION, auth: 'service-token', catalog: { xids: 4, sxids: 2 } });
     child.kill('SIGTERM');
     const [code] = (await once(child, 'exit')) as [number | null];
     assert.equal(code, 0);

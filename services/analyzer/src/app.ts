@@ -1,23 +1,26 @@
 // The analyzer's HTTP API: the Xid / SXid catalog (list, lookup, search) and a kernel-log scan
 // that returns the Xid, SXid and bus-loss events in posted text, joined with the catalog; GPU
-// health (health/routes.ts). Also /healthz and Prometheus /metrics. createApp builds the app; main.ts listens.
+// health (health/routes.ts). /api/v1 wants the service token (the gateway's); /healthz and
+// Prometheus' /metrics stay open on the internal network. createApp builds the app; main.ts listens.
 import express from 'express';
 import { Counter, Registry, collectDefaultMetrics } from 'prom-client';
 import { z } from 'zod';
-import { AAMI_VERSION, ValidationError, createLogger, jsonErrorHandler, jsonNotFound } from '@aami/shared';
+import { AAMI_VERSION, ValidationError, createLogger, jsonErrorHandler, jsonNotFound, requireServiceToken } from '@aami/shared';
 import type { Logger } from '@aami/shared';
 import { XidSeverity, describeKernelLogEvent, loadXidCatalog, parseKernelLog } from '@aami/shared/xid/index';
 import type { NvlinkDecodeTable, XidCatalog } from '@aami/shared/xid/index';
 import { healthRouter } from './health/routes.ts';
 import type { HealthService } from './health/service.ts';
 
-/** What createApp needs; everything has a default. */
+/** What createApp needs; everything but the service token has a default. */
 export interface AnalyzerAppOptions {
+  /** What callers of /api/v1 must present (shared/src/http/service-token.ts). */
+  serviceToken: string;
   /** The catalog to serve (default: xid-db/, loaded now so a bad catalog fails at start). */
   catalog?: XidCatalog;
   /** NVLink decode table for scans (default: xid-db/nvlink-decode.tsv, loaded at first use). */
   nvlinkTable?: NvlinkDecodeTable | null;
-  /** Largest kernel-log body POST /api/v1/xid/scan accepts (express size string). */
+  /** Largest JSON body POST /api/v1/xid/scan accepts (express size string). */
   maxScanBody?: string;
   log?: Logger;
   /** Where /metrics reads from (the health service registers its series here too). */
@@ -48,7 +51,7 @@ function parseCode(raw: string | string[] | undefined, what: string): number {
 }
 
 /** Builds the analyzer's express app (no listen). */
-export function createApp(options: AnalyzerAppOptions = {}): express.Express {
+export function createApp(options: AnalyzerAppOptions): express.Express {
   const catalog = options.catalog ?? loadXidCatalog();
   const log = options.log ?? createLogger('analyzer');
   const registry = options.registry ?? new Registry();
@@ -75,13 +78,15 @@ export function createApp(options: AnalyzerAppOptions = {}): express.Express {
   });
 
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', version: AAMI_VERSION, catalog: { xids: catalog.xids.length, sxids: catalog.sxids.length } });
+    res.json({ status: 'ok', version: AAMI_VERSION, auth: 'service-token', catalog: { xids: catalog.xids.length, sxids: catalog.sxids.length } });
   });
 
   app.get('/metrics', async (_req, res) => {
     res.set('Content-Type', registry.contentType);
     res.send(await registry.metrics());
   });
+
+  app.use('/api/v1', requireServiceToken(options.serviceToken, 'analyzer'));
 
   app.get('/api/v1/xid', (req, res) => {
     const { severity } = parseQuery(SeverityQuery, req.query);
@@ -112,18 +117,11 @@ export function createApp(options: AnalyzerAppOptions = {}): express.Express {
   const limit = options.maxScanBody ?? '64mb';
   app.post(
     '/api/v1/xid/scan',
-    express.text({ type: ['text/*', 'application/octet-stream'], limit }),
     express.json({ limit }),
     (req, res) => {
-      let text: string;
-      if (typeof req.body === 'string') text = req.body;
-      else {
-        const r = ScanJson.safeParse(req.body);
-        if (!r.success) {
-          throw new ValidationError('send the kernel log as text/plain, or as JSON {"text": "..."}');
-        }
-        text = r.data.text;
-      }
+      const r = ScanJson.safeParse(req.body);
+      if (!r.success) throw new ValidationError('send the kernel log as JSON {"text": "..."}', [{ path: 'text', message: 'must be a string' }]);
+      const { text } = r.data;
       const parseOptions = options.nvlinkTable !== undefined ? { nvlinkTable: options.nvlinkTable } : {};
       const events = parseKernelLog(text, parseOptions).map((e) => ({ ...e, ...describeKernelLogEvent(e, catalog) }));
       res.json({ events, count: events.length });

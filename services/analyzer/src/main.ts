@@ -2,7 +2,7 @@
 // entry), starts the GPU health loop (its state in AAMI_DATA_DIR/health/state.json), serves the HTTP API on AAMI_BIND:AAMI_ANALYZER_PORT, and drains on SIGTERM/SIGINT.
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { createLogger, loadSettings } from '@aami/shared';
+import { createLogger, loadServiceTokenAtStart, loadSettings } from '@aami/shared';
 import { loadXidCatalog } from '@aami/shared/xid/index';
 import { createApp } from './app.ts';
 import { HealthService } from './health/service.ts';
@@ -46,7 +46,7 @@ try {
   log.error('cannot start GPU health evaluation', { error: err as Error });
   process.exit(1);
 }
-const app = createApp({ catalog, log, registry, health });
+const app = createApp({ serviceToken: loadServiceTokenAtStart(log), catalog, log, registry, health });
 const server = app.listen(port, host, () => {
   const addr = server.address();
   const bound = addr && typeof addr === 'object' ? `${addr.address}:${addr.port}` : `${host}:${port}`;

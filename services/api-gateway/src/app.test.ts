@@ -27,7 +27,7 @@ before(async () => {
   const compile: CompileTrigger = { request: async (job) => { compileJobs.push(job); return { queued: true }; }, close: async () => {} };
   // Prometheus/Alertmanager on a closed port: health must degrade to null, not fail.
   const settings = { ...loadSettings({ AAMI_DATA_DIR: dir, AAMI_PROMETHEUS_URL: 'http://127.0.0.1:9', AAMI_ALERTMANAGER_URL: 'http://127.0.0.1:9', AAMI_RELAY_URL: 'http://127.0.0.1:9' }) };
-  const app = createApp({ store, tokens, compile, settings, log: createLogger('test', 'error'), version: 'test', generatedDir: join(dir, 'generated') });
+  const app = createApp({ store, tokens, compile, settings, log: createLogger('test', 'error'), version: 'test', serviceToken: 'service-token-for-tests-0123', generatedDir: join(dir, 'generated') });
   server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const addr = server.address();
@@ -112,7 +112,9 @@ test('hosts import with skip_invalid adds the good lines and lists the skipped o
 
 test('${SLACK_WEBHOOK_URL} stays verbatim after a node add, and the config API hides secrets', async () => {
   await call('POST', '/api/v1/nodes', admin, { name: 'env-check', ip: '10.70.0.1' });
-  assert.match(await readFile(store.path, 'utf8'), /webhook_url: \$\{SLACK_WEBHOOK_URL\}/);
+  const yaml = await readFile(store.path, 'utf8');
+  assert.match(yaml, /webhook_url: \$\{SLACK_WEBHOOK_URL\}/);
+  assert.ok(!yaml.includes('hunter2-secret'), 'the SMTP password given at create is not in config.yaml');
   const res = await call('GET', '/api/v1/config', viewer);
   const text = await res.text();
   assert.ok(!text.includes('hunter2-secret'), 'SMTP password is not returned');
@@ -194,7 +196,10 @@ test('notification channels: set Slack, edit without resending the secret, never
   const view = JSON.parse(text) as { slack: { channel: string; webhook_url: string } };
   assert.equal(view.slack.channel, '#gpu-alerts');
   assert.equal(view.slack.webhook_url, '<redacted>');
-  assert.equal((await store.read()).config.notifications.slack?.webhook_url, 'https://hooks.slack.example/services/T0/B0/very-secret-path');
+  // config.yaml holds only the reference; the URL is in secrets.json and survived the edit.
+  assert.ok(!(await readFile(store.path, 'utf8')).includes('very-secret-path'), 'the webhook URL is not in config.yaml');
+  assert.equal((await store.read()).config.notifications.slack?.webhook_url, '${secret:slack_webhook}');
+  assert.equal(await store.secrets.get('slack_webhook'), 'https://hooks.slack.example/services/T0/B0/very-secret-path');
   const bad = await call('PUT', '/api/v1/notifications/email', admin, { smtp_host: 'mail.example.com', from: 'a@example.com', to: [], smtp_port: 'x' });
   assert.equal(bad.status, 400);
   const paths = ((await bad.json()) as { error: { details: Array<{ path: string }> } }).error.details.map((d) => d.path);
@@ -262,4 +267,32 @@ test('alerts: compile status is "unknown" before the compiler ran; firing is 503
   const s = (await (await call('GET', '/api/v1/alerts/compile-status', viewer)).json()) as { state: string };
   assert.equal(s.state, 'unknown');
   assert.equal((await call('GET', '/api/v1/alerts/firing', viewer)).status, 503);
+});
+
+test('notification channels: an SMTP password goes to secrets.json, an unknown ${secret:...} is refused, routing recompiles, removing a channel removes its secret', async () => {
+  const email = { smtp_host: 'mail.example.com', from: 'aami@example.com', to: ['ops@example.com'], username: 'aami' };
+  assert.equal((await call('PUT', '/api/v1/notifications/email', admin, { ...email, password: 'smtp-pass-7f3e' })).status, 200);
+  assert.ok(!(await readFile(store.path, 'utf8')).includes('smtp-pass-7f3e'), 'the SMTP password is not in config.yaml');
+  assert.equal((await store.read()).config.notifications.email?.password, '${secret:smtp_password}');
+  assert.equal(await store.secrets.get('smtp_password'), 'smtp-pass-7f3e');
+  const view = await (await call('GET', '/api/v1/notifications/channels', viewer)).text();
+  assert.ok(!view.includes('smtp-pass-7f3e'));
+  assert.equal((JSON.parse(view) as { email: { password: string } }).email.password, '<redacted>');
+
+  const unknown = await call('PUT', '/api/v1/notifications/email', admin, { password: '${secret:no_such_secret}' });
+  assert.equal(unknown.status, 400);
+  const detail = ((await unknown.json()) as { error: { details: Array<{ path: string; message: string }> } }).error.details[0];
+  assert.equal(detail?.path, 'password');
+  assert.match(detail?.message ?? '', /no_such_secret/);
+  assert.equal(await store.secrets.get('smtp_password'), 'smtp-pass-7f3e', 'a refused edit keeps the stored password');
+
+  const jobs = compileJobs.length;
+  const routing = await call('PUT', '/api/v1/notifications/routing', admin, { warning: ['slack', 'email'] });
+  assert.equal(routing.status, 200);
+  assert.deepEqual(compileJobs.slice(jobs).map((j) => j.reason), ['routing changed']);
+  assert.equal(compileJobs.at(-1)?.revision, (await store.read()).revision);
+
+  assert.equal((await call('DELETE', '/api/v1/notifications/email', admin)).status, 200);
+  assert.equal(await store.secrets.has('smtp_password'), false, 'the password of the removed channel is gone from secrets.json');
+  assert.equal(await store.secrets.get('slack_webhook'), 'https://hooks.slack.example/services/T0/B0/very-secret-path', 'the Slack URL stays');
 });

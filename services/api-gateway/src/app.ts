@@ -30,12 +30,14 @@ export interface GatewayDeps {
   settings: RuntimeSettings;
   log: Logger;
   version: string;
+  /** What the gateway presents to the services behind it (shared/src/http/service-token.ts). */
+  serviceToken: string;
   /** The rule compiler's output folder (its status.json tells whether the last compile was accepted). */
   generatedDir: string;
 }
 
 export function createApp(deps: GatewayDeps): Express {
-  const { store, tokens, compile, settings, log, version, generatedDir } = deps;
+  const { store, tokens, compile, settings, log, version, serviceToken, generatedDir } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -69,10 +71,10 @@ export function createApp(deps: GatewayDeps): Express {
   api.use('/status', statusRouter(store, settings, version));
   api.use('/tokens', tokensRouter(tokens));
   api.use('/whoami', whoamiRouter());
-  api.use('/notifications', notificationsRouter({ store, compile, relayUrl: settings.AAMI_RELAY_URL }));
-  api.use(healthRouter(settings.AAMI_ANALYZER_URL));
+  api.use('/notifications', notificationsRouter({ store, compile, relayUrl: settings.AAMI_RELAY_URL, serviceToken }));
+  api.use(healthRouter(settings.AAMI_ANALYZER_URL, serviceToken));
   api.use(xidRouter());
-  api.use(installProxyRouter(settings.AAMI_INSTALL_WORKER_URL));
+  api.use(installProxyRouter(settings.AAMI_INSTALL_WORKER_URL, serviceToken));
   api.use(jsonNotFound);
   app.use('/api/v1', api);
   app.use(uiRouter());

@@ -1,6 +1,7 @@
 // After every config write the gateway asks the rule compiler to regenerate files, through the
 // BullMQ `compile` queue. A write is never refused or held up because Redis is down: the answer
-// says the compile was not queued, and the compiler catches up from config.yaml at its next start.
+// says the compile was not queued, and the rule compiler catches up on its own: it compares
+// config.yaml's revision with its last compile every AAMI_COMPILE_RECONCILE_S (reconciler.ts).
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { QUEUES, type CompileJob, type Logger } from '@aami/shared';

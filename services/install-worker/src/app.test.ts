@@ -8,6 +8,8 @@ import { MemoryRunStore } from './runs.ts';
 import { SshError } from './ssh/errors.ts';
 import type { NodeTarget } from './targets.ts';
 
+const SERVICE_TOKEN = 'service-token-for-tests-0123';
+
 const nodes: Record<string, NodeTarget> = {
   a: { name: 'a', host: '10.0.0.1', port: 22, username: 'root', keyPath: '/k' },
   b: { name: 'b', host: '10.0.0.2', port: 2222, username: 'root', keyPath: '/k' },
@@ -34,14 +36,14 @@ async function serve() {
     },
     policy: { attempts: 2, backoffMs: 10 },
   });
-  const server = createApp({ service, log: createLogger('test', 'error'), version: 't' }).listen(0, '127.0.0.1');
+  const server = createApp({ service, log: createLogger('test', 'error'), version: 't', serviceToken: SERVICE_TOKEN }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const call = async (method: string, path: string, body?: unknown) => {
-    const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json' }, body: body === undefined ? undefined : JSON.stringify(body) });
+    const res = await fetch(`${base}${path}`, { method, headers: { 'content-type': 'application/json', authorization: `Bearer ${SERVICE_TOKEN}` }, body: body === undefined ? undefined : JSON.stringify(body) });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
   };
-  return { call, added, trusted, runs, close: () => new Promise((r) => server.close(r)) };
+  return { base, call, added, trusted, runs, close: () => new Promise((r) => server.close(r)) };
 }
 
 test('POST /install/runs queues one job per node with a stable job id and retry policy; GET shows the run', async (t) => {
@@ -98,4 +100,21 @@ test('POST /nodes/:name/trust pins the offered key, and refuses one that does no
   assert.equal(ok.status, 200);
   assert.deepEqual(ok.body, { node: 'a', host: '10.0.0.1', port: 22, type: 'ssh-ed25519', fingerprint: 'SHA256:new', previous: 'SHA256:old', changed: true });
   assert.deepEqual(s.trusted, ['10.0.0.1']);
+});
+
+test('without the service token nothing runs; a write that is not JSON is refused before it is read', async (t) => {
+  const s = await serve();
+  t.after(s.close);
+  const anonymous = await fetch(`${s.base}/api/v1/install/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ action: 'uninstall', all: true }) });
+  assert.equal(anonymous.status, 401);
+  assert.equal(((await anonymous.json()) as { error: { code: string } }).error.code, 'unauthorized');
+  const wrong = await fetch(`${s.base}/api/v1/install/runs`, { headers: { authorization: 'Bearer not-the-service-token' } });
+  assert.equal(wrong.status, 401);
+  // A body-less POST is what a browser may send cross-site without asking first.
+  const simple = await fetch(`${s.base}/api/v1/nodes/a/trust`, { method: 'POST', headers: { authorization: `Bearer ${SERVICE_TOKEN}` } });
+  assert.equal(simple.status, 415);
+  const form = await fetch(`${s.base}/api/v1/nodes/a/trust`, { method: 'POST', headers: { authorization: `Bearer ${SERVICE_TOKEN}`, 'content-type': 'application/x-www-form-urlencoded' }, body: 'fingerprint=x' });
+  assert.equal(form.status, 415);
+  assert.deepEqual([s.added.length, s.trusted.length], [0, 0], 'no job queued, no key pinned');
+  assert.equal((await fetch(`${s.base}/healthz`)).status, 200, '/healthz stays open');
 });

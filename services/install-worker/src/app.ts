@@ -1,9 +1,10 @@
 // The install-worker's HTTP API (the gateway proxies it under the same paths, after its token
-// check): start runs, watch them, a node's last result, SSH tests, host-key trust. Routes only
-// parse, call the InstallService and reply; errors map to JSON once, at the end.
+// check, and presents the service token): start runs, watch them, a node's last result, SSH
+// tests, host-key trust. Routes only parse, call the InstallService and reply; errors map to JSON
+// once, at the end.
 import express, { type Express } from 'express';
 import { z } from 'zod';
-import { NodeName, ValidationError, jsonErrorHandler, jsonNotFound, type Logger } from '@aami/shared';
+import { NodeName, ValidationError, jsonErrorHandler, jsonNotFound, requireServiceToken, type Logger } from '@aami/shared';
 import type { InstallService } from './install-service.ts';
 import { InstallAction } from './runs.ts';
 
@@ -33,16 +34,20 @@ export interface AppDeps {
   service: InstallService;
   log: Logger;
   version: string;
+  /** What the gateway presents (shared/src/http/service-token.ts). */
+  serviceToken: string;
 }
 
-export function createApp({ service, log, version }: AppDeps): Express {
+export function createApp({ service, log, version, serviceToken }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  app.use(express.json({ limit: '1mb' }));
-  app.get('/healthz', (_req, res) => { res.json({ status: 'ok', service: 'install-worker', version }); });
+  app.get('/healthz', (_req, res) => { res.json({ status: 'ok', service: 'install-worker', version, auth: 'service-token' }); });
 
   const api = express.Router();
+  // Uninstalling every node or re-pinning a host key is one request away: nothing is read before
+  // the service token checks out, and writes must be JSON (no browser form reaches them).
+  api.use(requireServiceToken(serviceToken, 'install-worker'), express.json({ limit: '1mb' }));
   api.post('/install/runs', async (req, res) => {
     const body = parse(StartRunBody, req.body);
     const run = await service.startRun(body);

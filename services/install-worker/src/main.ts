@@ -13,7 +13,7 @@ import { arch } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { AAMI_VERSION, AamiConfig, ConfigStore, createLogger, loadSettings, QUEUES, type InstallJob } from '@aami/shared';
+import { AAMI_VERSION, AamiConfig, ConfigStore, createLogger, loadServiceTokenAtStart, loadSettings, QUEUES, type InstallJob } from '@aami/shared';
 import { createApp } from './app.ts';
 import { ArtifactStore, normalizeArch } from './artifacts/store.ts';
 import { seedFromSystem } from './artifacts/upstream.ts';
@@ -77,7 +77,7 @@ const service = new InstallService({
   queue, runs, nodes, ssh: executor, knownHosts,
   policy: { attempts: num('AAMI_INSTALL_ATTEMPTS', 3), backoffMs: num('AAMI_INSTALL_BACKOFF_MS', 2000) },
 });
-const app = createApp({ service, log, version: AAMI_VERSION });
+const app = createApp({ service, log, version: AAMI_VERSION, serviceToken: loadServiceTokenAtStart(log) });
 const port = num('AAMI_INSTALL_WORKER_PORT', 8084);
 const server = app.listen(port, settings.AAMI_BIND, () => {
   log.info('install-worker listening', { address: `${settings.AAMI_BIND}:${port}`, concurrency: effective.ssh.concurrency, artifacts: artifacts.dir, knownHosts: knownHosts.path });

@@ -9,13 +9,15 @@ import { createApp } from './app.ts';
 import type { Channel, ChannelName } from './channels/channel.ts';
 import type { WebhookPayload } from './domain/payload.ts';
 import type { Intake } from './intake.ts';
+import { createIntakeLimiter, type IntakeLimiter } from './intake-limit.ts';
 import { createRelayMetrics } from './metrics.ts';
 import { createCaptureLogger, createFakeChannel } from './testing/fakes.ts';
 
 const TOKEN = 'relay-token-for-tests-0123';
+const SERVICE_TOKEN = 'service-token-for-tests-0123';
 const sample = readFileSync(new URL('./domain/testdata/webhook-xid79.json', import.meta.url), 'utf8');
 
-function harness(opts: { intake?: Intake; maxBodyBytes?: number; ready?: boolean } = {}) {
+function harness(opts: { intake?: Intake; maxBodyBytes?: number; ready?: boolean; intakeLimit?: IntakeLimiter; redisInfo?: () => Promise<string> } = {}) {
   const accepted: WebhookPayload[] = [];
   const intake: Intake = opts.intake ?? {
     async accept(p) {
@@ -40,13 +42,15 @@ function harness(opts: { intake?: Intake; maxBodyBytes?: number; ready?: boolean
   const logger = createCaptureLogger();
   const listener = createApp({
     token: TOKEN,
+    serviceToken: SERVICE_TOKEN,
     maxBodyBytes: opts.maxBodyBytes ?? 1_048_576,
     enqueueTimeoutMs: 200,
     intake,
+    ...(opts.intakeLimit ? { intakeLimit: opts.intakeLimit } : {}),
     channels: async () => channels,
     admin,
     ready: async () => opts.ready ?? true,
-    metrics: createRelayMetrics({ defaultMetrics: false }),
+    metrics: createRelayMetrics({ defaultMetrics: false, ...(opts.redisInfo ? { redisInfo: opts.redisInfo, redisInfoTimeoutMs: 100 } : {}) }),
     logger,
   });
   return { listener, accepted, slack, retried, logger };
@@ -59,6 +63,7 @@ async function serve(listener: ReturnType<typeof harness>['listener']): Promise<
 }
 
 const auth = { authorization: `Bearer ${TOKEN}` };
+const service = { authorization: `Bearer ${SERVICE_TOKEN}` };
 const post = (url: string, body: string, headers: Record<string, string> = {}) => fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...auth, ...headers }, body });
 
 describe('webhook', () => {
@@ -143,6 +148,99 @@ describe('webhook when the queue is away', () => {
   });
 });
 
+describe('webhook over an intake cap', () => {
+  const withFingerprint = (fingerprint: string) => {
+    const body = JSON.parse(sample) as { alerts: Array<{ fingerprint: string }> };
+    body.alerts[0]!.fingerprint = fingerprint;
+    return body.alerts[0]!;
+  };
+  const batch = (...fingerprints: string[]) => JSON.stringify({ ...JSON.parse(sample), alerts: fingerprints.map(withFingerprint) });
+
+  test('429 with Retry-After and {error, message} naming the cap and its limit; nothing queued; counted and logged once', async (t) => {
+    const h = harness({ intakeLimit: createIntakeLimiter({ perWindow: 4, perFingerprint: 1, windowMs: 60_000 }) });
+    const { url, server } = await serve(h.listener);
+    t.after(() => server.close());
+    assert.equal((await post(`${url}/alertmanager/webhook`, sample)).status, 200);
+
+    const again = await post(`${url}/alertmanager/webhook`, sample);
+    assert.equal(again.status, 429);
+    const retryAfter = Number(again.headers.get('retry-after'));
+    assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After: ${again.headers.get('retry-after')}`);
+    const body = (await again.json()) as Record<string, string>;
+    assert.deepEqual(Object.keys(body), ['error', 'message']);
+    assert.equal(body.error, 'alert_repeated_too_often');
+    assert.match(body.message ?? '', /alert 4a1c0d9e8b7f6a5c .* at most 1 times per minute/);
+
+    // Two new alerts and the repeated one: refused whole, so neither new alert is queued.
+    const mixed = await post(`${url}/alertmanager/webhook`, batch('f1', 'f2', '4a1c0d9e8b7f6a5c'));
+    assert.equal(mixed.status, 429);
+    const rate = await post(`${url}/alertmanager/webhook`, batch('f1', 'f2', 'f3', 'f4'));
+    assert.equal(rate.status, 429);
+    assert.ok(Number(rate.headers.get('retry-after')) >= 1);
+    const rateBody = (await rate.json()) as { error: string; message: string };
+    assert.equal(rateBody.error, 'too_many_alerts');
+    assert.match(rateBody.message, /accepts 4 per minute .* room for 3 more in this minute, not 4/);
+    assert.equal(h.accepted.length, 1, 'only the first request was queued');
+    assert.equal((await post(`${url}/alertmanager/webhook`, batch('f1', 'f2'))).status, 200, 'what fits still gets in');
+
+    const m = await (await fetch(`${url}/metrics`)).text();
+    assert.match(m, /aami_relay_webhook_refused_total\{reason="fingerprint"\} 2/);
+    assert.match(m, /aami_relay_webhook_refused_total\{reason="rate"\} 1/);
+    assert.match(m, /aami_relay_webhook_requests_total\{code="429"\} 3/);
+    assert.match(m, /aami_relay_alerts_received_total\{status="firing"\} 3/, 'refused alerts are not counted as received');
+    const warnings = h.logger.lines.filter((l) => l.includes('intake cap'));
+    assert.equal(warnings.length, 2, `one line per cap and window, not per request: ${warnings.join('\n')}`);
+  });
+
+  test('a request Redis could not store (503) leaves the budget for its retry', async (t) => {
+    let fail = true;
+    const intake: Intake = {
+      async accept(p) {
+        if (fail) throw new Error("Stream isn't writeable");
+        return { alerts: p.alerts.length, deliveries: p.alerts.length, unrouted: 0 };
+      },
+    };
+    const h = harness({ intake, intakeLimit: createIntakeLimiter({ perWindow: 1, perFingerprint: 1 }) });
+    const { url, server } = await serve(h.listener);
+    t.after(() => server.close());
+    assert.equal((await post(`${url}/alertmanager/webhook`, sample)).status, 503);
+    fail = false;
+    assert.equal((await post(`${url}/alertmanager/webhook`, sample)).status, 200);
+    assert.equal((await post(`${url}/alertmanager/webhook`, sample)).status, 429);
+  });
+});
+
+describe('Redis memory on /metrics', () => {
+  const scrape = async (t: { after(fn: () => unknown): void }, redisInfo: () => Promise<string>) => {
+    const { url, server } = await serve(harness({ redisInfo }).listener);
+    t.after(() => server.close());
+    const res = await fetch(`${url}/metrics`);
+    assert.equal(res.status, 200);
+    return res.text();
+  };
+
+  test('used and max bytes come from INFO memory; maxmemory 0 (no limit) is 0', async (t) => {
+    let calls = 0;
+    const info = (max: number) => async () => {
+      calls++;
+      return `# Memory\r\nused_memory:1048576\r\nused_memory_human:1.00M\r\nused_memory_rss:9999999\r\nmaxmemory:${max}\r\nmaxmemory_human:512.00M\r\n`;
+    };
+    const m = await scrape(t, info(536_870_912));
+    assert.match(m, /^aami_relay_redis_memory_used_bytes 1048576$/m);
+    assert.match(m, /^aami_relay_redis_memory_max_bytes 536870912$/m);
+    assert.equal(calls, 1, 'one INFO per scrape for both gauges');
+    assert.match(await scrape(t, info(0)), /^aami_relay_redis_memory_max_bytes 0$/m);
+  });
+
+  test('Redis failing, hanging or answering nonsense leaves the gauges out, and /metrics still answers', async (t) => {
+    for (const redisInfo of [() => Promise.reject(new Error('Connection is closed.')), () => new Promise<string>(() => {}), async () => 'ERR unknown section']) {
+      const m = await scrape(t, redisInfo);
+      assert.doesNotMatch(m, /^aami_relay_redis_memory_\w+ /m);
+      assert.match(m, /aami_relay_notifications_delivered_total/);
+    }
+  });
+});
+
 describe('API', () => {
   const h = harness({ ready: false });
   let url = '';
@@ -157,37 +255,41 @@ describe('API', () => {
     assert.match(m, /aami_relay_notifications_delivered_total/);
   });
 
-  test('the notifications API wants the token', async () => {
+  test('the notifications API wants the service token, not the relay token, and JSON writes', async () => {
     assert.equal((await fetch(`${url}/api/v1/notifications/status`)).status, 401);
     assert.equal((await fetch(`${url}/api/v1/notifications/dead-letters`, { headers: { authorization: 'Bearer wrong' } })).status, 401);
+    assert.equal((await fetch(`${url}/api/v1/notifications/status`, { headers: auth })).status, 401, 'the webhook credential opens only the webhook');
+    const form = await fetch(`${url}/api/v1/notifications/test`, { method: 'POST', headers: { ...service, 'content-type': 'text/plain' }, body: '{"channel":"slack"}' });
+    assert.equal(form.status, 415);
+    assert.equal(h.slack.sent.length, 0);
   });
 
   test('status and dead letters', async () => {
-    const status = (await (await fetch(`${url}/api/v1/notifications/status`, { headers: auth })).json()) as StatusReport;
+    const status = (await (await fetch(`${url}/api/v1/notifications/status`, { headers: service })).json()) as StatusReport;
     assert.equal(status.channels.slack.sent, 2);
-    const dl = (await (await fetch(`${url}/api/v1/notifications/dead-letters`, { headers: auth })).json()) as { dead_letters: Array<{ id: string }> };
+    const dl = (await (await fetch(`${url}/api/v1/notifications/dead-letters`, { headers: service })).json()) as { dead_letters: Array<{ id: string }> };
     assert.deepEqual(dl.dead_letters.map((d) => d.id), ['slack-abc']);
   });
 
   test('retrying a dead letter: 202, 404 unknown, 409 not failed', async () => {
-    assert.equal((await fetch(`${url}/api/v1/notifications/dead-letters/slack-abc/retry`, { method: 'POST', headers: auth })).status, 202);
+    assert.equal((await fetch(`${url}/api/v1/notifications/dead-letters/slack-abc/retry`, { method: 'POST', headers: { ...service, 'content-type': 'application/json' }, body: '{}' })).status, 202);
     assert.deepEqual(h.retried, ['slack-abc']);
-    assert.equal((await fetch(`${url}/api/v1/notifications/dead-letters/slack-missing/retry`, { method: 'POST', headers: auth })).status, 404);
-    assert.equal((await fetch(`${url}/api/v1/notifications/dead-letters/slack-active/retry`, { method: 'POST', headers: auth })).status, 409);
+    assert.equal((await fetch(`${url}/api/v1/notifications/dead-letters/slack-missing/retry`, { method: 'POST', headers: { ...service, 'content-type': 'application/json' }, body: '{}' })).status, 404);
+    assert.equal((await fetch(`${url}/api/v1/notifications/dead-letters/slack-active/retry`, { method: 'POST', headers: { ...service, 'content-type': 'application/json' }, body: '{}' })).status, 409);
   });
 
   test("the test endpoint sends a real message and reports the channel's answer", async () => {
-    const ok = await post(`${url}/api/v1/notifications/test`, '{"channel":"slack"}');
+    const ok = await post(`${url}/api/v1/notifications/test`, '{"channel":"slack"}', service);
     assert.equal(ok.status, 200);
     assert.deepEqual(await ok.json(), { channel: 'slack', ok: true });
     assert.match(h.slack.sent[0]?.title ?? '', /AAMI test message/);
-    const refused = await post(`${url}/api/v1/notifications/test`, '{"channel":"slack"}');
+    const refused = await post(`${url}/api/v1/notifications/test`, '{"channel":"slack"}', service);
     assert.equal(refused.status, 502);
     assert.deepEqual(await refused.json(), { channel: 'slack', ok: false, retry: false, reason: 'authError', error: 'Slack answered HTTP 404: no_service' });
-    const unconfigured = await post(`${url}/api/v1/notifications/test`, '{"channel":"email"}');
+    const unconfigured = await post(`${url}/api/v1/notifications/test`, '{"channel":"email"}', service);
     assert.equal(unconfigured.status, 400);
     assert.match(((await unconfigured.json()) as { message: string }).message, /email is not configured/);
-    const bad = await post(`${url}/api/v1/notifications/test`, '{"channel":"pager"}');
+    const bad = await post(`${url}/api/v1/notifications/test`, '{"channel":"pager"}', service);
     assert.equal(bad.status, 400);
     assert.deepEqual(((await bad.json()) as { details: Array<{ path: string }> }).details.map((d) => d.path), ['channel']);
   });

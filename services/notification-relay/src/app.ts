@@ -1,20 +1,22 @@
 // The relay's HTTP side. POST /alertmanager/webhook goes straight to the hot-path handler in
-// webhook.ts; everything else (health, metrics, the notifications API for the gateway and CLI) is
-// a thin express app: routes parse, call an injected dependency and reply; typed errors become
-// HTTP answers in one error middleware.
+// webhook.ts (Alertmanager presents the relay token); everything else (health, metrics, the
+// notifications API the gateway calls with the service token) is a thin express app: routes
+// parse, call an injected dependency and reply; typed errors become HTTP answers in one error
+// middleware.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
 import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
 import { z } from 'zod';
-import { AAMI_VERSION, AamiError, ValidationError, parseOrThrow } from '@aami/shared';
+import { AAMI_VERSION, AamiError, ValidationError, parseOrThrow, requireServiceToken } from '@aami/shared';
 import { ChannelName, type Channel } from './channels/channel.ts';
 import { buildTestMessage } from './domain/message.ts';
 import type { NotificationsAdmin } from './admin.ts';
-import { requireToken } from './auth.ts';
 import type { RelayMetrics } from './metrics.ts';
 import { createWebhookHandler, type WebhookDeps } from './webhook.ts';
 
 /** Everything the HTTP side needs, injected (tests pass fakes). */
 export interface AppDeps extends WebhookDeps {
+  /** The token AAMI's services present to each other: the gateway uses it on the notifications API. */
+  serviceToken: string;
   /** Per-send timeout of the test endpoint. @defaultValue 10000 */
   sendTimeoutMs?: number;
   channels(): Promise<Map<ChannelName, Channel>>;
@@ -42,11 +44,11 @@ export function createApp(deps: AppDeps): RequestListener {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
-  const auth = requireToken(deps.token);
+  const auth = requireServiceToken(deps.serviceToken, 'notification-relay');
   const json = express.json({ limit: maxBody, strict: true });
 
   app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', version: AAMI_VERSION });
+    res.json({ status: 'ok', version: AAMI_VERSION, auth: 'service-token' });
   });
   app.get(
     '/readyz',

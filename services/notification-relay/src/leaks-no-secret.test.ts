@@ -77,6 +77,7 @@ for (const name of CHANNEL_NAMES) {
       const server = createServer(
         createApp({
           token: 'tok-leak-test',
+          serviceToken: 'service-tok-leak-test',
           intake: { accept: async () => ({ alerts: 0, deliveries: 0, unrouted: 0 }) },
           channels: async () => channels,
           admin: { status: async () => ({}) as never, deadLetters: async () => [], retry: async () => ({}) as never },
@@ -100,7 +101,7 @@ for (const name of CHANNEL_NAMES) {
           (e: Error) => e,
         );
         seen.push(err.message, String(err.stack));
-        const res = await fetch(`${url}/api/v1/notifications/test`, { method: 'POST', headers: { authorization: 'Bearer tok-leak-test', 'content-type': 'application/json' }, body: JSON.stringify({ channel: name }) });
+        const res = await fetch(`${url}/api/v1/notifications/test`, { method: 'POST', headers: { authorization: 'Bearer service-tok-leak-test', 'content-type': 'application/json' }, body: JSON.stringify({ channel: name }) });
         seen.push(await res.text());
       }
       seen.push(...logger.lines, await (await fetch(`${url}/metrics`)).text());

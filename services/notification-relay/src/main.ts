@@ -1,14 +1,16 @@
 // The notification relay's entry point: settings from the environment, then startRelay. Stops
 // cleanly on SIGTERM/SIGINT: no new webhooks, in-flight deliveries finish, connections close.
-import { createLogger } from '@aami/shared';
+import { createLogger, loadServiceTokenAtStart } from '@aami/shared';
 import { loadRelaySettings } from './settings.ts';
 import { startRelay } from './service.ts';
 
 const logger = createLogger('notification-relay');
 
 let settings;
+let serviceToken: string;
 try {
   settings = loadRelaySettings();
+  serviceToken = loadServiceTokenAtStart(logger);
 } catch (err) {
   logger.error('cannot start', { error: (err as Error).message });
   process.exit(2);
@@ -16,7 +18,7 @@ try {
 
 let relay;
 try {
-  relay = await startRelay({ settings, logger });
+  relay = await startRelay({ settings, serviceToken, logger });
 } catch (err) {
   logger.error('cannot start', { error: (err as Error).message });
   process.exit(1);

@@ -16,6 +16,7 @@ import type { NotificationsConfig } from './domain/routing.ts';
 import { createRedisStats } from './domain/stats.ts';
 import { createRedisStorm } from './domain/storm.ts';
 import { createIntake } from './intake.ts';
+import { createIntakeLimiter } from './intake-limit.ts';
 import { createRelayMetrics, type RelayMetrics } from './metrics.ts';
 import { createRelayQueues, retryingJobOptions, type RelayQueues } from './queues.ts';
 import type { RelaySettings } from './settings.ts';
@@ -24,6 +25,8 @@ import { startWorkers, type RelayWorkers } from './worker.ts';
 /** What startRelay needs beyond settings (all optional: defaults are the real things). */
 export interface StartRelayOptions {
   settings: RelaySettings;
+  /** What the gateway presents on the notifications API (main.ts: loadServiceTokenAtStart). */
+  serviceToken: string;
   logger?: Logger;
   /** Where config.yaml is read from. @defaultValue new ConfigStore(settings.shared.configPath) */
   configStore?: { read(): Promise<{ config: { notifications: NotificationsConfig } }> };
@@ -84,7 +87,8 @@ export async function startRelay(opts: StartRelayOptions): Promise<RunningRelay>
   const producer = open({ enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   const commands = open({ maxRetriesPerRequest: 3 });
   const queues = createRelayQueues(producer, s.queuePrefix, onRedisError);
-  const metrics = createRelayMetrics({ queues });
+  // INFO memory on the producer connection: it fails fast while Redis is away, so a scrape does too.
+  const metrics = createRelayMetrics({ queues, redisInfo: () => producer.info('memory') });
   const xidLookup = opts.xidLookup ?? catalogLookup(logger);
   xidLookup(79); // load the catalog now, so a broken one is reported at start, not at the first alert
   const notifications = createConfigSource(opts.configStore ?? new ConfigStore(s.shared.configPath), { ttlMs: s.configTtlMs, logger });
@@ -112,10 +116,12 @@ export async function startRelay(opts: StartRelayOptions): Promise<RunningRelay>
 
   const app = createApp({
     token: s.token,
+    serviceToken: opts.serviceToken,
     maxBodyBytes: s.maxBodyBytes,
     enqueueTimeoutMs: s.enqueueTimeoutMs,
     sendTimeoutMs: s.sendTimeoutMs,
     intake: createIntake({ notifications, xidLookup, queues: queues.delivery, jobOptions: retryingJobOptions(s.attempts) }),
+    intakeLimit: createIntakeLimiter({ perWindow: s.intakePerWindow, perFingerprint: s.intakePerFingerprint, windowMs: s.intakeWindowMs }),
     channels,
     admin,
     async ready() {

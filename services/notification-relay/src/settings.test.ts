@@ -48,6 +48,22 @@ test('a bad value is an error naming the variable', () => {
   );
 });
 
+test('intake caps: 20,000 alerts and 60 per alert a minute by default, 0 turns one off, a bad value names the variable', () => {
+  const env = { AAMI_RELAY_TOKEN: 'abc', AAMI_SERVICE_TOKEN: 'service-token-for-tests-0123' };
+  const s = loadRelaySettings(env);
+  assert.deepEqual([s.intakePerWindow, s.intakePerFingerprint, s.intakeWindowMs], [20_000, 60, 60_000]);
+  assert.ok(s.intakePerWindow >= 10_000, "Alertmanager's largest batch must fit a fresh window");
+  const t = loadRelaySettings({ ...env, AAMI_RELAY_INTAKE_PER_MINUTE: '0', AAMI_RELAY_INTAKE_PER_FINGERPRINT_PER_MINUTE: '5', AAMI_RELAY_INTAKE_WINDOW_MS: '2000' });
+  assert.deepEqual([t.intakePerWindow, t.intakePerFingerprint, t.intakeWindowMs], [0, 5, 2000]);
+  for (const [name, value] of [['AAMI_RELAY_INTAKE_PER_MINUTE', '-1'], ['AAMI_RELAY_INTAKE_PER_FINGERPRINT_PER_MINUTE', 'many'], ['AAMI_RELAY_INTAKE_WINDOW_MS', '0']] as const) {
+    assert.throws(
+      () => loadRelaySettings({ ...env, [name]: value }),
+      (err: unknown) => err instanceof ValidationError && err.details.some((d) => d.path === name),
+      name,
+    );
+  }
+});
+
 test('credentials are read from bearer and basic auth headers', () => {
   assert.equal(presentedToken('Bearer abc'), 'abc');
   assert.equal(presentedToken('bearer abc'), 'abc');

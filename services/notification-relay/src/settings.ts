@@ -16,6 +16,24 @@ const RelayEnv = z.object({
   AAMI_RELAY_QUEUE_PREFIX: z.string().regex(/^[A-Za-z0-9_.-]+$/).default('bull'),
   AAMI_RELAY_MAX_BODY_BYTES: int(1_048_576, 1024),
   AAMI_RELAY_ENQUEUE_TIMEOUT_MS: int(5000, 100),
+  /**
+   * Alerts the webhook accepts per minute, whole relay (0: no cap). Every accepted alert is a job
+   * in Redis, which is shared and never evicts, so this bounds how fast a token holder can fill
+   * it. 20,000 is far above real traffic: Alertmanager sends each alert group once per
+   * group_interval (5 m by default), so even a site-wide event in which every GPU of a
+   * 1,000-node (8,000-GPU) cluster raises two alerts at once, plus one per node (17,000), fits
+   * one minute, and so does Alertmanager's largest batch (10,000 alerts) in a fresh window.
+   */
+  AAMI_RELAY_INTAKE_PER_MINUTE: int(20_000, 0),
+  /**
+   * Times one alert (by fingerprint) is accepted per minute (0: no cap). Alertmanager re-sends an
+   * alert with its group every group_interval, and a few routes or HA peers may each send it, so
+   * a real alert comes a handful of times a minute at most even with a 10 s group_interval; 60
+   * (one a second) leaves ample room and still stops one alert posted in a loop.
+   */
+  AAMI_RELAY_INTAKE_PER_FINGERPRINT_PER_MINUTE: int(60, 0),
+  /** The caps' window; the caps above are per window (tests shorten it). */
+  AAMI_RELAY_INTAKE_WINDOW_MS: int(60_000, 100),
   /** Tries per delivery before it is dead-lettered (~2.5 h with the default backoff). */
   AAMI_RELAY_ATTEMPTS: int(30, 1),
   AAMI_RELAY_BACKOFF_BASE_MS: int(2000, 1),
@@ -38,10 +56,16 @@ const RelayEnv = z.object({
 export interface RelaySettings {
   shared: RuntimeSettings;
   port: number;
+  /** What Alertmanager presents on the webhook. */
   token: string;
   queuePrefix: string;
   maxBodyBytes: number;
   enqueueTimeoutMs: number;
+  /** Alerts accepted per intake window, whole relay; 0 = no cap. */
+  intakePerWindow: number;
+  /** Times one fingerprint is accepted per intake window; 0 = no cap. */
+  intakePerFingerprint: number;
+  intakeWindowMs: number;
   attempts: number;
   backoffBaseMs: number;
   backoffMaxMs: number;
@@ -101,6 +125,9 @@ export function loadRelaySettings(env: NodeJS.ProcessEnv = process.env): RelaySe
     queuePrefix: e.AAMI_RELAY_QUEUE_PREFIX,
     maxBodyBytes: e.AAMI_RELAY_MAX_BODY_BYTES,
     enqueueTimeoutMs: e.AAMI_RELAY_ENQUEUE_TIMEOUT_MS,
+    intakePerWindow: e.AAMI_RELAY_INTAKE_PER_MINUTE,
+    intakePerFingerprint: e.AAMI_RELAY_INTAKE_PER_FINGERPRINT_PER_MINUTE,
+    intakeWindowMs: e.AAMI_RELAY_INTAKE_WINDOW_MS,
     attempts: e.AAMI_RELAY_ATTEMPTS,
     backoffBaseMs: e.AAMI_RELAY_BACKOFF_BASE_MS,
     backoffMaxMs: e.AAMI_RELAY_BACKOFF_MAX_MS,

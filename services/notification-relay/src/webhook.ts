@@ -2,13 +2,16 @@
 // in the way): authenticate, read at most maxBodyBytes, parse, validate with zod, queue the
 // deliveries (intake.ts: one addBulk per channel queue), and only then 200, so a 2xx always means
 // "stored in Redis". Redis trouble is a 503 (Alertmanager retries); a bad payload is a 400 naming
-// the field (Alertmanager does not retry those); too big is a 413; wrong credentials a 401.
-// Nothing is queued unless the whole request is valid.
+// the field (Alertmanager does not retry those); too big is a 413; wrong credentials a 401; over
+// an intake cap (intake-limit.ts) a 429 with Retry-After (Alertmanager retries). Nothing is
+// queued unless the whole request is valid and fits the caps.
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { performance } from 'node:perf_hooks';
 import { AamiError, UnavailableError, ValidationError, issuesToDetails, type Logger } from '@aami/shared';
 import { tokenChecker, WWW_AUTHENTICATE } from './auth.ts';
-import { WebhookPayload } from './domain/payload.ts';
+import { WebhookPayload, alertFingerprint } from './domain/payload.ts';
 import type { Intake } from './intake.ts';
+import type { IntakeLimiter } from './intake-limit.ts';
 import type { RelayMetrics } from './metrics.ts';
 
 /** What the webhook needs. */
@@ -19,7 +22,9 @@ export interface WebhookDeps {
   /** @defaultValue 5000 */
   enqueueTimeoutMs?: number;
   intake: Intake;
-  metrics: Pick<RelayMetrics, 'received' | 'webhookRequests' | 'unrouted'>;
+  /** The intake caps; absent, nothing is capped (service.ts always passes one). */
+  intakeLimit?: IntakeLimiter;
+  metrics: Pick<RelayMetrics, 'received' | 'webhookRequests' | 'webhookRefused' | 'unrouted'>;
   logger: Logger;
 }
 
@@ -100,10 +105,19 @@ export function createWebhookHandler(deps: WebhookDeps): (req: IncomingMessage, 
       throw new ValidationError(`invalid Alertmanager webhook payload: ${details.map((d) => `${d.path}: ${d.message}`).join('; ')}`, details);
     }
     const payload = parsed.data;
+    // Monotonic time for the caps' windows: a wall-clock step back must not hold a window open.
+    const grant = deps.intakeLimit?.take(payload.alerts.map(alertFingerprint), performance.now());
+    if (grant && !grant.allowed) {
+      deps.metrics.webhookRefused.inc({ reason: grant.cap });
+      if (grant.firstInWindow) deps.logger.warn('webhook over an intake cap: answering 429 until the window ends (logged once per window)', { cap: grant.cap, limit: grant.limit, alerts: payload.alerts.length, retryAfterS: grant.retryAfterS, from: req.socket.remoteAddress });
+      res.setHeader('Retry-After', String(grant.retryAfterS));
+      throw new HttpError(429, grant.cap === 'rate' ? 'too_many_alerts' : 'alert_repeated_too_often', grant.message);
+    }
     let result;
     try {
       result = await withTimeout(deps.intake.accept(payload, Date.now()), enqueueTimeout);
     } catch (err) {
+      grant?.release(); // not stored, so Alertmanager's retry must find the budget still there
       deps.logger.error('cannot queue webhook alerts; answering 503 so Alertmanager retries', { alerts: payload.alerts.length, error: (err as Error).message });
       throw new UnavailableError('cannot store the alerts right now (queue or config unavailable); retry later');
     }

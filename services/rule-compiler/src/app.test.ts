@@ -7,10 +7,13 @@ import { createApp, type CompilerApi } from './app.ts';
 import { createMetrics } from './metrics.ts';
 import { initialStatus } from './status.ts';
 
+const SERVICE_TOKEN = 'service-token-for-tests-0123';
+const json = { 'content-type': 'application/json', authorization: `Bearer ${SERVICE_TOKEN}` };
+
 async function serve(compiler: CompilerApi) {
   const metrics = createMetrics();
   metrics.compiles.inc({ result: 'ok' });
-  const server = createServer(createApp({ compiler, log: createLogger('test', 'error'), version: '9.9.9', registry: metrics.registry }));
+  const server = createServer(createApp({ compiler, log: createLogger('test', 'error'), version: '9.9.9', serviceToken: SERVICE_TOKEN, registry: metrics.registry }));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return { url, close: () => new Promise<void>((r) => server.close(() => r())) };
@@ -31,28 +34,24 @@ test('GET /healthz and /api/v1/compile/status report the service and the last co
   const s = await serve(fake);
   t.after(s.close);
   const health = await (await fetch(`${s.url}/healthz`)).json();
-  assert.deepEqual(health, { status: 'ok', service: 'rule-compiler', version: '9.9.9', compile: 'failed' });
-  const status = await (await fetch(`${s.url}/api/v1/compile/status`)).json() as { state: string };
+  assert.deepEqual(health, { status: 'ok', service: 'rule-compiler', version: '9.9.9', auth: 'service-token', compile: 'failed' });
+  const status = await (await fetch(`${s.url}/api/v1/compile/status`, { headers: json })).json() as { state: string };
   assert.equal(status.state, 'failed');
 });
 
-test('POST /api/v1/compile/validate takes JSON or YAML and maps refusals to 400 with details', async (t) => {
+test('POST /api/v1/compile/validate takes JSON and maps refusals to 400 with details', async (t) => {
   const s = await serve(fake);
   t.after(s.close);
-  const ok = await fetch(`${s.url}/api/v1/compile/validate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alerts: { presets: ['gpu-basic'] } }) });
+  const ok = await fetch(`${s.url}/api/v1/compile/validate`, { method: 'POST', headers: json, body: JSON.stringify({ alerts: { presets: ['gpu-basic'] } }) });
   assert.equal(ok.status, 200);
   assert.equal((await ok.json() as { valid: boolean }).valid, true);
-  const yaml = await fetch(`${s.url}/api/v1/compile/validate`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: 'alerts:\n  presets: [gpu-basic]\n' });
-  assert.equal(yaml.status, 200);
   assert.deepEqual(seen.at(-1), { alerts: { presets: ['gpu-basic'] } });
-  const bad = await fetch(`${s.url}/api/v1/compile/validate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ alerts: { presets: ['bogus'] } }) });
+  const bad = await fetch(`${s.url}/api/v1/compile/validate`, { method: 'POST', headers: json, body: JSON.stringify({ alerts: { presets: ['bogus'] } }) });
   assert.equal(bad.status, 400);
   assert.deepEqual(await bad.json(), { error: { code: 'validation_failed', message: 'alert rules are invalid', details: [{ path: 'alerts.presets[0]', message: 'no preset "bogus"' }] } });
-  const badYaml = await fetch(`${s.url}/api/v1/compile/validate`, { method: 'POST', headers: { 'content-type': 'application/yaml' }, body: 'alerts: [\n' });
-  assert.equal(badYaml.status, 400);
-  const notObject = await fetch(`${s.url}/api/v1/compile/validate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '[1]' });
+  const notObject = await fetch(`${s.url}/api/v1/compile/validate`, { method: 'POST', headers: json, body: '[1]' });
   assert.equal(notObject.status, 400);
-  const broken = await fetch(`${s.url}/api/v1/compile/validate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":' });
+  const broken = await fetch(`${s.url}/api/v1/compile/validate`, { method: 'POST', headers: json, body: '{"a":' });
   assert.equal(broken.status, 400);
 });
 
@@ -60,7 +59,20 @@ test('/metrics serves the compiler\'s metrics; unknown paths are JSON 404s', asy
   const s = await serve(fake);
   t.after(s.close);
   assert.match(await (await fetch(`${s.url}/metrics`)).text(), /aami_rule_compiler_compiles_total\{result="ok"\} 1/);
-  const missing = await fetch(`${s.url}/api/v1/nope`);
+  const missing = await fetch(`${s.url}/api/v1/nope`, { headers: json });
   assert.equal(missing.status, 404);
   assert.equal((await missing.json() as { error: { code: string } }).error.code, 'not_found');
+});
+
+test('/api/v1 wants the service token; writes must be JSON; nothing is read before the check', async (t) => {
+  const s = await serve(fake);
+  t.after(s.close);
+  const before = seen.length;
+  assert.equal((await fetch(`${s.url}/api/v1/compile/status`)).status, 401);
+  const anonymous = await fetch(`${s.url}/api/v1/compile/validate`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' });
+  assert.equal(anonymous.status, 401);
+  assert.match((await anonymous.json() as { error: { message: string } }).error.message, /internal AAMI API/);
+  const yaml = await fetch(`${s.url}/api/v1/compile/validate`, { method: 'POST', headers: { authorization: json.authorization, 'content-type': 'application/yaml' }, body: 'alerts: {}\n' });
+  assert.equal(yaml.status, 415);
+  assert.equal(seen.length, before, 'no candidate reached the compiler');
 });

@@ -1,13 +1,13 @@
 // Entry point: `node services/rule-compiler/src/main.ts`. Compiles config.yaml once at start, then on
 // every job of the BullMQ `compile` queue; serves /healthz, /api/v1/compile/* and /metrics.
-import { createLogger } from '@aami/shared';
+import { createLogger, loadServiceTokenAtStart } from '@aami/shared';
 import { loadRuleCompilerSettings } from './settings.ts';
 import { startRuleCompiler } from './service.ts';
 
 const log = createLogger('rule-compiler');
 try {
   const settings = loadRuleCompilerSettings();
-  const service = await startRuleCompiler(settings, { log, redisUrl: settings.shared.AAMI_REDIS_URL });
+  const service = await startRuleCompiler(settings, { log, serviceToken: loadServiceTokenAtStart(log), redisUrl: settings.shared.AAMI_REDIS_URL });
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

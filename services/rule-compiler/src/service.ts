@@ -11,6 +11,7 @@ import { Coalescer } from './coalescer.ts';
 import { Compiler, type CompileOutcome } from './compiler.ts';
 import { createMetrics } from './metrics.ts';
 import { loadPresetCatalog, type PresetCatalog } from './preset-catalog.ts';
+import { startReconciler, type Reconciler } from './reconciler.ts';
 import { reloadAll } from './reloader.ts';
 import { StatusStore } from './status.ts';
 import { createCompileWorker, type CompileJobResult } from './worker.ts';
@@ -22,6 +23,7 @@ import type { CompileJob } from '@aami/shared';
 export interface RuleCompilerService {
   compiler: Compiler;
   coalescer: Coalescer<CompileOutcome>;
+  reconciler: Reconciler;
   /** Base URL of its HTTP API once listening. */
   url: string;
   worker?: Worker<CompileJob, CompileJobResult>;
@@ -30,6 +32,8 @@ export interface RuleCompilerService {
 
 export interface StartOptions {
   log: Logger;
+  /** What the gateway must present on /api/v1 (main.ts loads it with loadServiceTokenAtStart). */
+  serviceToken: string;
   version?: string;
   /** Redis URL for the compile queue; false runs without a worker (HTTP and direct runs only). */
   redisUrl?: string | false;
@@ -72,8 +76,16 @@ export async function startRuleCompiler(settings: RuleCompilerSettings, options:
   if (options.compileAtStart ?? true) {
     await coalescer.request().catch((err: unknown) => log.warn('compile at start did not succeed', { error: err as Error }));
   }
+  // Then it keeps the files in step with config.yaml even when a compile request is lost.
+  const reconciler = startReconciler({
+    readRevision: async () => (await store.read()).revision,
+    status: () => compiler.status(),
+    compile: () => coalescer.request(),
+    log,
+    intervalMs: settings.reconcileMs,
+  });
 
-  const app = createApp({ compiler, log, version: options.version ?? AAMI_VERSION, registry: metrics.registry });
+  const app = createApp({ compiler, log, version: options.version ?? AAMI_VERSION, serviceToken: options.serviceToken, registry: metrics.registry });
   const server: Server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -91,9 +103,11 @@ export async function startRuleCompiler(settings: RuleCompilerSettings, options:
   return {
     compiler,
     coalescer,
+    reconciler,
     url,
     ...(worker ? { worker } : {}),
     async close() {
+      reconciler.stop();
       await worker?.close();
       connection?.disconnect();
       await new Promise<void>((resolve) => server.close(() => resolve()));

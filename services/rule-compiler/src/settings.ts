@@ -18,6 +18,8 @@ const Own = z.object({
   AAMI_AMTOOL: z.string().min(1).default('amtool'),
   /** Quiet time after the last compile request before compiling. */
   AAMI_COMPILE_DEBOUNCE_MS: z.coerce.number().int().min(0).max(60_000).default(500),
+  /** Seconds between checks that the live files match config.yaml's revision (0: only at start). */
+  AAMI_COMPILE_RECONCILE_S: z.coerce.number().int().min(0).max(86_400).default(30),
   /** AAMI services Prometheus scrapes under job "aami": `service=url,service=url`. */
   AAMI_SELF_SCRAPE: z.string().optional(),
   /** "true" adds direct Slack / email receivers to Alertmanager besides the relay. */
@@ -37,6 +39,7 @@ export interface RuleCompilerSettings {
   alertmanagerUrl: string;
   tools: ToolPaths;
   debounceMs: number;
+  reconcileMs: number;
   selfTargets: SelfTarget[];
   direct?: { slackApiUrlFile?: string; smtpPasswordFile?: string };
   /** Where its HTTP API listens. */
@@ -74,6 +77,7 @@ export function loadRuleCompilerSettings(env: NodeJS.ProcessEnv = process.env): 
     alertmanagerUrl: shared.AAMI_ALERTMANAGER_URL,
     tools: { promtool: own.AAMI_PROMTOOL, amtool: own.AAMI_AMTOOL },
     debounceMs: own.AAMI_COMPILE_DEBOUNCE_MS,
+    reconcileMs: own.AAMI_COMPILE_RECONCILE_S * 1000,
     selfTargets,
     ...(direct ? { direct } : {}),
     bind: shared.AAMI_BIND,

@@ -1,6 +1,8 @@
 // Secrets never leave the process: the API and the logs see "<redacted>" (or "${VAR}", which
-// names the variable but holds no secret).
-import { ENV_REF_PATTERN, type AamiConfig } from './schema.ts';
+// names the variable but holds no secret). A `${secret:name}` reference also shows as "<redacted>":
+// to a reader it is a value stored by AAMI and hidden, the way the Web UI describes it.
+import { ENV_REF_PATTERN } from './references.ts';
+import type { AamiConfig } from './schema.ts';
 
 export const REDACTED = '<redacted>';
 

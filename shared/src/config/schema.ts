@@ -2,10 +2,11 @@
 // strict, so a typo ("ssh_usr") is an error that names the key instead of a silent no-op.
 import { z } from 'zod';
 import { isIP } from 'node:net';
+import { ENV_REF_PATTERN, SECRET_REF_PATTERN } from './references.ts';
 
-/** A `${VAR}` reference, kept verbatim in the file and expanded only in memory. */
-export const ENV_REF_PATTERN = /^\$\{[A-Za-z_][A-Za-z0-9_]*\}$/;
+/** `${VAR}` and `${secret:name}` references, kept verbatim in the file and expanded only in memory. */
 const envRef = z.string().regex(ENV_REF_PATTERN);
+const secretRef = z.string().regex(SECRET_REF_PATTERN);
 
 /** Node and cluster names: what Prometheus labels, file names and shells can all carry safely. */
 export const NodeName = z
@@ -83,7 +84,7 @@ const secretString = z.string().min(1);
 
 export const SlackChannel = z.strictObject({
   enabled: z.boolean().default(true),
-  webhook_url: z.union([envRef, z.url({ protocol: /^https?$/ })], { error: 'must be an http(s) URL or a ${VAR} reference' }),
+  webhook_url: z.union([envRef, secretRef, z.url({ protocol: /^https?$/ })], { error: 'must be an http(s) URL, a ${VAR} reference or a ${secret:name} reference' }),
   channel: z.string().optional(),
 });
 
@@ -168,7 +169,10 @@ export type RuleOverride = z.infer<typeof RuleOverride>;
 export type CustomRule = z.infer<typeof CustomRule>;
 export type Severity = z.infer<typeof Severity>;
 
-/** Paths (in YAML path form) of values that are secrets: never logged, never returned by the API. */
+/**
+ * Paths (in YAML path form) of values that are secrets: never logged, never returned by the API.
+ * The config store keeps the notification ones in secrets.json (see secret-fields.ts).
+ */
 export const SECRET_PATHS: readonly string[] = [
   'notifications.slack.webhook_url',
   'notifications.email.password',

@@ -1,14 +1,22 @@
 // The config store: every change to config.yaml goes through here. Writes are validated, atomic
 // (temp file + fsync + rename + directory fsync), serialised across processes by a lock file on the
-// same volume, and refused when based on a stale revision. `${VAR}` references stay verbatim.
-import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
-import { dirname, basename, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
-import lockfile from 'proper-lockfile';
+// same volume, and refused when based on a stale revision. `${VAR}` and `${secret:name}` references
+// stay verbatim. No write leaves a secret in plain text: the Slack webhook URL and the SMTP password
+// go to the secrets store beside the file (secrets.json) and config.yaml gets their reference.
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname, basename } from 'node:path';
 import YAML from 'yaml';
 import { AamiConfig } from './schema.ts';
 import { parseOrThrow } from './issues.ts';
+import { writeFileAtomic } from './atomic-write.ts';
+import { serialQueue, withFileLock } from './file-lock.ts';
+import { secretRef } from './references.ts';
+import { dropUnusedSecrets, literalSecretFields, moveLiteralSecrets } from './secret-fields.ts';
+import { SecretStore, secretsPathFor } from './secrets.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { createLogger, type Logger } from '../log.ts';
+
+export { writeFileAtomic } from './atomic-write.ts';
 
 /** A config as read at one revision. */
 export interface ConfigSnapshot {
@@ -24,6 +32,14 @@ export interface UpdateOptions {
 
 /** A mutation: change `draft` in place or return a replacement. */
 export type ConfigMutator = (draft: AamiConfig) => AamiConfig | void;
+
+/** How a store is set up. */
+export interface ConfigStoreOptions {
+  /** Where stored secrets live. @defaultValue secrets.json beside the config file */
+  secretsPath?: string;
+  /** Says which secrets moved into the secrets store (names only). @defaultValue a "config-store" logger on stderr */
+  logger?: Logger;
+}
 
 /** Parses YAML text into a validated config; errors name the line (syntax) or the path (schema). */
 export function parseConfigText(text: string, source = 'config.yaml'): AamiConfig {
@@ -41,38 +57,18 @@ export function renderConfigText(config: AamiConfig): string {
   return `# AAMI configuration. Written by AAMI's config store; hand edits are fine while AAMI is\n# stopped or if you bump nothing: the store refuses writes based on an older revision.\n${YAML.stringify(config, { lineWidth: 0 })}`;
 }
 
-/** Writes `data` to `path` atomically: a reader sees the old file or the new one, never half. */
-export async function writeFileAtomic(path: string, data: string | Uint8Array, mode = 0o640): Promise<void> {
-  const dir = dirname(path);
-  const tmp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
-  const fh = await open(tmp, 'w', mode);
-  try {
-    await fh.writeFile(data);
-    await fh.sync();
-  } finally {
-    await fh.close();
-  }
-  try {
-    await rename(tmp, path);
-  } catch (err) {
-    await unlink(tmp).catch(() => {});
-    throw err;
-  }
-  const dh = await open(dir, 'r');
-  try {
-    await dh.sync();
-  } finally {
-    await dh.close();
-  }
-}
-
 /** The one way to read and change config.yaml. */
 export class ConfigStore {
   readonly path: string;
-  #queue: Promise<unknown> = Promise.resolve();
+  /** secrets.json: the values behind config.yaml's `${secret:name}` references. */
+  readonly secrets: SecretStore;
+  readonly #logger: Logger;
+  readonly #serial = serialQueue();
 
-  constructor(path: string) {
+  constructor(path: string, options: ConfigStoreOptions = {}) {
     this.path = path;
+    this.secrets = new SecretStore(options.secretsPath ?? secretsPathFor(path));
+    this.#logger = options.logger ?? createLogger('config-store');
   }
 
   /** Reads and validates the current file. */
@@ -103,18 +99,13 @@ export class ConfigStore {
   /** Creates the file with `initial` unless it exists (or `force`). */
   async create(initial: unknown, force = false): Promise<ConfigSnapshot> {
     await mkdir(dirname(this.path), { recursive: true });
-    return this.#serial(async () => {
-      const release = await this.#lock();
-      try {
-        if (!force && (await this.exists())) throw new ConflictError(`${this.path} already exists (use --force to overwrite)`);
-        const config = parseOrThrow(AamiConfig, initial, 'config');
-        config.revision = 1;
-        await writeFileAtomic(this.path, renderConfigText(config));
-        return { config, revision: 1 };
-      } finally {
-        await release();
-      }
-    });
+    return this.#serial(() => withFileLock(this.path, async () => {
+      if (!force && (await this.exists())) throw new ConflictError(`${this.path} already exists (use --force to overwrite)`);
+      const config = parseOrThrow(AamiConfig, initial, 'config');
+      config.revision = 1;
+      await this.#write(config, undefined);
+      return { config, revision: 1 };
+    }));
   }
 
   /**
@@ -122,42 +113,44 @@ export class ConfigStore {
    * revision + 1. Throws ConflictError on a stale expectedRevision, ValidationError on bad results.
    */
   async update(mutate: ConfigMutator, options: UpdateOptions = {}): Promise<ConfigSnapshot> {
-    return this.#serial(async () => {
-      const release = await this.#lock();
-      try {
-        const current = await this.read();
-        if (options.expectedRevision !== undefined && options.expectedRevision !== current.revision) {
-          throw new ConflictError(
-            `config changed elsewhere: you edited revision ${options.expectedRevision}, it is now at revision ${current.revision}; reload and try again`,
-          );
-        }
-        const draft = structuredClone(current.config);
-        const replaced = mutate(draft);
-        const next = parseOrThrow(AamiConfig, replaced ?? draft, 'config');
-        next.revision = current.revision + 1;
-        await writeFileAtomic(this.path, renderConfigText(next));
-        return { config: next, revision: next.revision };
-      } finally {
-        await release();
+    return this.#serial(() => withFileLock(this.path, async () => {
+      const current = await this.read();
+      if (options.expectedRevision !== undefined && options.expectedRevision !== current.revision) {
+        throw new ConflictError(
+          `config changed elsewhere: you edited revision ${options.expectedRevision}, it is now at revision ${current.revision}; reload and try again`,
+        );
       }
-    });
+      const draft = structuredClone(current.config);
+      const replaced = mutate(draft);
+      const next = parseOrThrow(AamiConfig, replaced ?? draft, 'config');
+      next.revision = current.revision + 1;
+      await this.#write(next, current.config);
+      return { config: next, revision: next.revision };
+    }));
   }
 
-  /** Runs one write at a time within this process (the lock file covers other processes). */
-  #serial<T>(fn: () => Promise<T>): Promise<T> {
-    const run = this.#queue.then(fn, fn);
-    this.#queue = run.catch(() => undefined);
-    return run;
-  }
-
-  async #lock(): Promise<() => Promise<void>> {
-    await mkdir(dirname(this.path), { recursive: true });
-    return lockfile.lock(this.path, {
-      realpath: false,
-      lockfilePath: `${this.path}.lock`,
-      stale: 15_000,
-      update: 5_000,
-      retries: { retries: 200, factor: 1.2, minTimeout: 5, maxTimeout: 100 },
+  /**
+   * Writes `next` (changed in place to hold references instead of secrets). Secrets are stored
+   * before config.yaml is replaced, so a crash in between leaves the old file, never a reference to
+   * a secret not yet stored; secrets nothing refers to any more are removed only after.
+   * `before` is the config as it was read, to tell a migration from a new value.
+   */
+  async #write(next: AamiConfig, before: AamiConfig | undefined): Promise<void> {
+    const inFileBefore = new Set(before ? literalSecretFields(before).map((f) => f.path) : []);
+    const moved = literalSecretFields(next).length > 0 ? await this.secrets.update((values) => moveLiteralSecrets(next, values)) : [];
+    await writeFileAtomic(this.path, renderConfigText(next));
+    // The write has happened: a secrets file that cannot be tidied now must not turn it into an error.
+    const dropped = await this.secrets.update((values) => dropUnusedSecrets(next, values)).catch((err: unknown) => {
+      this.#logger.warn(`cannot remove unused values from ${basename(this.secrets.path)}; they stay until the next write`, { error: (err as Error).message });
+      return [] as string[];
     });
+    const describe = (fields: typeof moved) => fields.map((f) => `${f.path} -> ${secretRef(f.name)}`);
+    const migrated = moved.filter((f) => inFileBefore.has(f.path));
+    const stored = moved.filter((f) => !inFileBefore.has(f.path));
+    if (migrated.length > 0) {
+      this.#logger.warn(`${basename(this.path)} held secrets in plain text: moved them to ${basename(this.secrets.path)} (copies made before, in Git or a backup, still hold them)`, { moved: describe(migrated) });
+    }
+    if (stored.length > 0) this.#logger.info(`stored new values in ${basename(this.secrets.path)}`, { fields: describe(stored) });
+    if (dropped.length > 0) this.#logger.info(`removed values no field refers to any more from ${basename(this.secrets.path)}`, { names: dropped });
   }
 }

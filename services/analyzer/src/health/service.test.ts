@@ -68,10 +68,11 @@ describe('health service', () => {
     assert.equal(g?.action, 'inspect-hardware');
     assert.match(g?.reasons[0]?.reason ?? '', /Xid 79 \(.+\) at .*, the 3rd time since .* after 2 reboots/);
 
-    const app = createApp({ catalog, log, health: s });
+    const app = createApp({ serviceToken: 'service-token-for-tests-0123', catalog, log, health: s });
     const server = app.listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const fetch = (url: string, init: RequestInit = {}) => globalThis.fetch(url, { ...init, headers: { authorization: 'Bearer service-token-for-tests-0123', ...(init.headers as Record<string, string> | undefined) } });
     try {
       const bad = await fetch(`${base}/api/v1/health/node-a/clear`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ gpu: 0 }) });
       assert.equal(bad.status, 400);

@@ -5,22 +5,23 @@ import { Router } from 'express';
 import { parseHealthClear, parseHealthTarget } from '@aami/shared';
 import { forward } from '../upstream.ts';
 
-/** Health routes, forwarded to `analyzerUrl` (settings.AAMI_ANALYZER_URL). */
-export function healthRouter(analyzerUrl: string): Router {
+/** Health routes, forwarded to `analyzerUrl` (settings.AAMI_ANALYZER_URL) with the service token. */
+export function healthRouter(analyzerUrl: string, token: string): Router {
   const r = Router();
   const base = analyzerUrl.replace(/\/+$/, '');
   const service = `the analyzer at ${base}`;
   r.get('/health', async (_req, res) => {
-    await forward(res, { service, url: `${base}/api/v1/health` });
+    await forward(res, { service, token, url: `${base}/api/v1/health` });
   });
   r.get('/health/:node', async (req, res) => {
     const { node, gpu } = parseHealthTarget(req.params['node'], req.query['gpu']);
-    await forward(res, { service, url: `${base}/api/v1/health/${encodeURIComponent(node)}${gpu !== undefined ? `?gpu=${gpu}` : ''}` });
+    await forward(res, { service, token, url: `${base}/api/v1/health/${encodeURIComponent(node)}${gpu !== undefined ? `?gpu=${gpu}` : ''}` });
   });
   r.post('/health/:node/clear', async (req, res) => {
     const { node } = parseHealthTarget(req.params['node'], undefined);
     await forward(res, {
       service,
+      token,
       url: `${base}/api/v1/health/${encodeURIComponent(node)}/clear`,
       method: 'POST',
       body: parseHealthClear(req.body),

@@ -6,15 +6,16 @@ import { forward } from '../upstream.ts';
 
 const TIMEOUT_MS = 10 * 60_000; // a test of thousands of nodes answers when all have answered
 
-/** Routes of the install API, forwarded to `installWorkerUrl` (e.g. settings.AAMI_INSTALL_WORKER_URL). */
-export function installProxyRouter(installWorkerUrl: string): Router {
+/** Routes of the install API, forwarded to `installWorkerUrl` (settings.AAMI_INSTALL_WORKER_URL) with the service token. */
+export function installProxyRouter(installWorkerUrl: string, token: string): Router {
   const r = Router();
   const base = installWorkerUrl.replace(/\/+$/, '');
   const fwd = (req: Request, res: Response) => forward(res, {
     service: `the install-worker at ${base}`,
+    token,
     url: `${base}${req.originalUrl}`,
     method: req.method,
-    body: req.method !== 'GET' && req.method !== 'HEAD' ? (req.body ?? {}) : undefined,
+    body: req.body,
     timeoutMs: TIMEOUT_MS,
   });
   r.all('/install', fwd);

@@ -21,7 +21,7 @@ export const FailureReason = z.enum([
   'serverError', // 5xx or SMTP 4yz: the receiver is having trouble, try again later
   'timeout', // no answer in time
   'connection', // could not connect, or the connection broke
-  'invalidConfig', // the channel's config cannot be used (unset ${VAR}, bad URL)
+  'invalidConfig', // the channel's config cannot be used (unset ${VAR}, unknown ${secret:name}, bad URL)
   'unexpected', // an answer or error no rule above covers
 ]);
 export type FailureReason = z.infer<typeof FailureReason>;
