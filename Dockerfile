@@ -65,8 +65,10 @@ COPY xid-db/ ./xid-db/
 COPY services/ ./services/
 COPY integration-tests/src/support/ ./integration-tests/src/support/
 COPY docker/healthcheck.sh /usr/local/bin/aami-healthcheck
-# The data folder belongs to the unprivileged user, so a fresh named volume mounted there does too.
-RUN set -eu; mkdir -p /var/lib/aami; chown 1000:1000 /var/lib/aami
+# The data folders belong to the unprivileged user, so a fresh named volume mounted there does too:
+# the config volume, and the one volume each writer has of its own (docker-compose.yml).
+RUN set -eu; mkdir -p /var/lib/aami /var/lib/aami-generated /var/lib/aami-analyzer /var/lib/aami-install; \
+    chown 1000:1000 /var/lib/aami /var/lib/aami-generated /var/lib/aami-analyzer /var/lib/aami-install
 USER 1000:1000
 # One healthcheck for every target: GET $AAMI_HEALTHCHECK_URL answers 200.
 HEALTHCHECK --interval=10s --timeout=4s --start-period=30s --retries=3 CMD ["aami-healthcheck"]

@@ -19,9 +19,14 @@ export AAMI_REDIS_URL=${AAMI_REDIS_URL:-redis://127.0.0.1:6379}
 export AAMI_PROMETHEUS_URL=http://127.0.0.1:9090 AAMI_ALERTMANAGER_URL=http://127.0.0.1:9093
 export AAMI_RELAY_URL=http://127.0.0.1:8081 AAMI_ANALYZER_URL=http://127.0.0.1:8082
 export AAMI_RULE_COMPILER_URL=http://127.0.0.1:8083 AAMI_INSTALL_WORKER_URL=http://127.0.0.1:8084
-# The secret Alertmanager presents to the relay: made once, readable by this user only.
-export AAMI_RELAY_TOKEN_FILE=$AAMI_DATA_DIR/relay-token
-[ -s "$AAMI_RELAY_TOKEN_FILE" ] || (umask 077 && head -c 32 /dev/urandom | base64 | tr -d '/+=\n' >"$AAMI_RELAY_TOKEN_FILE")
+# The credentials the parts present to each other (service token, Redis, Prometheus,
+# Alertmanager), made once in data/secrets/ by the same program as compose's aami-init. Its stdout
+# only ever shows a new Grafana admin password, and make dev runs no Grafana.
+node services/api-gateway/src/bootstrap/main.ts --single-user >/dev/null
+secrets=$AAMI_DATA_DIR/secrets
+export AAMI_PROMETHEUS_PASSWORD_FILE=$secrets/prometheus-password AAMI_ALERTMANAGER_PASSWORD_FILE=$secrets/alertmanager-password
+# The secret Alertmanager presents to the relay (made by the same program, above).
+export AAMI_RELAY_TOKEN_FILE=$secrets/relay-token
 # The first admin API token, made here once (aami_ + 32 random bytes, URL-safe base64, as the
 # gateway makes them) and handed to the gateway by path, so it never goes through a log.
 # An AAMI_ADMIN_TOKEN set by the caller wins in the gateway, so then there is nothing to make.
@@ -58,9 +63,13 @@ start() { # name, log, command...
 }
 
 echo "AAMI dev stack, data in $AAMI_DATA_DIR"
-if port_busy 6379; then echo "  redis: using the one already on 127.0.0.1:6379"; else
+if port_busy 6379; then
+  # Someone else's Redis does not know AAMI's ACL user: use it as it is (say so).
+  echo "  redis: using the one already on 127.0.0.1:6379, with the credentials in AAMI_REDIS_URL (if any)"
+else
   mkdir -p "$AAMI_DATA_DIR/redis"
-  start redis redis-server --port 6379 --bind 127.0.0.1 --dir "$AAMI_DATA_DIR/redis" --appendonly yes --save ''
+  start redis redis-server --port 6379 --bind 127.0.0.1 --dir "$AAMI_DATA_DIR/redis" --appendonly yes --save '' --aclfile "$secrets/redis.acl"
+  export AAMI_REDIS_USERNAME=aami AAMI_REDIS_PASSWORD_FILE=$secrets/redis-password
 fi
 [ -f "$AAMI_DATA_DIR/config.yaml" ] || node cli/src/main.ts init --dir "$AAMI_DATA_DIR" >/dev/null
 for p in 8080 8081 8082 8083 8084 9090 9093; do port_busy $p && { echo "port $p is in use: stop what runs there first"; exit 1; }; done
@@ -68,9 +77,11 @@ for p in 8080 8081 8082 8083 8084 9090 9093; do port_busy $p && { echo "port $p 
 start rule-compiler node services/rule-compiler/src/main.ts
 for _ in $(seq 1 150); do [ -f "$AAMI_DATA_DIR/generated/prometheus/prometheus.yml" ] && break; sleep 0.2; done
 start prometheus prometheus --config.file="$AAMI_DATA_DIR/generated/prometheus/prometheus.yml" \
-  --storage.tsdb.path="$AAMI_DATA_DIR/prometheus" --web.listen-address=127.0.0.1:9090 --web.enable-lifecycle
+  --storage.tsdb.path="$AAMI_DATA_DIR/prometheus" --web.listen-address=127.0.0.1:9090 --web.enable-lifecycle \
+  --web.config.file="$secrets/prometheus-web.yml"
 start alertmanager prometheus-alertmanager --config.file="$AAMI_DATA_DIR/generated/alertmanager/alertmanager.yml" \
-  --storage.path="$AAMI_DATA_DIR/alertmanager" --web.listen-address=127.0.0.1:9093 --cluster.listen-address=
+  --storage.path="$AAMI_DATA_DIR/alertmanager" --web.listen-address=127.0.0.1:9093 --cluster.listen-address= \
+  --web.config.file="$secrets/alertmanager-web.yml"
 start api-gateway node services/api-gateway/src/main.ts
 start notification-relay node services/notification-relay/src/main.ts
 start analyzer node services/analyzer/src/main.ts
@@ -83,6 +94,8 @@ cat <<MSG
 
 AAMI is up:  API + Web UI  http://127.0.0.1:8080    Prometheus http://127.0.0.1:9090    Alertmanager http://127.0.0.1:9093
 $admin_token_msg
+Prometheus and Alertmanager ask for user aami with the password in data/secrets/prometheus-password
+and data/secrets/alertmanager-password; Redis for user aami with data/secrets/redis-password.
 Use the CLI:  export AAMI_URL=http://127.0.0.1:8080 AAMI_TOKEN=<admin token>;  npx aami status
 Ctrl-C stops everything.
 MSG

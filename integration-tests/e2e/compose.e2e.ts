@@ -2,6 +2,8 @@
 // Run by scripts/e2e.sh (`make e2e`), which builds the images first and passes their tags in the
 // environment. Phases, each timed:
 //   up         compose up (demo profile, everything but Grafana), every container healthy
+//   locks      without credentials, Redis, Prometheus, Alertmanager and the internal APIs refuse a
+//              caller on the compose network; `aami status` shows what guards each part
 //   register   four simulated GPU nodes through the CLI, Slack through the CLI, gpu-production
 //   scrape     the gateway reports all four nodes up with 8 GPUs (Prometheus scrapes them)
 //   web ui     Chromium signs in, presses Test on the Slack channel: the sink's answer shows, the
@@ -11,6 +13,8 @@
 //   restart    down (volumes kept) and up: config, nodes, rules survive; the pending message arrives
 //   single     `restart` of each service on its own: healthy again within 30 s, nothing lost
 //   memory     docker stats of the idle stack (AAMI services must stay under 400 MB together)
+//   leaks      no secret (admin token, relay and service tokens, Redis password, Slack URL) in
+//              config.yaml or any container's log
 //   cleanup    down -v: containers, network and volumes gone
 // Settings (environment): AAMI_E2E_PROJECT (compose project, default aami-compose-e2e), AAMI_E2E_KEEP=1
 // (leave the stack up), AAMI_COMPOSE (compose command, default `docker compose` if present, else
@@ -34,6 +38,8 @@ const SINK_SECRET = `e2e${randomUUID().slice(0, 8)}`;
 /** The services AAMI itself runs (the memory budget covers these). */
 const AAMI_SERVICES = ['api-gateway', 'rule-compiler', 'notification-relay', 'analyzer', 'install-worker'];
 const NODES = ['gpu-node-01', 'gpu-node-02', 'gpu-node-03', 'gpu-node-04'];
+/** Services that run once and exit (never "healthy"). */
+const ONE_SHOT = ['aami-init'];
 const MEMORY_BUDGET_MB = 400;
 const SINGLE_RESTART_BUDGET_S = 30;
 
@@ -155,6 +161,7 @@ async function main(): Promise<void> {
   // Grafana has no Debian package, so no stand-in image: its dashboards are checked by
   // integration-tests/src/grafana-dashboards.test.ts instead.
   const services = allServices.filter((s) => s !== 'grafana');
+  const longRunning = services.filter((s) => !ONE_SHOT.includes(s));
   log(`compose: ${composeBase.join(' ')}; project ${PROJECT}; services: ${services.join(', ')}`);
 
   type Messages = { messages: Array<{ seq: number; status: number; body: unknown; problems: string[] }> };
@@ -176,7 +183,8 @@ async function main(): Promise<void> {
   };
   const delivered = async (marker: string) => (await sinkMessages()).some((m) => slackText(m.body).includes(marker));
   const promRules = async (): Promise<string[]> => {
-    const text = await compose(['exec', '-T', 'prometheus', 'wget', '-q', '-O', '-', 'http://127.0.0.1:9090/api/v1/rules']);
+    // Prometheus wants the basic-auth password aami-init made, even from inside its own container.
+    const text = await compose(['exec', '-T', 'prometheus', 'sh', '-c', 'wget -q -O - "http://aami:$(cat /var/lib/aami/secrets/prometheus-password)@127.0.0.1:9090/api/v1/rules"']);
     const body = JSON.parse(text) as { data: { groups: Array<{ rules: Array<{ name: string }> }> } };
     return body.data.groups.flatMap((g) => g.rules.map((r) => r.name));
   };
@@ -189,8 +197,33 @@ async function main(): Promise<void> {
 
     await phase('up', async () => {
       await compose(['up', '-d', '--no-build', ...services]);
-      const s = await waitHealthy(services, 240_000);
+      const s = await waitHealthy(longRunning, 240_000);
       log(`all ${services.length} containers healthy ${s.toFixed(1)} s after up returned`);
+      const init = (await containers()).get('aami-init');
+      assert.ok(init, 'aami-init ran');
+      assert.equal((await docker(['inspect', '-f', '{{.State.ExitCode}}', init])).trim(), '0', 'aami-init made the credentials');
+    });
+
+    await phase('locks', async () => {
+      // Run from inside the stack's own containers: what any container on the network could do.
+      const sh = async (svc: string, script: string) => compose(['exec', '-T', svc, 'sh', '-c', `${script} 2>&1; true`]);
+      assert.match(await sh('redis', 'redis-cli RPUSH bull:notify:wait spoofed'), /NOAUTH/, 'Redis refuses a caller without the password');
+      assert.match(await sh('prometheus', 'wget -O /dev/null --post-data= http://127.0.0.1:9090/-/quit'), /401|Unauthorized/i, 'Prometheus refuses /-/quit');
+      assert.match(await sh('alertmanager', 'wget -O /dev/null http://127.0.0.1:9093/api/v2/silences'), /401|Unauthorized/i, 'Alertmanager refuses the silence API');
+      const probe = `node -e "fetch(process.argv[1], {method: 'POST', headers: {'content-type': 'application/json'}, body: '{}'}).then((r) => console.log('HTTP', r.status))"`;
+      assert.match(await sh('gpu-simulator', `${probe} http://install-worker:8084/api/v1/install/runs`), /HTTP 401/, 'the install worker refuses a caller without the service token');
+      // Code running in a service can change only its own volume: the config volume (tokens, secrets,
+      // config.yaml) is read-only to all but the gateway, and no other service sees the artifacts.
+      for (const svc of ['analyzer', 'notification-relay', 'rule-compiler', 'install-worker']) {
+        assert.match(await sh(svc, 'touch /var/lib/aami/secrets/service-token /var/lib/aami/config.yaml'), /Read-only file system/, `${svc} cannot write the config volume`);
+      }
+      assert.match(await sh('analyzer', 'ls /var/lib/aami-install/artifacts'), /No such file or directory/, 'the analyzer cannot reach the artifact store');
+      assert.equal((await sh('install-worker', 'test -w /var/lib/aami-install && echo writable')).trim(), 'writable');
+      const status = JSON.parse(await cli(['status', '-o', 'json'])) as { components: Array<{ name: string; reachable: boolean; credential: string | null }> };
+      const open = status.components.filter((c) => !c.credential).map((c) => c.name);
+      assert.deepEqual(open, [], 'every part asks for a credential');
+      assert.ok(status.components.every((c) => c.reachable), `all reachable: ${JSON.stringify(status.components)}`);
+      log(status.components.map((c) => `${c.name}: ${c.credential}`).join(', '));
     });
 
     let revisionBefore = 0;
@@ -298,7 +331,7 @@ async function main(): Promise<void> {
       log(table.split('\n').slice(0, 5).join(' | '));
       // The analyzer keeps its memory in the data volume: after its restart the finding is still there.
       await compose(['restart', 'analyzer']);
-      await waitHealthy(services, 120_000);
+      await waitHealthy(longRunning, 120_000);
       await waitFor(async () => (JSON.parse(await cli(['health', 'gpu-node-02', '--gpu', '3', '-o', 'json'])) as NodeJson).gpus[0]?.state === 'unhealthy', 60_000, 'the Xid 79 finding survives an analyzer restart');
       // After the "repair", a clear makes the GPU healthy again and is recorded.
       log((await cli(['health', 'clear', 'gpu-node-02', '--gpu', '3', '--reason', 'e2e: GPU 3 reseated'])).trim());
@@ -321,7 +354,7 @@ async function main(): Promise<void> {
       const left = await containers();
       assert.equal(left.size, 0, 'down removes every container');
       await compose(['up', '-d', '--no-build', ...services]);
-      const s = await waitHealthy(services, 240_000);
+      const s = await waitHealthy(longRunning, 240_000);
       log(`healthy again ${s.toFixed(1)} s after up returned`);
       const shown = JSON.parse(await cli(['config', 'show', '-o', 'json'])) as { revision: number; config: { alerts: { presets: string[] }; nodes: Array<{ name: string }>; notifications: { slack?: { channel?: string } } } };
       assert.equal(shown.revision, revisionBefore, 'config revision unchanged');
@@ -336,7 +369,7 @@ async function main(): Promise<void> {
 
     await phase('single restarts', async () => {
       const worst: Array<[string, number]> = [];
-      for (const svc of services) {
+      for (const svc of longRunning) {
         // A webhook accepted just before the restart must still be delivered afterwards.
         const marker = `restart-${svc}-${randomUUID()}`;
         const status = await postWebhook(marker, 'gpu-node-03');
@@ -345,7 +378,7 @@ async function main(): Promise<void> {
         if (svc === 'slack-sink') await waitFor(() => delivered(marker), 120_000, 'the probe reaches the sink before the sink restarts');
         const start = Date.now();
         await compose(['restart', svc]);
-        await waitHealthy(services, 120_000);
+        await waitHealthy(longRunning, 120_000);
         const s = (Date.now() - start) / 1000;
         worst.push([svc, s]);
         log(`restart ${svc}: whole stack healthy ${s.toFixed(1)} s after the restart began`);
@@ -355,6 +388,22 @@ async function main(): Promise<void> {
       assert.deepEqual(slow, [], `every single-service restart is healthy within ${SINGLE_RESTART_BUDGET_S} s`);
       const shown = JSON.parse(await cli(['config', 'show', '-o', 'json'])) as { revision: number };
       assert.equal(shown.revision, revisionBefore, 'config untouched by the restarts');
+    });
+
+    await phase('leaks', async () => {
+      const secrets = new Map<string, string>([
+        ['admin token', ADMIN_TOKEN],
+        ['relay token', await relayToken()],
+        ['Slack webhook secret', SINK_SECRET],
+        ...(await Promise.all(['service-token', 'redis-password', 'prometheus-password', 'alertmanager-password'].map(async (f) => [f, (await compose(['exec', '-T', 'api-gateway', 'cat', `/var/lib/aami/secrets/${f}`])).trim()] as [string, string]))),
+      ]);
+      const places = new Map<string, string>([
+        ['config.yaml', await compose(['exec', '-T', 'api-gateway', 'cat', '/var/lib/aami/config.yaml'])],
+        // AAMI's services and the third-party parts (the demo's Slack sink logs what it receives).
+        ['the logs', await compose(['logs', '--no-color', ...AAMI_SERVICES, 'aami-init', 'redis', 'prometheus', 'alertmanager'])],
+      ]);
+      for (const [place, text] of places) for (const [name, value] of secrets) assert.ok(value.length >= 8 && !text.includes(value), `the ${name} is in ${place}`);
+      log(`none of ${secrets.size} secrets is in config.yaml or in ${places.get('the logs')!.split('\n').length} log lines`);
     });
 
     await phase('memory', async () => {

@@ -3,6 +3,7 @@ export * from './errors.ts';
 export * from './config/index.ts';
 export * from './metrics-contract.ts';
 export * from './queues.ts';
+export * from './redis.ts';
 export * from './settings.ts';
 export * from './log.ts';
 export * from './xid/index.ts';

@@ -1,5 +1,5 @@
 // Starts the analyzer: loads the Xid catalog (a bad catalog stops the start, naming the file and
-// entry), starts the GPU health loop (its state in AAMI_DATA_DIR/health/state.json), serves the HTTP API on AAMI_BIND:AAMI_ANALYZER_PORT, and drains on SIGTERM/SIGINT.
+// entry), starts the GPU health loop (its state in AAMI_HEALTH_STATE_FILE, default AAMI_DATA_DIR/health/state.json), serves the HTTP API on AAMI_BIND:AAMI_ANALYZER_PORT, and drains on SIGTERM/SIGINT.
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
 import { createLogger, loadServiceTokenAtStart, loadSettings } from '@aami/shared';
@@ -31,8 +31,8 @@ try {
   const settings = loadSettings();
   const hs = loadHealthSettings();
   health = new HealthService({
-    query: prometheusQuery(settings.AAMI_PROMETHEUS_URL),
-    memoryPath: join(settings.AAMI_DATA_DIR, 'health', 'state.json'),
+    query: prometheusQuery(settings.AAMI_PROMETHEUS_URL, undefined, settings.prometheusAuth),
+    memoryPath: hs.AAMI_HEALTH_STATE_FILE ?? join(settings.AAMI_DATA_DIR, 'health', 'state.json'),
     catalog,
     registry,
     log,

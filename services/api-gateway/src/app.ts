@@ -65,9 +65,9 @@ export function createApp(deps: GatewayDeps): Express {
   api.use(requireToken(tokens));
   api.use('/nodes/import', express.json({ limit: HOSTS_IMPORT_BODY_LIMIT }));
   api.use(express.json({ limit: DEFAULT_BODY_LIMIT }));
-  api.use('/nodes', nodesRouter({ store, compile, cluster: { prometheusUrl: settings.AAMI_PROMETHEUS_URL, alertmanagerUrl: settings.AAMI_ALERTMANAGER_URL } }));
+  api.use('/nodes', nodesRouter({ store, compile, cluster: { prometheusUrl: settings.AAMI_PROMETHEUS_URL, alertmanagerUrl: settings.AAMI_ALERTMANAGER_URL, prometheusAuth: settings.prometheusAuth, alertmanagerAuth: settings.alertmanagerAuth } }));
   api.use('/config', configRouter(store));
-  api.use('/alerts', alertsRouter({ store, compile, alertmanagerUrl: settings.AAMI_ALERTMANAGER_URL, generatedDir }));
+  api.use('/alerts', alertsRouter({ store, compile, alertmanagerUrl: settings.AAMI_ALERTMANAGER_URL, alertmanagerAuth: settings.alertmanagerAuth, generatedDir }));
   api.use('/status', statusRouter(store, settings, version));
   api.use('/tokens', tokensRouter(tokens));
   api.use('/whoami', whoamiRouter());

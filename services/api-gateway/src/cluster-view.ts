@@ -1,6 +1,6 @@
 // What Prometheus and Alertmanager say about each node: up or down, how many GPUs report, how many
 // alerts fire. Unreachable sources give `null` ("?" in the CLI) instead of failing the request.
-import { GPU_PRESENCE_METRIC, JOBS, NODE_LABEL, queryPrometheus } from '@aami/shared';
+import { GPU_PRESENCE_METRIC, JOBS, NODE_LABEL, queryPrometheus, type HttpAuth } from '@aami/shared';
 
 export interface NodeHealth {
   /** 'up' | 'down' | null when Prometheus has no answer. */
@@ -12,6 +12,9 @@ export interface NodeHealth {
 export interface ClusterViewDeps {
   prometheusUrl: string;
   alertmanagerUrl: string;
+  /** Basic-auth headers for each (settings.prometheusAuth / alertmanagerAuth); none when absent. */
+  prometheusAuth?: HttpAuth;
+  alertmanagerAuth?: HttpAuth;
   timeoutMs?: number;
 }
 
@@ -20,9 +23,9 @@ export async function fetchNodeHealth(names: string[], deps: ClusterViewDeps): P
   const timeout = deps.timeoutMs ?? 2000;
   const out = new Map<string, NodeHealth>(names.map((n) => [n, { status: null, gpus: null, alerts: null }]));
   const [up, gpus, alerts] = await Promise.allSettled([
-    queryPrometheus(deps.prometheusUrl, `min by (${NODE_LABEL}) (up{job="${JOBS.nodeExporter}"})`, timeout),
-    queryPrometheus(deps.prometheusUrl, `count by (${NODE_LABEL}) (${GPU_PRESENCE_METRIC})`, timeout),
-    fetch(`${deps.alertmanagerUrl}/api/v2/alerts?active=true&silenced=false&inhibited=false`, { signal: AbortSignal.timeout(timeout) })
+    queryPrometheus(deps.prometheusUrl, `min by (${NODE_LABEL}) (up{job="${JOBS.nodeExporter}"})`, timeout, deps.prometheusAuth),
+    queryPrometheus(deps.prometheusUrl, `count by (${NODE_LABEL}) (${GPU_PRESENCE_METRIC})`, timeout, deps.prometheusAuth),
+    fetch(`${deps.alertmanagerUrl}/api/v2/alerts?active=true&silenced=false&inhibited=false`, { headers: deps.alertmanagerAuth ?? {}, signal: AbortSignal.timeout(timeout) })
       .then(async (r) => (r.ok ? ((await r.json()) as Array<{ labels: Record<string, string> }>) : Promise.reject(new Error(`alertmanager ${r.status}`)))),
   ]);
   if (up.status === 'fulfilled') {

@@ -4,7 +4,7 @@
 // config.yaml's revision with its last compile every AAMI_COMPILE_RECONCILE_S (reconciler.ts).
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QUEUES, type CompileJob, type Logger } from '@aami/shared';
+import { QUEUES, redisConnectionOptions, type CompileJob, type Logger } from '@aami/shared';
 
 const ENQUEUE_TIMEOUT_MS = 2000;
 
@@ -18,7 +18,7 @@ export interface CompileTrigger {
 
 /** A trigger backed by the real queue. */
 export function createCompileTrigger(redisUrl: string, log: Logger): CompileTrigger {
-  const connection = new Redis(redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true });
+  const connection = new Redis({ ...redisConnectionOptions(redisUrl), maxRetriesPerRequest: null, enableOfflineQueue: true });
   connection.on('error', (err) => log.debug('redis connection error', { error: err }));
   const queue = new Queue<CompileJob>(QUEUES.compile, { connection });
   queue.on('error', (err) => log.debug('compile queue error', { error: err }));

@@ -13,7 +13,7 @@ import { arch } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { AAMI_VERSION, AamiConfig, ConfigStore, createLogger, loadServiceTokenAtStart, loadSettings, QUEUES, type InstallJob } from '@aami/shared';
+import { AAMI_VERSION, AamiConfig, ConfigStore, createLogger, loadServiceTokenAtStart, loadSettings, QUEUES, redactRedisUrl, redisConnectionOptions, type InstallJob } from '@aami/shared';
 import { createApp } from './app.ts';
 import { ArtifactStore, normalizeArch } from './artifacts/store.ts';
 import { seedFromSystem } from './artifacts/upstream.ts';
@@ -47,8 +47,9 @@ if (env.AAMI_ARTIFACTS_SEED_SYSTEM === '1') {
   if (seeded) log.info('artifact store seeded from this machine', { name: seeded.name, version: seeded.version, source: seeded.source });
 }
 
-const redisUrl = new URL(settings.AAMI_REDIS_URL);
-const connection = { host: redisUrl.hostname, port: Number(redisUrl.port || 6379), password: redisUrl.password || undefined, maxRetriesPerRequest: null };
+// BullMQ's Queue and Worker open their own connections from these options, so they must carry
+// everything in the URL: the ACL user, the password, the db index and rediss:// TLS.
+const connection = { ...redisConnectionOptions(settings.AAMI_REDIS_URL), maxRetriesPerRequest: null };
 const redis = new Redis(connection);
 redis.on('error', (err) => log.warn('redis error', { error: err }));
 const runs = new RedisRunStore(redis);
@@ -80,7 +81,7 @@ const service = new InstallService({
 const app = createApp({ service, log, version: AAMI_VERSION, serviceToken: loadServiceTokenAtStart(log) });
 const port = num('AAMI_INSTALL_WORKER_PORT', 8084);
 const server = app.listen(port, settings.AAMI_BIND, () => {
-  log.info('install-worker listening', { address: `${settings.AAMI_BIND}:${port}`, concurrency: effective.ssh.concurrency, artifacts: artifacts.dir, knownHosts: knownHosts.path });
+  log.info('install-worker listening', { address: `${settings.AAMI_BIND}:${port}`, redis: redactRedisUrl(settings.AAMI_REDIS_URL), concurrency: effective.ssh.concurrency, artifacts: artifacts.dir, knownHosts: knownHosts.path });
 });
 
 let stopping = false;

@@ -4,7 +4,7 @@
 import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:http';
 import { Redis, type RedisOptions } from 'ioredis';
-import { ConfigStore, createLogger, type Logger } from '@aami/shared';
+import { ConfigStore, createLogger, redisConnectionOptions, type Logger } from '@aami/shared';
 import { loadXidCatalog, type XidCatalog } from '@aami/shared/xid/catalog';
 import { createAdmin } from './admin.ts';
 import { createApp } from './app.ts';
@@ -78,7 +78,7 @@ export async function startRelay(opts: StartRelayOptions): Promise<RunningRelay>
     lastRedisError = Date.now();
   };
   const open = (extra: RedisOptions): Redis => {
-    const c = new Redis(url, redisOptions(extra));
+    const c = new Redis({ ...redisConnectionOptions(url), ...redisOptions(extra) });
     c.on('error', onRedisError);
     connections.push(c);
     return c;

@@ -13,9 +13,9 @@ import { GeneratedTree } from './writer.ts';
 /** The parts of the generated YAML the tests read. */
 type PromYml = {
   global: { external_labels: Record<string, string> };
-  alerting: { alertmanagers: Array<{ static_configs: unknown }> };
+  alerting: { alertmanagers: Array<{ static_configs: unknown; basic_auth?: Record<string, string> }> };
   rule_files: string[];
-  scrape_configs: Array<{ job_name: string; file_sd_configs: Array<{ files: string[] }>; relabel_configs: unknown; static_configs: unknown }>;
+  scrape_configs: Array<{ job_name: string; file_sd_configs: Array<{ files: string[] }>; relabel_configs: unknown; static_configs: unknown; basic_auth?: unknown }>;
 };
 type AmReceiver = {
   name: string;
@@ -84,6 +84,7 @@ test('prometheus.yml scrapes both exporters from the target files, AAMI\'s servi
   assert.deepEqual(prom.scrape_configs[2]!.static_configs, [{ targets: ['analyzer:8082'], labels: { cluster: 'prod', node: 'aami-control', service: 'analyzer' } }]);
   assert.deepEqual(prom.rule_files, ['rules/custom.yml', 'rules/exporters.yml', 'rules/gpu-basic.yml', 'rules/gpu-production.yml']);
   assert.deepEqual(prom.alerting.alertmanagers[0]!.static_configs, [{ targets: ['alertmanager:9093'] }]);
+  assert.equal(prom.alerting.alertmanagers[0]!.basic_auth, undefined, 'no basic auth unless Alertmanager asks for it');
   assert.equal(prom.global.external_labels.cluster, 'prod');
   const rules = YAML.parse(out.files.get('prometheus/rules/gpu-basic.yml')!) as { groups: Array<{ name: string; rules: Array<Record<string, unknown>> }> };
   assert.equal(rules.groups[0]!.name, 'aami.gpu-basic');
@@ -92,6 +93,17 @@ test('prometheus.yml scrapes both exporters from the target files, AAMI\'s servi
     labels: { component: 'thermal', severity: 'critical' },
     annotations: rules.groups[0]!.rules[0]!.annotations,
   });
+});
+
+test('with Alertmanager behind basic auth, prometheus.yml names the password file and holds no password', () => {
+  const auth = { username: 'aami', passwordFile: '/var/lib/aami/secrets/alertmanager-password' };
+  const text = compileConfig(sampleConfig(), options({ alertmanagerBasicAuth: auth })).files.get('prometheus/prometheus.yml')!;
+  const prom = YAML.parse(text) as PromYml;
+  assert.deepEqual(prom.alerting.alertmanagers[0]!.basic_auth, { username: 'aami', password_file: '/var/lib/aami/secrets/alertmanager-password' });
+  assert.doesNotMatch(text, /\bpassword:/);
+  // The scrape jobs are the exporters and AAMI's services: none is Prometheus or Alertmanager, so
+  // none needs their credentials.
+  assert.deepEqual(prom.scrape_configs.map((j) => [j.job_name, j.basic_auth]), [['node_exporter', undefined], ['dcgm_exporter', undefined], ['aami', undefined]]);
 });
 
 test('a disabled rule is left out of its rule file; a preset left with no rules gets no file', () => {
@@ -142,11 +154,11 @@ test('direct delivery adds Slack and email by notifications.routing, reading sec
   assert.doesNotMatch(noFile.files.get('alertmanager/alertmanager.yml')!, /hunter2/);
 });
 
-test('promtool and amtool accept what the compiler writes (every preset, custom rules, direct delivery)', async () => {
+test('promtool and amtool accept what the compiler writes (every preset, custom rules, direct delivery, Alertmanager basic auth)', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'aami-compile-check-'));
   try {
     const config = sampleConfig({ alerts: { presets: [...catalog.presets.keys()], custom: [{ name: 'TeamQuota', expr: 'sum by (node) (DCGM_FI_DEV_FB_USED) > 1e6', summary: 'quota on {{ $labels.node }}' }] } });
-    const out = compileConfig(config, options({ direct: { slackApiUrlFile: '/run/secrets/slack' } }));
+    const out = compileConfig(config, options({ direct: { slackApiUrlFile: '/run/secrets/slack' }, alertmanagerBasicAuth: { username: 'aami', passwordFile: '/run/secrets/alertmanager-password' } }));
     const tree = new GeneratedTree(dir);
     const staging = await tree.stage(out.files, out.hash);
     const ruleFiles = [...out.files.keys()].filter((p) => p.startsWith('prometheus/rules/')).map((p) => p.slice('prometheus/'.length));

@@ -5,7 +5,7 @@ import { EXPORTER_PORTS, type AamiConfig, type ErrorDetail } from '@aami/shared'
 import { effectiveRules, type EffectiveRule } from './effective-rules.ts';
 import { renderRuleFiles } from './rule-files.ts';
 import { renderTargetFiles, type ExporterPorts } from './file-sd.ts';
-import { renderPrometheusConfig, type SelfTarget } from './prometheus-config.ts';
+import { renderPrometheusConfig, type BasicAuthFile, type SelfTarget } from './prometheus-config.ts';
 import { renderAlertmanagerConfig, type AlertmanagerConfigOptions } from './alertmanager-config.ts';
 import type { PresetCatalog } from './preset-catalog.ts';
 
@@ -19,6 +19,8 @@ export const ALERTMANAGER_CONFIG = `${ALERTMANAGER_DIR}/alertmanager.yml`;
 export interface CompileOptions extends AlertmanagerConfigOptions {
   catalog: PresetCatalog;
   alertmanagerUrl: string;
+  /** Basic auth Prometheus presents to Alertmanager (a password file path, as Prometheus sees it). */
+  alertmanagerBasicAuth?: BasicAuthFile;
   selfTargets: readonly SelfTarget[];
   exporterPorts?: ExporterPorts;
 }
@@ -41,6 +43,7 @@ export function compileConfig(config: AamiConfig, options: CompileOptions): Comp
   const targets = renderTargetFiles(config, options.exporterPorts ?? EXPORTER_PORTS);
   const prometheusYml = renderPrometheusConfig(config, {
     alertmanagerUrl: options.alertmanagerUrl,
+    ...(options.alertmanagerBasicAuth ? { alertmanagerBasicAuth: options.alertmanagerBasicAuth } : {}),
     ruleFiles: [...ruleFiles.keys()],
     selfTargets: options.selfTargets,
   });

@@ -1,7 +1,9 @@
 // prometheus.yml: scrape jobs for node_exporter and dcgm-exporter (from the per-node file_sd files)
 // and AAMI's own services, the rule files, and where Alertmanager is. Paths are relative to
 // prometheus.yml, which Prometheus resolves against the file's folder, so the same text is valid in
-// the staging folder the compiler checks and in the live folder Prometheus mounts.
+// the staging folder the compiler checks and in the live folder Prometheus mounts. Alertmanager's
+// basic auth goes in as a password_file path, never as the password: the file is written into the
+// config volume, and a password there would be readable by whoever can read prometheus.yml.
 import YAML from 'yaml';
 import { CLUSTER_LABEL, JOBS, NODE_LABEL, type AamiConfig } from '@aami/shared';
 import { JOB_TARGET_LABEL, TARGETS_DIR } from './file-sd.ts';
@@ -16,9 +18,17 @@ export interface SelfTarget {
 /** The `node` label AAMI's own services carry (they run on the control node). */
 export const CONTROL_NODE = 'aami-control';
 
+/** Basic auth Prometheus presents, with the password in a file (an absolute path, as Prometheus sees it). */
+export interface BasicAuthFile {
+  username: string;
+  passwordFile: string;
+}
+
 export interface PrometheusConfigOptions {
   /** Alertmanager's URL as Prometheus reaches it. */
   alertmanagerUrl: string;
+  /** Alertmanager's web.config.file basic auth (AAMI_ALERTMANAGER_USERNAME / _PASSWORD_FILE); none when absent. */
+  alertmanagerBasicAuth?: BasicAuthFile;
   /** Rule files, relative to prometheus.yml. */
   ruleFiles: readonly string[];
   selfTargets: readonly SelfTarget[];
@@ -43,10 +53,13 @@ export function renderPrometheusConfig(config: Pick<AamiConfig, 'cluster' | 'pro
       alertmanagers: [{
         scheme: am.protocol.replace(':', ''),
         ...(am.pathname !== '/' && am.pathname !== '' ? { path_prefix: am.pathname } : {}),
+        ...(options.alertmanagerBasicAuth ? { basic_auth: { username: options.alertmanagerBasicAuth.username, password_file: options.alertmanagerBasicAuth.passwordFile } } : {}),
         static_configs: [{ targets: [am.host] }],
       }],
     },
     rule_files: [...options.ruleFiles],
+    // No job scrapes Prometheus or Alertmanager themselves (their basic auth would need a
+    // password_file here too); the `aami` job is AAMI's services, which serve /metrics openly.
     scrape_configs: [
       exporterJob(JOBS.nodeExporter),
       exporterJob(JOBS.dcgmExporter),

@@ -3,7 +3,7 @@
 // integration test starts it the same way against real daemons.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AAMI_VERSION, ConfigStore, type Logger } from '@aami/shared';
+import { AAMI_VERSION, ConfigStore, redisConnectionOptions, type Logger } from '@aami/shared';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createApp } from './app.ts';
@@ -61,11 +61,15 @@ export async function startRuleCompiler(settings: RuleCompilerSettings, options:
       relayUrl: settings.relayUrl,
       ...(settings.relayTokenFile ? { relayTokenFile: settings.relayTokenFile } : {}),
       alertmanagerUrl: settings.alertmanagerUrl,
+      ...(settings.alertmanagerBasicAuth ? { alertmanagerBasicAuth: settings.alertmanagerBasicAuth } : {}),
       selfTargets: settings.selfTargets,
       ...(settings.direct ? { direct: settings.direct } : {}),
     },
     tools: settings.tools,
-    reload: () => reloadAll({ prometheus: settings.prometheusUrl, alertmanager: settings.alertmanagerUrl }),
+    reload: () => reloadAll({
+      prometheus: { url: settings.prometheusUrl, headers: settings.shared.prometheusAuth },
+      alertmanager: { url: settings.alertmanagerUrl, headers: settings.shared.alertmanagerAuth },
+    }),
     log,
     metrics,
   });
@@ -94,7 +98,7 @@ export async function startRuleCompiler(settings: RuleCompilerSettings, options:
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
 
-  const connection = options.redisUrl ? new Redis(options.redisUrl, { maxRetriesPerRequest: null }) : undefined;
+  const connection = options.redisUrl ? new Redis({ ...redisConnectionOptions(options.redisUrl), maxRetriesPerRequest: null }) : undefined;
   connection?.on('error', (err) => log.debug('redis connection error', { error: err }));
   const worker = connection ? createCompileWorker({ connection, coalescer, log }) : undefined;
 

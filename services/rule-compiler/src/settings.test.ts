@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { isAbsolute, join, relative as relative_ } from 'node:path';
 import { ValidationError } from '@aami/shared';
 import { loadRuleCompilerSettings, parseSelfTargets } from './settings.ts';
 
@@ -11,6 +14,24 @@ test('defaults: generated folder under the data dir, tools on PATH, AAMI service
   assert.equal(s.port, 8083);
   assert.equal(s.direct, undefined);
   assert.equal(s.relayTokenFile, undefined);
+  assert.equal(s.alertmanagerBasicAuth, undefined);
+});
+
+test('Alertmanager\'s password file goes to prometheus.yml as an absolute path, and its header to the reload', (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'aami-rc-settings-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  writeFileSync(join(dir, 'am-pw'), 'am-secret\n');
+  writeFileSync(join(dir, 'prom-pw'), 'prom-secret\n');
+  const s = loadRuleCompilerSettings({
+    AAMI_ALERTMANAGER_PASSWORD_FILE: join(dir, 'am-pw'), AAMI_ALERTMANAGER_USERNAME: 'alerts', AAMI_PROMETHEUS_PASSWORD_FILE: join(dir, 'prom-pw'),
+  });
+  assert.deepEqual(s.alertmanagerBasicAuth, { username: 'alerts', passwordFile: join(dir, 'am-pw') });
+  assert.deepEqual(s.shared.alertmanagerAuth, { authorization: `Basic ${Buffer.from('alerts:am-secret').toString('base64')}` });
+  assert.deepEqual(s.shared.prometheusAuth, { authorization: `Basic ${Buffer.from('aami:prom-secret').toString('base64')}` });
+  // A relative path is made absolute: Prometheus would read it relative to prometheus.yml's folder.
+  const relative = relative_(process.cwd(), join(dir, 'am-pw'));
+  assert.ok(!isAbsolute(relative));
+  assert.equal(loadRuleCompilerSettings({ AAMI_ALERTMANAGER_PASSWORD_FILE: relative }).alertmanagerBasicAuth?.passwordFile, join(dir, 'am-pw'));
 });
 
 test('every setting can be given, and a bad one is named', () => {

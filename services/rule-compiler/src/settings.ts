@@ -1,11 +1,14 @@
 // The rule compiler's settings: the shared ones (data dir, URLs) plus its own, all from the
 // environment. Every URL is the address as the program that uses it sees it (in docker compose:
-// Alertmanager reaches the relay at http://notification-relay:8081, and so on).
-import { join } from 'node:path';
+// Alertmanager reaches the relay at http://notification-relay:8081, and so on). The one exception is
+// AAMI_ALERTMANAGER_PASSWORD_FILE: the compiler reads it to reload Alertmanager and Prometheus reads
+// the same path to send alerts, so it must name the same file for both (compose mounts the config
+// volume at /var/lib/aami in each).
+import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { loadSettings, parseOrThrow, type RuntimeSettings } from '@aami/shared';
 import { DEFAULT_PRESETS_DIR } from './preset-catalog.ts';
-import type { SelfTarget } from './prometheus-config.ts';
+import type { BasicAuthFile, SelfTarget } from './prometheus-config.ts';
 import type { ToolPaths } from './validator.ts';
 
 const Own = z.object({
@@ -37,6 +40,8 @@ export interface RuleCompilerSettings {
   relayTokenFile?: string;
   prometheusUrl: string;
   alertmanagerUrl: string;
+  /** Basic auth Prometheus presents to Alertmanager, written into prometheus.yml as a path; none without AAMI_ALERTMANAGER_PASSWORD_FILE. */
+  alertmanagerBasicAuth?: BasicAuthFile;
   tools: ToolPaths;
   debounceMs: number;
   reconcileMs: number;
@@ -75,6 +80,10 @@ export function loadRuleCompilerSettings(env: NodeJS.ProcessEnv = process.env): 
     ...(own.AAMI_RELAY_TOKEN_FILE ? { relayTokenFile: own.AAMI_RELAY_TOKEN_FILE } : {}),
     prometheusUrl: shared.AAMI_PROMETHEUS_URL,
     alertmanagerUrl: shared.AAMI_ALERTMANAGER_URL,
+    // Absolute: Prometheus would resolve a relative path against prometheus.yml's folder, not ours.
+    ...(shared.AAMI_ALERTMANAGER_PASSWORD_FILE
+      ? { alertmanagerBasicAuth: { username: shared.AAMI_ALERTMANAGER_USERNAME, passwordFile: resolve(shared.AAMI_ALERTMANAGER_PASSWORD_FILE) } }
+      : {}),
     tools: { promtool: own.AAMI_PROMTOOL, amtool: own.AAMI_AMTOOL },
     debounceMs: own.AAMI_COMPILE_DEBOUNCE_MS,
     reconcileMs: own.AAMI_COMPILE_RECONCILE_S * 1000,

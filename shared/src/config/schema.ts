@@ -131,6 +131,33 @@ export const Slurm = z.strictObject({
   drain_on_critical_xid: z.boolean().default(false),
 });
 
+const ArtifactPart = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'letters, digits and . _ + - only');
+
+/**
+ * The SHA-256 an exporter artifact must have before the install worker ships it to a node. Kept
+ * here, not beside the artifact: the artifact store is writable by the install worker, config.yaml
+ * only through the gateway. When a name has pins, the newest stored artifact of that name must be
+ * a pinned version with that digest.
+ */
+export const ArtifactPin = z.strictObject({
+  name: ArtifactPart,
+  version: ArtifactPart,
+  arch: ArtifactPart,
+  sha256: z.string().regex(/^[0-9a-f]{64}$/, 'the 64 lowercase hex digits sha256sum prints'),
+});
+export type ArtifactPin = z.infer<typeof ArtifactPin>;
+
+export const Artifacts = z.strictObject({
+  pins: z.array(ArtifactPin).default([]).superRefine((pins, ctx) => {
+    const seen = new Set<string>();
+    pins.forEach((p, i) => {
+      const key = `${p.name}/${p.version}/${p.arch}`;
+      if (seen.has(key)) ctx.addIssue({ code: 'custom', path: [i], message: `${key} is pinned twice` });
+      seen.add(key);
+    });
+  }),
+});
+
 export const ClusterRef = z.strictObject({
   name: NodeName,
   api_url: z.url(),
@@ -149,6 +176,7 @@ export const AamiConfig = z.strictObject({
   federation: Federation.default({ enabled: false, shards: 1, mode: 'federate' }),
   slurm: Slurm.default({ enabled: false, drain_on_critical_xid: false }),
   clusters: z.array(ClusterRef).default([]),
+  artifacts: Artifacts.default({ pins: [] }),
 }).superRefine((cfg, ctx) => {
   // Two nodes with one name or one address would scrape and alert as one: refuse both.
   const seenName = new Map<string, number>();

@@ -1,5 +1,6 @@
 // One instant query against Prometheus' HTTP API. Services that read Prometheus (the gateway's
 // node view, the analyzer's health checks) use this, so errors read the same everywhere.
+import type { HttpAuth } from '../settings.ts';
 
 /** One series of an instant-vector answer. */
 export interface PromSample {
@@ -7,10 +8,18 @@ export interface PromSample {
   value: [number, string];
 }
 
-/** Runs `expr` as an instant query; a failed or non-vector answer throws, naming the expression. */
-export async function queryPrometheus(base: string, expr: string, timeoutMs = 5000): Promise<PromSample[]> {
+/**
+ * Runs `expr` as an instant query; a failed or non-vector answer throws, naming the expression.
+ * `auth` is the basic-auth header of Prometheus' web.config.file (settings.prometheusAuth).
+ */
+export async function queryPrometheus(base: string, expr: string, timeoutMs = 5000, auth: HttpAuth = {}): Promise<PromSample[]> {
   const url = `${base.replace(/\/+$/, '')}/api/v1/query?query=${encodeURIComponent(expr)}`;
-  const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+  const res = await fetch(url, { headers: auth, signal: AbortSignal.timeout(timeoutMs) });
+  // A refusal answers plain text, not the API's JSON: say what to check instead of "query failed".
+  if (res.status === 401) {
+    await res.body?.cancel();
+    throw new Error(`prometheus refused the credentials (HTTP 401): ${Object.keys(auth).length > 0 ? 'check AAMI_PROMETHEUS_PASSWORD_FILE' : 'it asks for a password; set AAMI_PROMETHEUS_PASSWORD_FILE'}`);
+  }
   const body = (await res.json().catch(() => ({}))) as { status?: string; error?: string; data?: { resultType?: string; result?: PromSample[] } };
   if (body.status !== 'success' || !body.data || !Array.isArray(body.data.result)) {
     throw new Error(`prometheus query failed (HTTP ${res.status}${body.error ? `: ${body.error}` : ''}): ${expr}`);

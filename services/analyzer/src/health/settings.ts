@@ -11,6 +11,9 @@ const HealthSettings = z.object({
   AAMI_HEALTH_LOOKBACK_HOURS: z.coerce.number().min(1).max(24 * 365).default(72),
   /** PromQL window for rates of counters (replays, CRC errors, slowdown time). */
   AAMI_HEALTH_RATE_WINDOW: z.string().regex(/^\d{1,5}[smh]$/, 'a PromQL duration like 5m or 30s').default('5m'),
+  /** What the analyzer remembers across restarts (default <data dir>/health/state.json). In compose
+   *  it lives in the analyzer's own volume: the config volume is read-only to it. */
+  AAMI_HEALTH_STATE_FILE: z.string().min(1).optional(),
 });
 export type HealthSettings = z.infer<typeof HealthSettings>;
 

@@ -2,7 +2,7 @@
 // whole fleet (not per node or GPU), so the cost does not grow with the query count as nodes are
 // added. A field query that fails leaves that field absent (its checks say unknown); the presence,
 // exporter and boot-time queries must answer or the evaluation is skipped.
-import { GPU_PRESENCE_METRIC, JOBS, NODE_LABEL, UNKNOWN_PCI_BUS_ID_LABEL, queryPrometheus, type PromSample } from '@aami/shared';
+import { GPU_PRESENCE_METRIC, JOBS, NODE_LABEL, UNKNOWN_PCI_BUS_ID_LABEL, queryPrometheus, type HttpAuth, type PromSample } from '@aami/shared';
 import { fieldQueries } from './fields.ts';
 import type { GpuIdentity } from './memory.ts';
 import type { FieldKey } from './types.ts';
@@ -39,9 +39,9 @@ export interface FleetObservation {
 
 export type QueryFn = (expr: string) => Promise<PromSample[]>;
 
-/** The query function for a Prometheus at `baseUrl`. */
-export function prometheusQuery(baseUrl: string, timeoutMs = 10_000): QueryFn {
-  return (expr) => queryPrometheus(baseUrl, expr, timeoutMs);
+/** The query function for a Prometheus at `baseUrl`, presenting `auth` (settings.prometheusAuth). */
+export function prometheusQuery(baseUrl: string, timeoutMs = 10_000, auth: HttpAuth = {}): QueryFn {
+  return (expr) => queryPrometheus(baseUrl, expr, timeoutMs, auth);
 }
 
 const gpuKey = (node: string, gpu: string) => `${node}\u0000${gpu}`;

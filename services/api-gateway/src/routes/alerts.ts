@@ -4,7 +4,7 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import {
-  NotFoundError, ValidationError, loadXidCatalog, parseOrThrow, type AamiConfig, type ConfigStore,
+  NotFoundError, ValidationError, loadXidCatalog, parseOrThrow, type AamiConfig, type ConfigStore, type HttpAuth,
 } from '@aami/shared';
 import {
   applyOverride, effectiveRules, listPresets, loadPresetCatalog, readCompileStatus, validateCustomRule, validateOverride,
@@ -17,6 +17,8 @@ export interface AlertsDeps {
   store: ConfigStore;
   compile: CompileTrigger;
   alertmanagerUrl: string;
+  /** Basic-auth headers for Alertmanager (settings.alertmanagerAuth); none when absent. */
+  alertmanagerAuth?: HttpAuth;
   generatedDir: string;
   presetsDir?: string;
 }
@@ -171,7 +173,8 @@ export function alertsRouter(deps: AlertsDeps): Router {
   r.get('/firing', async (_req, res) => {
     let alerts: Array<{ labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; status?: { state?: string } }>;
     try {
-      const am = await fetch(`${deps.alertmanagerUrl}/api/v2/alerts?active=true`, { signal: AbortSignal.timeout(5000) });
+      const am = await fetch(`${deps.alertmanagerUrl}/api/v2/alerts?active=true`, { headers: deps.alertmanagerAuth ?? {}, signal: AbortSignal.timeout(5000) });
+      if (am.status === 401) throw new Error('HTTP 401: it refused the credentials, check AAMI_ALERTMANAGER_PASSWORD_FILE');
       if (!am.ok) throw new Error(`HTTP ${am.status}`);
       alerts = (await am.json()) as typeof alerts;
     } catch (err) {

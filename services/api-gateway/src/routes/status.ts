@@ -2,8 +2,8 @@
 // guards it (null: anyone who reaches it may use it). Each probe has a short timeout and runs in
 // parallel, so one dead part cannot stall the answer.
 import { Router } from 'express';
-import { connect } from 'node:net';
-import type { ConfigStore, RuntimeSettings } from '@aami/shared';
+import { Redis } from 'ioredis';
+import { redactRedisUrl, redisConnectionOptions, type ConfigStore, type RedisConnectionOptions, type RuntimeSettings } from '@aami/shared';
 
 export interface ComponentStatus {
   name: string;
@@ -19,10 +19,12 @@ const TIMEOUT = 2000;
 
 type Field = (body: unknown) => string | null;
 
-async function httpProbe(name: string, url: string, path: string, version: Field, credential: Field): Promise<ComponentStatus> {
+/** GET `url + path` with `headers` (a basic-auth header for Prometheus and Alertmanager). */
+async function httpProbe(name: string, url: string, path: string, version: Field, credential: Field, headers: Record<string, string> = {}): Promise<ComponentStatus> {
   try {
-    const res = await fetch(`${url}${path}`, { signal: AbortSignal.timeout(TIMEOUT) });
-    if (!res.ok) return { name, url, reachable: false, version: null, credential: null, error: `HTTP ${res.status}` };
+    const res = await fetch(`${url}${path}`, { headers, signal: AbortSignal.timeout(TIMEOUT) });
+    // A refusal still says what the part asks for: a 401 with credential 'password' reads "wrong password".
+    if (!res.ok) return { name, url, reachable: false, version: null, credential: credential(undefined), error: `HTTP ${res.status}` };
     const text = await res.text();
     let body: unknown = text;
     try { body = JSON.parse(text); } catch { /* plain text */ }
@@ -32,43 +34,57 @@ async function httpProbe(name: string, url: string, path: string, version: Field
   }
 }
 
-/** Asks Redis for INFO server over a raw socket (no client library needed for one command). */
-function redisProbe(redisUrl: string): Promise<ComponentStatus> {
-  const u = new URL(redisUrl);
-  const shown = `${u.protocol}//${u.hostname}:${u.port || 6379}`;
-  return new Promise((resolve) => {
-    const sock = connect(Number(u.port || 6379), u.hostname);
-    let buf = '';
-    const done = (s: ComponentStatus) => { sock.destroy(); resolve(s); };
-    const credential = u.password ? 'password' : null;
-    sock.setTimeout(TIMEOUT, () => done({ name: 'redis', url: shown, reachable: false, version: null, credential, error: 'timeout' }));
-    sock.on('error', (err) => done({ name: 'redis', url: shown, reachable: false, version: null, credential, error: err.message }));
-    sock.on('connect', () => {
-      const auth = u.password ? `AUTH ${decodeURIComponent(u.password)}\r\n` : '';
-      sock.write(`${auth}INFO server\r\n`);
-    });
-    sock.on('data', (d) => {
-      buf += d.toString();
-      const m = /redis_version:([^\r\n]+)/.exec(buf);
-      if (m) done({ name: 'redis', url: shown, reachable: true, version: m[1] ?? null, credential });
-      else if (buf.includes('-NOAUTH') || buf.includes('-WRONGPASS')) done({ name: 'redis', url: shown, reachable: false, version: null, credential, error: 'authentication failed' });
-    });
-  });
+/**
+ * INFO server over a short-lived ioredis client built with the same URL parsing as the services,
+ * so the probe authenticates as they do (ACL user, password, db index, rediss://): a green Redis
+ * here means the services' credentials work, and a refused one says so.
+ */
+async function redisProbe(redisUrl: string): Promise<ComponentStatus> {
+  const url = redactRedisUrl(redisUrl);
+  let options: RedisConnectionOptions;
+  try {
+    options = redisConnectionOptions(redisUrl);
+  } catch (err) {
+    return { name: 'redis', url, reachable: false, version: null, credential: null, error: (err as Error).message };
+  }
+  const credential = options.password ? 'password' : null;
+  // One try, no reconnect: a probe reports what it finds within TIMEOUT and goes away.
+  const client = new Redis({ ...options, lazyConnect: true, connectTimeout: TIMEOUT, maxRetriesPerRequest: 0, retryStrategy: () => null });
+  // A failed connect rejects the command with "Connection is closed."; the error event says why
+  // (ECONNREFUSED, TLS, a db index the server does not have), so that is what gets reported.
+  let lastError: Error | undefined;
+  client.on('error', (err: Error) => { lastError = err; });
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), TIMEOUT); });
+  try {
+    const info = await Promise.race([client.info('server'), timeout]);
+    // SELECT of a missing db only raises an error event, and INFO still answers (from db 0).
+    if (lastError) throw lastError;
+    return { name: 'redis', url, reachable: true, version: /redis_version:([^\r\n]+)/.exec(info)?.[1] ?? null, credential };
+  } catch (err) {
+    const cause = (err as Error).message === 'Connection is closed.' && lastError ? lastError : (err as Error);
+    const error = /^(WRONGPASS|NOAUTH)/.test(cause.message) ? `authentication failed: ${cause.message}` : cause.message;
+    return { name: 'redis', url, reachable: false, version: null, credential, error };
+  } finally {
+    clearTimeout(timer);
+    client.disconnect();
+  }
 }
 
 const versionField: Field = (body) => (body && typeof body === 'object' && 'version' in body ? String((body as { version: unknown }).version) : null);
 // AAMI's services say on /healthz which credential their /api/v1 wants; one that does not say asks for none.
 const authField: Field = (body) => ((body as { auth?: unknown } | null)?.auth === 'service-token' ? 'service token' : null);
-// Prometheus and Alertmanager run without credentials on the internal network (docs/production.md).
-const none: Field = () => null;
+// Prometheus and Alertmanager ask for the basic-auth password of their web.config.file when AAMI
+// is given one (AAMI_*_PASSWORD_FILE); without one, AAMI asks for nothing and says so.
+const password = (auth: Record<string, string>): Field => () => (Object.keys(auth).length > 0 ? 'password' : null);
 
 export function statusRouter(store: ConfigStore, settings: RuntimeSettings, gatewayVersion: string): Router {
   const r = Router();
   r.get('/', async (_req, res) => {
     const [config, ...components] = await Promise.all([
       store.read().then((s) => ({ revision: s.revision, nodes: s.config.nodes.length, cluster: s.config.cluster.name, presets: s.config.alerts.presets })),
-      httpProbe('prometheus', settings.AAMI_PROMETHEUS_URL, '/api/v1/status/buildinfo', (b) => (b as { data?: { version?: string } }).data?.version ?? null, none),
-      httpProbe('alertmanager', settings.AAMI_ALERTMANAGER_URL, '/api/v2/status', (b) => (b as { versionInfo?: { version?: string } }).versionInfo?.version ?? null, none),
+      httpProbe('prometheus', settings.AAMI_PROMETHEUS_URL, '/api/v1/status/buildinfo', (b) => (b as { data?: { version?: string } }).data?.version ?? null, password(settings.prometheusAuth), settings.prometheusAuth),
+      httpProbe('alertmanager', settings.AAMI_ALERTMANAGER_URL, '/api/v2/status', (b) => (b as { versionInfo?: { version?: string } }).versionInfo?.version ?? null, password(settings.alertmanagerAuth), settings.alertmanagerAuth),
       redisProbe(settings.AAMI_REDIS_URL),
       httpProbe('notification-relay', settings.AAMI_RELAY_URL, '/healthz', versionField, authField),
       httpProbe('analyzer', settings.AAMI_ANALYZER_URL, '/healthz', versionField, authField),

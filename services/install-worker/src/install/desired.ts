@@ -2,6 +2,7 @@
 // folder), the Xid counter (always: it reads the kernel log, GPU or not), and dcgm-exporter only
 // where nvidia-smi exists — as a binary + systemd unit, or as a container run by a systemd unit when
 // the node has Docker/Podman and the store holds a dcgm-exporter image.
+import type { ArtifactPin } from '@aami/shared';
 import { sha256Of, type ArtifactManifest, type ArtifactStore } from '../artifacts/store.ts';
 import type { NodeFiles } from './node-files.ts';
 import type { NodeFacts } from './probe.ts';
@@ -73,6 +74,20 @@ export interface DesiredDeps {
   ports?: { nodeExporter?: number; dcgmExporter?: number };
   /** Pin versions instead of taking the newest stored ("node_exporter" -> "1.8.2"). */
   versions?: Partial<Record<string, string>>;
+  /** config.yaml's artifacts.pins: the digests an artifact must have to be shipped. */
+  pins?: ArtifactPin[];
+}
+
+/** The newest stored artifact of a pinned name is not a pinned version, or not with the pinned digest. */
+class PinRefusal extends Error {}
+
+/** Refuses `m` unless config.yaml pins it (when its name has any pins for this arch). */
+export function checkPin(m: ArtifactManifest, pins: readonly ArtifactPin[]): void {
+  const own = pins.filter((p) => p.name === m.name && p.arch === m.arch);
+  if (own.length === 0) return;
+  const pin = own.find((p) => p.version === m.version);
+  if (!pin) throw new PinRefusal(`${m.name} ${m.version} (${m.arch}) in the artifact store is not pinned in config.yaml (artifacts.pins has ${own.map((p) => p.version).join(', ')}): refusing to ship it`);
+  if (pin.sha256 !== m.sha256) throw new PinRefusal(`${m.name} ${m.version} (${m.arch}) in the artifact store has sha256 ${m.sha256}, config.yaml pins ${pin.sha256}: refusing to ship it`);
 }
 
 export type DesiredOutcome = { ok: true; desired: DesiredState } | { ok: false; reason: string };
@@ -137,12 +152,22 @@ WantedBy=multi-user.target
 `;
 }
 
-/** Computes the target state; a missing artifact is a reason, not an exception. */
+/** Computes the target state; a missing or unpinned artifact is a reason, not an exception. */
 export async function buildDesired(facts: NodeFacts, deps: DesiredDeps): Promise<DesiredOutcome> {
+  try {
+    return await desiredFor(facts, deps);
+  } catch (err) {
+    if (err instanceof PinRefusal) return { ok: false, reason: err.message };
+    throw err;
+  }
+}
+
+async function desiredFor(facts: NodeFacts, deps: DesiredDeps): Promise<DesiredOutcome> {
   const ports = { nodeExporter: deps.ports?.nodeExporter ?? 9100, dcgmExporter: deps.ports?.dcgmExporter ?? 9400 };
   const pick = async (name: string, arch: string): Promise<ArtifactManifest | undefined> => {
     const pinned = deps.versions?.[name];
     const latest = await deps.store.latest(name, arch);
+    if (latest) checkPin(latest, deps.pins ?? []);
     if (!pinned) return latest;
     return latest && latest.version === pinned ? latest : undefined;
   };

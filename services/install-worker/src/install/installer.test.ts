@@ -88,3 +88,23 @@ test('failures come back as data with a kind, a reason and whether to retry', as
   const removed = await run((l) => ok(l === 'probe' ? probeOut() : 'removed 7\n'), 'uninstall');
   assert.deepEqual([removed.ok, removed.result], [true, 'uninstalled']);
 });
+
+test("an artifact whose digest differs from config.yaml's pin is never uploaded; a matching pin installs", async () => {
+  const { createHash } = await import('node:crypto');
+  const good = createHash('sha256').update('ne').digest('hex');
+  const pinned = (pins: Array<{ version: string; sha256: string }>) => async () => pins.map((p) => ({ name: 'node_exporter', arch: 'amd64', ...p }));
+  const attempt = async (pins: Array<{ version: string; sha256: string }>) => {
+    const log: string[] = [];
+    const out = await runNodeAction(target, 'install', { runId: 'r' }, { ...deps(fakeSsh((l) => ok(l === 'probe' ? probeOut() : ''), log)), pins: pinned(pins) });
+    return { out, log };
+  };
+  const swapped = await attempt([{ version: '1.5.0', sha256: 'a'.repeat(64) }]);
+  assert.equal(swapped.out.ok, false);
+  assert.match(swapped.out.reason ?? '', new RegExp(`node_exporter 1\\.5\\.0 \\(amd64\\) in the artifact store has sha256 ${good}, config.yaml pins a{64}: refusing to ship it`));
+  assert.ok(!swapped.log.includes('upload'), 'nothing was sent to the node');
+  const unpinned = await attempt([{ version: '1.4.0', sha256: good }]);
+  assert.match(unpinned.out.reason ?? '', /node_exporter 1\.5\.0 \(amd64\) .* is not pinned in config\.yaml \(artifacts\.pins has 1\.4\.0\)/);
+  const matching = await attempt([{ version: '1.5.0', sha256: good }]);
+  assert.equal(matching.out.result, 'installed');
+  assert.deepEqual(matching.log, ['probe', 'upload', 'apply', 'verify']);
+});

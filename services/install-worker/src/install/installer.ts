@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { classifySshError, SshError, type SshFailureKind } from '../ssh/errors.ts';
 import type { SshSession, SshTarget } from '../ssh/executor.ts';
+import type { ArtifactPin } from '@aami/shared';
 import type { ArtifactStore } from '../artifacts/store.ts';
 import { ALL_UNITS, buildDesired, managedPaths, PATHS, type DesiredState } from './desired.ts';
 import type { NodeFiles } from './node-files.ts';
@@ -44,6 +45,8 @@ export interface InstallerDeps {
   ssh: { withSession<T>(target: SshTarget, fn: (s: SshSession) => Promise<T>, options?: { fresh?: boolean }): Promise<T> };
   store: Pick<ArtifactStore, 'latest' | 'read'>;
   nodeFiles: () => Promise<NodeFiles>;
+  /** config.yaml's artifacts.pins, read for each node (an edit applies to the next install). */
+  pins?: () => Promise<ArtifactPin[]>;
   ports?: { nodeExporter?: number; dcgmExporter?: number };
   /** How long verify waits for units and /metrics to come up. @defaultValue 20 */
   verifyWaitS?: number;
@@ -95,7 +98,7 @@ export async function runNodeAction(
         outcome.notes.push(removed > 0 ? `removed ${removed} file(s) and AAMI's units` : 'nothing of AAMI was installed');
         return;
       }
-      const built = await buildDesired(facts, { store: deps.store, nodeFiles, ports: deps.ports });
+      const built = await buildDesired(facts, { store: deps.store, nodeFiles, ports: deps.ports, pins: (await deps.pins?.()) ?? [] });
       if (!built.ok) throw new NodeFailure('unsupported', built.reason);
       const desired = built.desired;
       outcome.notes.push(...desired.notes);
