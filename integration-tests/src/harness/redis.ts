@@ -25,6 +25,8 @@ export interface RedisServer {
 export interface StartRedisOptions {
   /** Turn the default user off and add the ACL user `aami` with this password. */
   password?: string;
+  /** An ACL file to run with instead (e.g. the one aami-init writes); `password` is then aami's. */
+  aclFile?: string;
 }
 
 const USER = 'aami';
@@ -58,8 +60,13 @@ export async function startRedis(options: StartRedisOptions = {}): Promise<Redis
   const acl: string[] = [];
   if (password !== undefined) {
     if (!password || /\s/.test(password)) throw new Error('startRedis: the password must be non-empty, without spaces (ACL file syntax)');
-    const aclFile = join(dir, 'users.acl');
-    await writeFile(aclFile, `user default off\nuser ${USER} on >${password} ~* &* +@all\n`, { mode: 0o600 });
+    let aclFile = options.aclFile;
+    if (!aclFile) {
+      aclFile = join(dir, 'users.acl');
+      // The default user keeps its permissions (logging in as it stays off): Redis 7.0 replays the
+      // append-only file as that user and would drop script writes otherwise (see bootstrap/credentials.ts).
+      await writeFile(aclFile, `user default off ~* &* +@all\nuser ${USER} on >${password} ~* &* +@all\n`, { mode: 0o600 });
+    }
     acl.push('--aclfile', aclFile);
   }
   const launch = () => startDaemon({

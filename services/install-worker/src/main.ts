@@ -69,6 +69,8 @@ const worker = startInstallWorker({
     ssh: executor,
     store: artifacts,
     nodeFiles: () => loadNodeFiles(),
+    // Read for each node, so a pin added through the gateway applies to the next install.
+    pins: async () => (await store.read()).config.artifacts.pins,
     ports: { nodeExporter: num('AAMI_NODE_EXPORTER_PORT', 9100), dcgmExporter: num('AAMI_DCGM_EXPORTER_PORT', 9400) },
     verifyWaitS: num('AAMI_INSTALL_VERIFY_WAIT_S', 20),
   },

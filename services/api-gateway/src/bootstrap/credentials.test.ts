@@ -22,7 +22,7 @@ test('a fresh folder gets every credential once; secrets are 0600, the files oth
   }
   const redis = await read(dir, CREDENTIAL_FILES.redisPassword);
   const acl = await read(dir, CREDENTIAL_FILES.redisAcl);
-  assert.equal(acl, `user default off\nuser aami on #${createHash('sha256').update(redis).digest('hex')} ~* &* +@all`);
+  assert.equal(acl, `user default off ~* &* +@all\nuser aami on #${createHash('sha256').update(redis).digest('hex')} ~* &* +@all`);
   assert.ok(!acl.includes(redis), 'the ACL file holds the hash, not the password');
   const prom = await read(dir, CREDENTIAL_FILES.prometheusPassword);
   const web = await read(dir, CREDENTIAL_FILES.prometheusWebConfig);

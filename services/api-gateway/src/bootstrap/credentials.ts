@@ -96,10 +96,13 @@ export async function ensureCredentials(o: EnsureOptions): Promise<EnsureResult>
   await secret(CREDENTIAL_FILES.relayToken, () => randomBytes(32).toString('base64url'));
   own(CREDENTIAL_FILES.relayToken, UID.nobody, 0o440);
 
-  // Redis: the default user is off, AAMI's user has the password (its SHA-256 in the ACL file).
+  // Redis: nobody can log in as the default user (off), AAMI's user has the password (its SHA-256
+  // in the ACL file). The default user keeps its permissions all the same: Redis 7.0 replays the
+  // append-only file as that user, and without them it drops every write a Lua script made (all of
+  // BullMQ's) on each restart.
   const redis = await secret(CREDENTIAL_FILES.redisPassword);
   own(CREDENTIAL_FILES.redisPassword, UID.aami, 0o600);
-  const acl = `user default off\nuser ${AAMI_USER} on #${createHash('sha256').update(redis).digest('hex')} ~* &* +@all\n`;
+  const acl = `user default off ~* &* +@all\nuser ${AAMI_USER} on #${createHash('sha256').update(redis).digest('hex')} ~* &* +@all\n`;
   await derived(CREDENTIAL_FILES.redisAcl, acl, (old) => old === acl);
 
   // Prometheus and Alertmanager: basic auth (bcrypt) in their web.config.yml; the password file
