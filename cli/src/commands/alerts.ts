@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { clientFor, outputFormat } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { printJson, renderTable } from '../output.ts';
+import { printJson, renderTable, terminalSafe as safe } from '../output.ts';
 
 interface RuleView {
   name: string;
@@ -21,7 +21,7 @@ const DURATION = /^([0-9]+(ms|s|m|h|d|w|y))+$/;
 
 function compileNote(c: Compile | undefined): string {
   if (!c) return '';
-  return c.queued ? ' The rule compiler will apply it shortly (aami alerts status).' : ` Not compiled yet: ${c.reason}.`;
+  return c.queued ? ' The rule compiler will apply it shortly (aami alerts status).' : ` Not compiled yet: ${safe(c.reason ?? '')}.`;
 }
 
 /** "GPU core temperature ... > 90 °C for 5m" */
@@ -89,7 +89,7 @@ export function registerAlertsCommands(program: Command): void {
       if (Object.keys(body).length === 0) throw new UsageError('nothing to change: give --threshold, --for or --severity');
       const res = await (await clientFor(cmd)).request<{ revision: number; rule: RuleView; compile: Compile }>('PATCH', `/api/v1/alerts/rules/${encodeURIComponent(rule)}`, body);
       if (outputFormat(cmd) === 'json') return printJson(res);
-      process.stdout.write(`${rule}: ${describeCondition(res.rule)}, ${res.rule.severity} (config revision ${res.revision}).${compileNote(res.compile)}\n`);
+      process.stdout.write(`${safe(`${rule}: ${describeCondition(res.rule)}, ${res.rule.severity}`)} (config revision ${res.revision}).${compileNote(res.compile)}\n`);
     });
 
   for (const [verb, body, what] of [['disable', { disabled: true }, 'stop evaluating a rule'], ['enable', { disabled: null }, 'evaluate a disabled rule again'], ['reset', { threshold: null, for: null, severity: null, disabled: null }, "go back to the preset's defaults"]] as const) {
@@ -99,7 +99,7 @@ export function registerAlertsCommands(program: Command): void {
       .action(async (rule: string, _o: unknown, cmd: Command) => {
         const res = await (await clientFor(cmd)).request<{ revision: number; rule: RuleView; compile: Compile }>('PATCH', `/api/v1/alerts/rules/${encodeURIComponent(rule)}`, body);
         if (outputFormat(cmd) === 'json') return printJson(res);
-        process.stdout.write(`${rule}: ${res.rule.enabled ? 'enabled' : 'disabled'}, ${describeCondition(res.rule)} (config revision ${res.revision}).${compileNote(res.compile)}\n`);
+        process.stdout.write(`${safe(`${rule}: ${res.rule.enabled ? 'enabled' : 'disabled'}, ${describeCondition(res.rule)}`)} (config revision ${res.revision}).${compileNote(res.compile)}\n`);
       });
   }
 
@@ -113,7 +113,7 @@ export function registerAlertsCommands(program: Command): void {
         process.stdout.write('The rule compiler has not compiled anything yet (is it running? aami status).\n');
         return;
       }
-      process.stdout.write(`Compile: ${s.state === 'ok' ? '✔ accepted' : '✖ refused'} (revision ${s.revision ?? '?'}, ${s.compiled_at ?? '?'}); live rules from revision ${s.live_revision ?? 'none'}\nReload: Prometheus ${s.reloaded.prometheus ? '✔' : '✖'}  Alertmanager ${s.reloaded.alertmanager ? '✔' : '✖'}\n${s.error ? `Problem:\n${s.error}\n` : ''}`);
+      process.stdout.write(`${safe(`Compile: ${s.state === 'ok' ? '✔ accepted' : '✖ refused'} (revision ${s.revision ?? '?'}, ${s.compiled_at ?? '?'}); live rules from revision ${s.live_revision ?? 'none'}`)}\nReload: Prometheus ${s.reloaded.prometheus ? '✔' : '✖'}  Alertmanager ${s.reloaded.alertmanager ? '✔' : '✖'}\n${s.error ? `Problem:\n${safe(s.error, { keepNewlines: true })}\n` : ''}`);
     });
 
   alerts.command('firing')
@@ -127,7 +127,7 @@ export function registerAlertsCommands(program: Command): void {
       }
       process.stdout.write(`${renderTable(['Alert', 'Severity', 'Node', 'GPU', 'Since', 'Summary'], res.alerts.map((a) => [a.labels.alertname ?? '?', a.labels.severity ?? '', a.labels.node ?? '', a.labels.gpu ?? '', a.startsAt.replace(/\.\d+Z$/, 'Z'), a.annotations.summary ?? '']))}\n`);
       for (const a of res.alerts.filter((x) => x.xid)) {
-        process.stdout.write(`\nXid ${a.xid!.code} on ${a.labels.node ?? '?'} GPU ${a.labels.gpu ?? '?'}: ${a.xid!.title}\n  First: ${a.xid!.actions[0] ?? '-'}\n  More: aami explain xid ${a.xid!.code}\n`);
+        process.stdout.write(`\n${safe(`Xid ${a.xid!.code} on ${a.labels.node ?? '?'} GPU ${a.labels.gpu ?? '?'}: ${a.xid!.title}`)}\n  First: ${safe(a.xid!.actions[0] ?? '-')}\n  More: aami explain xid ${a.xid!.code}\n`);
       }
     });
 }

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import YAML from 'yaml';
 import { clientFor, outputFormat } from '../context.ts';
-import { printJson } from '../output.ts';
+import { printJson, terminalSafe } from '../output.ts';
 
 export function registerConfigCommands(program: Command): Command {
   const config = program.command('config').description('show and change configuration');
@@ -12,7 +12,8 @@ export function registerConfigCommands(program: Command): Command {
     .action(async (_opts: unknown, cmd: Command) => {
       const res = await (await clientFor(cmd)).request<{ revision: number; config: unknown }>('GET', '/api/v1/config');
       if (outputFormat(cmd) === 'json') return printJson(res);
-      process.stdout.write(YAML.stringify(res.config));
+      // YAML escapes C0 controls in strings but passes C1 and bidi controls through as they are.
+      process.stdout.write(terminalSafe(YAML.stringify(res.config), { keepNewlines: true }));
     });
   return config;
 }

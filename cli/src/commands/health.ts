@@ -35,7 +35,7 @@ export function renderFleet(fleet: FleetHealthResponse): string {
     const bad = n.gpus.filter((g) => g.state !== 'healthy');
     const worst = n.reasons[0] ?? bad[0]?.reasons[0];
     const finding = worst ? `${bad[0] && !n.reasons[0] ? `GPU ${bad[0].gpu}: ` : ''}${worst.reason}` : '-';
-    return [safe(n.node), STATE_CELL[n.state], String(Math.round(n.score)), `${n.gpus.filter((g) => g.state === 'healthy').length}/${n.gpus.length}`, n.action === 'none' ? '-' : n.action, safe(finding.length > 90 ? `${finding.slice(0, 89)}…` : finding)];
+    return [n.node, STATE_CELL[n.state], String(Math.round(n.score)), `${n.gpus.filter((g) => g.state === 'healthy').length}/${n.gpus.length}`, n.action === 'none' ? '-' : n.action, finding.length > 90 ? `${finding.slice(0, 89)}…` : finding];
   });
   const c = fleet.counts;
   const summary = `GPUs: ${c.healthy ?? 0} healthy, ${c.degraded ?? 0} degraded, ${c.unhealthy ?? 0} unhealthy, ${c.unknown ?? 0} unknown (evaluated ${fleet.evaluatedAt ?? 'never'})`;
@@ -56,7 +56,7 @@ export function renderNode(n: NodeHealthResponse): string {
   for (const r of n.reasons) lines.push(`  - node ${r.check}: ${r.state}: ${safe(r.reason)}`);
   for (const g of n.gpus) lines.push(renderGpu(g));
   if (n.history.length > 0) {
-    lines.push('', renderTable(['When', 'GPU', 'From', 'To', 'Action', 'Why'], n.history.slice(0, 20).map((t) => [t.at.slice(0, 19).replace('T', ' '), String(t.gpu), t.from, t.to, t.action, safe(t.reason.length > 80 ? `${t.reason.slice(0, 79)}…` : t.reason)])));
+    lines.push('', renderTable(['When', 'GPU', 'From', 'To', 'Action', 'Why'], n.history.slice(0, 20).map((t) => [t.at.slice(0, 19).replace('T', ' '), String(t.gpu), t.from, t.to, t.action, t.reason.length > 80 ? `${t.reason.slice(0, 79)}…` : t.reason])));
   }
   return lines.join('\n');
 }

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { formatDuration, progressLine, resultTable, summaryLine, type RunViewResponse } from './install.ts';
+import type { ApiClient } from '../client.ts';
+import { followRun, formatDuration, progressLine, resultTable, summaryLine, type RunViewResponse } from './install.ts';
 
 const run: RunViewResponse = {
   id: 'r1', action: 'install', status: 'done', total: 3, percent: 100, durationMs: 42_000, createdAt: '2026-01-01T00:00:00Z',
@@ -25,4 +26,22 @@ test('the progress line shows the bar, finished/total, running and failed', () =
   assert.equal(line, '[█████░░░░░]  50%  1/3 nodes  1 running  1 failed  5.0s');
   assert.equal(formatDuration(undefined), '-');
   assert.equal(formatDuration(125_000), '2m05s');
+});
+
+test('hostile node text (escapes, CR, newlines, bidi) reaches neither the progress lines nor the table as control bytes', async () => {
+  const hostile: RunViewResponse = {
+    ...run,
+    states: [
+      { node: 'gpu-01\x1b]0;owned\x07', state: 'done', percent: 100, attempts: 1, result: 'installed', notes: ['\x1b]52;c;cm0gLXJmIH4=\x07copied'] },
+      { node: 'gpu-\u202e02', state: 'failed', percent: 100, attempts: 1, result: 'failed', reason: 'E: dpkg\r\x1b[2Kall fine\n  gpu-09: installed [9/9]\x9b2J' },
+    ],
+  };
+  const client = { request: async () => hostile } as unknown as ApiClient;
+  let written = '';
+  const stream = { isTTY: false, write: (t: string) => { written += t; return true; } } as unknown as NodeJS.WriteStream;
+  await followRun(client, 'r1', { stream, intervalMs: 0 });
+  assert.equal(written, '  gpu-01: installed [1/3]\n  gpu-02: failed (E: dpkg⏎all fine⏎  gpu-09: installed [9/9]) [2/3]\n');
+  const table = resultTable(hostile);
+  for (const out of [written, table]) assert.doesNotMatch(out.replace(/\n/g, ''), /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
+  assert.match(table, /│ gpu-01 +│ ✔ installed +│ - +│ copied +│/);
 });

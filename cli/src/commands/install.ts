@@ -6,7 +6,7 @@ import { Command, Option } from 'commander';
 import type { ApiClient } from '../client.ts';
 import { clientFor, outputFormat } from '../context.ts';
 import { CliError, UsageError } from '../errors.ts';
-import { printJson, renderTable } from '../output.ts';
+import { printJson, renderTable, terminalSafe as safe } from '../output.ts';
 
 /** One node's state in a run, as the API returns it. */
 export interface NodeRunStateView {
@@ -107,7 +107,7 @@ export async function followRun(client: ApiClient, runId: string, opts: { interv
       for (const s of run.states) {
         if ((s.state === 'done' || s.state === 'failed') && !reported.has(s.node)) {
           reported.add(s.node);
-          stream.write(`  ${s.node}: ${s.result ?? s.state}${s.reason ? ` (${s.reason})` : ''} [${reported.size}/${run.total}]\n`);
+          stream.write(`${safe(`  ${s.node}: ${s.result ?? s.state}${s.reason ? ` (${s.reason})` : ''} [${reported.size}/${run.total}]`)}\n`);
         }
       }
     }
@@ -130,10 +130,10 @@ async function startAndFollow(cmd: Command, action: string, names: string[], opt
       action, ...(opts.all ? { all: true } : { nodes: names }), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     });
     runId = started.runId;
-    if (!json) process.stderr.write(`Run ${runId}: ${action} on ${started.total} node(s)\n`);
+    if (!json) process.stderr.write(`Run ${safe(runId)}: ${action} on ${started.total} node(s)\n`);
     if (!opts.wait) {
       if (json) printJson(started);
-      else process.stdout.write(`Started run ${runId}. Follow it with: aami nodes install --attach ${runId}\n`);
+      else process.stdout.write(`Started run ${safe(runId)}. Follow it with: aami nodes install --attach ${safe(runId)}\n`);
       return;
     }
   }
@@ -197,8 +197,10 @@ export function registerInstallCommands(nodes: Command): void {
         'POST', `/api/v1/nodes/${encodeURIComponent(name)}/trust`, opts.fingerprint ? { fingerprint: opts.fingerprint } : {},
       );
       if (outputFormat(cmd) === 'json') return printJson(res);
-      if (!res.changed) process.stdout.write(`${name} (${res.host}:${res.port}) already had this key pinned: ${res.type} ${res.fingerprint}\n`);
-      else if (res.previous) process.stdout.write(`Pinned the new host key of ${name} (${res.host}:${res.port}): ${res.type} ${res.fingerprint}\n  (was ${res.previous})\n`);
-      else process.stdout.write(`Pinned the host key of ${name} (${res.host}:${res.port}): ${res.type} ${res.fingerprint}\n`);
+      const where = safe(`${name} (${res.host}:${res.port})`);
+      const key = safe(`${res.type} ${res.fingerprint}`);
+      if (!res.changed) process.stdout.write(`${where} already had this key pinned: ${key}\n`);
+      else if (res.previous) process.stdout.write(`Pinned the new host key of ${where}: ${key}\n  (was ${safe(res.previous)})\n`);
+      else process.stdout.write(`Pinned the host key of ${where}: ${key}\n`);
     });
 }

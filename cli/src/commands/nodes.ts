@@ -3,7 +3,7 @@ import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { clientFor, outputFormat } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { printJson, renderTable } from '../output.ts';
+import { printJson, renderTable, terminalSafe as safe } from '../output.ts';
 
 interface NodeView {
   name: string;
@@ -65,7 +65,7 @@ export function registerNodesCommands(program: Command): Command {
           text, ssh_user: opts.user, ssh_key: opts.key, ssh_port: opts.port, labels: opts.label, skip_invalid: opts.skipInvalid ?? false,
         });
         if (json) return printJson(res);
-        for (const s of res.skipped) process.stderr.write(`skipped line ${s.line}: ${s.message}\n`);
+        for (const s of res.skipped) process.stderr.write(`skipped line ${s.line}: ${safe(s.message)}\n`);
         process.stdout.write(`Added ${res.added} node(s) from ${opts.file} (config revision ${res.revision}).\nNext: aami nodes install --all\n`);
         return;
       }
@@ -100,7 +100,7 @@ export function registerNodesCommands(program: Command): Command {
       if (outputFormat(cmd) === 'json') return printJson(res);
       const n = res.node;
       const labels = Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '-';
-      process.stdout.write(`Name:    ${n.name}\nIP:      ${n.ip}\nSSH:     ${n.ssh_user ?? '(default user)'}@${n.ip}:${n.ssh_port ?? '(default port)'}\nLabels:  ${labels}\nStatus:  ${statusCell(n.health)}\nGPUs:    ${q(n.health.gpus)}\nAlerts:  ${q(n.health.alerts)}\n`);
+      process.stdout.write(`Name:    ${safe(n.name)}\nIP:      ${safe(n.ip)}\nSSH:     ${safe(`${n.ssh_user ?? '(default user)'}@${n.ip}:${n.ssh_port ?? '(default port)'}`)}\nLabels:  ${safe(labels)}\nStatus:  ${statusCell(n.health)}\nGPUs:    ${q(n.health.gpus)}\nAlerts:  ${q(n.health.alerts)}\n`);
     });
 
   nodes
@@ -113,7 +113,7 @@ export function registerNodesCommands(program: Command): Command {
       const set = pairs.reduce((acc, p) => collectLabel(p, acc), {} as Record<string, string>);
       const res = await (await clientFor(cmd)).request<{ node: NodeView; revision: number }>('PATCH', `/api/v1/nodes/${encodeURIComponent(name)}/labels`, { set, remove: opts.remove });
       if (outputFormat(cmd) === 'json') return printJson(res);
-      process.stdout.write(`Labels of ${name}: ${Object.entries(res.node.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '(none)'}\n`);
+      process.stdout.write(`Labels of ${name}: ${safe(Object.entries(res.node.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '(none)')}\n`);
     });
 
   nodes

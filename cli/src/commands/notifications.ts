@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { ENV_REF_PATTERN } from '@aami/shared';
 import { clientFor, outputFormat } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { printJson, renderTable } from '../output.ts';
+import { printJson, renderTable, terminalSafe as safe } from '../output.ts';
 
 interface ChannelsView {
   revision: number;
@@ -27,7 +27,7 @@ function describeChannels(v: ChannelsView): string {
     v.email ? `Email: ${v.email.enabled ? 'on ' : 'off'} ${v.email.to.join(', ')} via ${v.email.smtp_host}:${v.email.smtp_port} (${v.email.tls})` : 'Email: not configured',
     `Routing: ${Object.entries(v.routing).map(([sev, ch]) => `${sev} -> ${ch.join('+') || 'nobody'}`).join(', ')}`,
   ];
-  return `${lines.join('\n')}\n`;
+  return `${lines.map((l) => safe(l)).join('\n')}\n`;
 }
 
 /** Adds `notifications slack|email` under `aami config`. */
@@ -99,7 +99,7 @@ export function registerNotificationsCommands(program: Command): void {
       if (channel !== 'slack' && channel !== 'email') throw new UsageError('channel must be slack or email');
       const res = await (await clientFor(cmd)).request<{ ok: boolean; detail?: string }>('POST', '/api/v1/notifications/test', { channel });
       if (outputFormat(cmd) === 'json') return printJson(res);
-      process.stdout.write(`${res.ok ? '✔' : '✖'} ${channel}: ${res.detail ?? (res.ok ? 'delivered' : 'failed')}\n`);
+      process.stdout.write(`${res.ok ? '✔' : '✖'} ${channel}: ${safe(res.detail ?? (res.ok ? 'delivered' : 'failed'))}\n`);
       if (!res.ok) process.exitCode = 1;
     });
   n.command('status')

@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import { clientFor, outputFormat } from '../context.ts';
 import { UsageError } from '../errors.ts';
-import { printJson, renderTable } from '../output.ts';
+import { printJson, renderTable, terminalSafe as safe } from '../output.ts';
 
 interface TokenInfo { id: string; name: string; role: string; created_at: string }
 
@@ -17,7 +17,7 @@ export function registerTokensCommands(program: Command): void {
       if (opts.role !== 'viewer' && opts.role !== 'admin') throw new UsageError('--role must be viewer or admin');
       const res = await (await clientFor(cmd)).request<TokenInfo & { token: string }>('POST', '/api/v1/tokens', { name: opts.name, role: opts.role });
       if (outputFormat(cmd) === 'json') return printJson(res);
-      process.stdout.write(`Created ${res.role} token "${res.name}" (id ${res.id}). It is shown only now:\n\n  ${res.token}\n\n`);
+      process.stdout.write(`${safe(`Created ${res.role} token "${res.name}" (id ${res.id}).`)} It is shown only now:\n\n  ${safe(res.token)}\n\n`);
     });
   tokens
     .command('list')

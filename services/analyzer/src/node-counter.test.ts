@@ -4,9 +4,11 @@
 import { describe, it, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { performance } from 'node:perf_hooks';
 import {
   appendFileSync,
   chmodSync,
+  copyFileSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -21,6 +23,7 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
 import { CONTINUATION_WINDOW_LINES, UNKNOWN_PCI_BUS_ID_LABEL, parseKernelLog } from '@aami/shared/xid/index';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -179,6 +182,66 @@ describe('aami-xid-counter on a log file', () => {
     assert.equal(readProm().counts['xid 00000000:3B:00.0 79'], 2);
   });
 
+  // logrotate renames the file (kern.log.1; messages-20261203 with dateext) or compresses it
+  // (kern.log.2.gz: a new inode). Older rotations lie beside it and were counted before, or never.
+  for (const [rotated, compress] of [['kern.log.1', false], ['kern.log-20261203', false], ['kern.log.2.gz', true]] as const) {
+    it(`finishes a file rotated to ${rotated}, once, and no other rotation`, () => {
+      writeFileSync(join(dir, 'kern.log.3.gz'), gzipSync(`[ 1.0] ${XID48}`)); // older rotations
+      writeFileSync(join(dir, 'kern.log-20261101'), XID48);
+      writeFileSync(log, XID79('3b'));
+      runOk();
+      appendFileSync(log, XID48); // written after the last run, before rotation
+      if (compress) {
+        writeFileSync(join(dir, rotated), gzipSync(readFileSync(log)));
+        rmSync(log);
+      } else renameSync(log, join(dir, rotated));
+      writeFileSync(log, XID79('d8'));
+      runOk();
+      runOk();
+      appendFileSync(log, XID79('d8'));
+      runOk();
+      assert.deepEqual(readProm().counts, {
+        'xid 00000000:3B:00.0 79': 1,
+        'xid 00000000:65:00.0 48': 1,
+        'xid 00000000:D8:00.0 79': 2,
+      });
+    });
+  }
+
+  it('skips compressed rotations with a note when gzip is missing', () => {
+    const bin = join(dir, 'bin'); // the tools the counter needs, without gzip
+    mkdirSync(bin);
+    for (const tool of ['sh', 'awk', 'tail', 'head', 'od', 'tr', 'sed', 'sort', 'wc', 'ls', 'cat', 'date', 'mkdir', 'mv', 'rm', 'grep', 'chmod']) {
+      const path = spawnSync('sh', ['-c', `command -v ${tool}`], { encoding: 'utf8' }).stdout.trim();
+      assert.ok(path.startsWith('/'), `${tool} not found`);
+      symlinkSync(path, join(bin, tool));
+    }
+    writeFileSync(log, XID79('3b'));
+    runOk(['--log-file', log], { PATH: bin }, join(bin, 'sh'));
+    appendFileSync(log, XID48);
+    writeFileSync(`${log}.1.gz`, gzipSync(readFileSync(log)));
+    rmSync(log);
+    writeFileSync(log, XID79('d8'));
+    const r = run(['--log-file', log], { PATH: bin }, join(bin, 'sh'));
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /gzip not found: cannot look in .*kern\.log\.1\.gz/);
+    assert.deepEqual(readProm().counts, { 'xid 00000000:3B:00.0 79': 1, 'xid 00000000:D8:00.0 79': 1 });
+  });
+
+  it('finishes the copy of a copytruncate rotation even when the log grew past the saved offset again', () => {
+    writeFileSync(log, XID79('3b'));
+    runOk();
+    appendFileSync(log, XID48);
+    copyFileSync(log, `${log}.1`);
+    writeFileSync(log, `${XID79('d8')}${XID79('d8')}`); // the same inode, longer than the saved offset
+    runOk();
+    assert.deepEqual(readProm().counts, {
+      'xid 00000000:3B:00.0 79': 1,
+      'xid 00000000:65:00.0 48': 1,
+      'xid 00000000:D8:00.0 79': 2,
+    });
+  });
+
   it('reads a truncated file (copytruncate) from its start', () => {
     writeFileSync(log, `${XID79('3b')}${XID79('3b')}${XID48}`);
     runOk();
@@ -301,6 +364,41 @@ describe('aami-xid-counter on a log file', () => {
   });
 });
 
+describe('aami-xid-counter on hostile input', () => {
+  it('counts a marker after every prefix a kernel, dmesg, syslog or journalctl writes', () => {
+    writeFileSync(log, fixture('driver-prefixes.log'));
+    runOk();
+    const expected: Record<string, number> = {};
+    for (const b of ['01', '02', '03', '04', '05', '06', '07', '08', '09', '0A', '0B', '0C', '0D', '0E']) expected[`xid 00000000:${b}:00.0 79`] = 1;
+    for (const b of ['A1', 'A2', 'A3', 'A4']) expected[`sxid 00000000:${b}:00.0 20034`] = 1;
+    assert.deepEqual(readProm().counts, expected);
+  });
+
+  it('counts no marker inside text a kernel message quotes (a NULL-argv path), indented, or from another program', () => {
+    writeFileSync(log, fixture('negative.log'));
+    runOk();
+    assert.deepEqual(readProm().counts, {});
+  });
+
+  it('reads long pathological lines in bounded time and still counts the Xid 79 on each', () => {
+    const xid = (bus: string): string => `[ 9.0] NVRM: Xid (PCI:0000:${bus}:00): 79, pid=1, name=x, GPU has fallen off the bus.`;
+    const text = [
+      `${xid('3b')}${' '.repeat(3000)}\r x\n`.repeat(500),
+      `[ 9.0] NVRM: Xid (PCI:0000:3b:00): 79${' \t'.repeat(1500)}x\u2028y\n`.repeat(500),
+      `${xid('d8')}${' '.repeat(2 ** 20)}\u2028\n`, // one huge line
+      // a prefix of many [] groups (no kernel writes one): cut group by group, it cost O(n^2) a line
+      `[ 5.0] ${'[]'.repeat(1900)} nvidia-nvswitch3: SXid (PCI:0000:86:00.0): 12028, Non-fatal, Link 32\n`.repeat(1000),
+    ].join('');
+    writeFileSync(log, text);
+    const t0 = performance.now();
+    runOk();
+    const ms = performance.now() - t0;
+    assert.deepEqual(readProm().counts, { 'xid 00000000:3B:00.0 79': 1000, 'xid 00000000:D8:00.0 79': 1 });
+    assert.ok(ms < 1500, `${Math.round(ms)} ms for ${Math.round(text.length / 2 ** 20)} MB`);
+    assert.deepEqual(readProm().counts, tsCounts(text));
+  });
+});
+
 describe('aami-xid-counter with journald', () => {
   /** A journalctl stand-in: the "journal" is a file; a cursor is a line number. */
   function fakeJournal(): { env: NodeJS.ProcessEnv; journal: string } {
@@ -397,6 +495,33 @@ describe('aami-xid-counter and the TypeScript parser', () => {
     });
   }
 
+  it('agree on which prefixes a marker may follow, near misses and quoted text included', () => {
+    const prefixes = [
+      '', '[ 1.0] ', '[1.0]', '[    12.345678] [  T1] ', '[ 1.0] [C2]', '[Sat Dec  4 01:02:03 2026] ', '<6>[ 1.0] ', '<6>',
+      'Dec  4 01:02:03 h kernel: ', 'Dec 14 01:02:03.5 h kernel: [ 1.0] ', '2026-12-04 01:02:03,5Z h kernel: ', '2026-12-04T01:02:03-05:00 h kernel: ',
+      '[ 1.0] h kernel: [ 1.0] ', 'kernel: ', 'kernel: [ 1.0] [T1] ', `Dec  4 01:02:03 ${'h'.repeat(350)} kernel: `,
+      // near misses: none is what a kernel or log daemon writes
+      ' ', '\t', 'x ', '[ 1.0] x ', '[ 1.0]  ', '[ 1.0', '[ 1] ', '[x1.0] ', 'Dec 4 01:02:03 h kernel: ', 'Dec  4 01:02:03 kernel: ', 'Dec  4 01:02:03 h sshd: ',
+      'Dec  4 01:02:03 h kernel:', 'kernel:  ', 'kernel:[ 1.0] ', '<6> ', '<> ', '2026-12-04T01:02:03 h  kernel: ', `Dec  4 01:02:03 ${'h'.repeat(400)} kernel: `,
+      "[ 1.0] process 'a/", '[ 1.0] [ 2.0] [ 3.0] ', '[T1] [ 1.0] ',
+    ];
+    const lines = prefixes.flatMap((p, i) => {
+      const bus = (i + 16).toString(16);
+      return [
+        `${p}NVRM: Xid (PCI:0000:${bus}:00): 79, pid=1, name=x, GPU has fallen off the bus.`,
+        `${p}nvidia-nvswitch${i}: SXid (PCI:0000:${bus}:00.0): 20034, Fatal, Link 30 LTSSM Fault Up`,
+        `${p.replace(/ $/, '')}nvidia-nvswitch${i}: SXid (PCI:0000:${bus}:00.1): 20034, Fatal, Link 30 LTSSM Fault Up`,
+      ];
+    });
+    const text = `${lines.join('\n')}\n`;
+    writeFileSync(log, text);
+    runOk();
+    const counts = readProm().counts;
+    assert.deepEqual(counts, tsCounts(text));
+    // the first 16 prefixes, and no near miss
+    assert.deepEqual(Object.keys(counts).filter((k) => k.startsWith('xid ')).sort(), prefixes.slice(0, 16).map((_, i) => `xid 00000000:${(i + 16).toString(16).toUpperCase()}:00.0 79`));
+  });
+
   it('agree on every fixture together, read in many runs that split records', () => {
     const lines = logs.map(fixture).join('').split(/(?<=\n)/);
     writeFileSync(log, '');
@@ -416,7 +541,7 @@ describe('aami-xid-counter portability', () => {
   it('runs the same under busybox sh and awk', { skip: busybox ? false : 'busybox not installed' }, () => {
     const bin = join(dir, 'bb');
     mkdirSync(bin);
-    for (const applet of ['sh', 'awk', 'tail', 'head', 'od', 'tr', 'sed', 'sort', 'wc', 'ls', 'cat', 'date', 'mkdir', 'mv', 'rm', 'grep', 'chmod']) {
+    for (const applet of ['sh', 'awk', 'tail', 'head', 'od', 'tr', 'sed', 'sort', 'wc', 'ls', 'cat', 'date', 'mkdir', 'mv', 'rm', 'grep', 'chmod', 'gzip']) {
       symlinkSync(busybox as string, join(bin, applet));
     }
     const text = [
@@ -427,6 +552,8 @@ describe('aami-xid-counter portability', () => {
       fixture('xid-unknown-address.log'),
       fixture('bus-lost-multiline.log'),
       fixture('journalctl-k.log'),
+      fixture('driver-prefixes.log'),
+      fixture('negative.log'),
     ].join('');
     writeFileSync(log, text);
     runOk(['--log-file', log], { PATH: bin }, join(bin, 'sh'));

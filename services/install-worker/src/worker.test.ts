@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { UnrecoverableError } from 'bullmq';
+import { DelayedError, UnrecoverableError } from 'bullmq';
 import { createLogger } from '@aami/shared';
 import { MemoryRunStore } from './runs.ts';
-import { createProcessor } from './worker.ts';
+import { createProcessor, type InstallJobHandle } from './worker.ts';
 import type { InstallerDeps } from './install/installer.ts';
 import { fakeStore, nodeFiles } from './install/testdata/fake-node.ts';
 import { SshError } from './ssh/errors.ts';
+import type { SshSession, SshTarget } from './ssh/executor.ts';
 
 const log = createLogger('test', 'error');
 const node = { name: 'n1', host: '10.0.0.1', port: 22, username: 'root', keyPath: '/k' };
@@ -22,6 +23,7 @@ function setup(withSession: InstallerDeps['ssh']['withSession']) {
   const job = (node: string, attemptsMade = 0) => ({
     data: { node, action: 'install', runId: 'r1' }, attemptsMade, opts: { attempts: 3 },
     updateProgress: async (p: unknown) => { progress.push(p); },
+    moveToDelayed: async () => { throw new Error('not at a run limit here'); },
   });
   return { runs, processor, job, progress };
 }
@@ -48,13 +50,16 @@ test('a permanent failure is final at the first attempt; an unknown node too', a
   await assert.rejects(processor({ ...job('n1'), data: { bogus: true } as never }), UnrecoverableError);
 });
 
+const probe = 'uid=0\nuser=root\nsudo=root\nmachine=x86_64\ninit=systemd\ngpu_tool=no\nprobe=done\n';
+/** A node that answers every install step with success. */
+const healthySession = (target: SshTarget): SshSession => ({
+  target,
+  exec: async (_c, o) => ({ code: 0, signal: null, stdout: o?.label === 'probe' ? probe : '', stderr: '', durationMs: 1 }),
+  upload: async () => {},
+});
+
 test('success records the result, the steps as job progress, and the node\'s last result', async () => {
-  const probe = 'uid=0\nuser=root\nsudo=root\nmachine=x86_64\ninit=systemd\ngpu_tool=no\nprobe=done\n';
-  const { runs, processor, job, progress } = setup(async (_t, fn) => fn({
-    target: node,
-    exec: async (_c, o) => ({ code: 0, signal: null, stdout: o?.label === 'probe' ? probe : '', stderr: '', durationMs: 1 }),
-    upload: async () => {},
-  }));
+  const { runs, processor, job, progress } = setup(async (_t, fn) => fn(healthySession(node)));
   await runs.create({ id: 'r1', action: 'install', nodes: ['n1'], createdAt: new Date().toISOString() });
   const out = await processor(job('n1'));
   assert.equal(out.result, 'installed');
@@ -62,4 +67,93 @@ test('success records the result, the steps as job progress, and the node\'s las
   assert.deepEqual([s?.state, s?.result, s?.percent, s?.step], ['done', 'installed', 100, undefined]);
   assert.deepEqual(progress.map((p) => (p as { step: string }).step), ['connecting', 'probing', 'uploading', 'applying', 'verifying']);
   assert.equal((await runs.last('n1'))?.result, 'installed');
+});
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A fake SSH executor that counts the sessions open at once; `hold` says how long one stays open. */
+function countingSsh(hold: (node: string) => Promise<unknown>) {
+  const seen = { open: 0, peak: 0, opened: [] as string[] };
+  const withSession: InstallerDeps['ssh']['withSession'] = async (target, fn) => {
+    const name = target.name ?? target.host;
+    seen.open++;
+    seen.peak = Math.max(seen.peak, seen.open);
+    seen.opened.push(name);
+    try {
+      await hold(name);
+      return await fn(healthySession(target));
+    } finally {
+      seen.open--;
+    }
+  };
+  return { seen, withSession };
+}
+
+/**
+ * BullMQ in miniature: at most `slots` jobs in the processor at once, in queue order; a job that
+ * moved itself to delayed (DelayedError) frees its slot and is queued again a moment later.
+ */
+async function runQueue(processor: (job: InstallJobHandle) => Promise<unknown>, jobs: InstallJobHandle[], slots: number): Promise<void> {
+  const waiting = [...jobs];
+  let active = 0;
+  let delayed = 0;
+  const failures: unknown[] = [];
+  while (waiting.length || active || delayed) {
+    while (active < slots && waiting.length) {
+      const job = waiting.shift()!;
+      active++;
+      processor(job).catch((err: unknown) => {
+        if (!(err instanceof DelayedError)) return failures.push(err);
+        delayed++;
+        setTimeout(() => { delayed--; waiting.push(job); }, 2);
+      }).finally(() => { active--; });
+    }
+    await sleep(1);
+  }
+  assert.deepEqual(failures, []);
+}
+
+function fleet(withSession: InstallerDeps['ssh']['withSession']) {
+  const runs = new MemoryRunStore();
+  const delays: number[] = [];
+  const processor = createProcessor({
+    runs, log,
+    nodes: { get: async (name) => ({ ...node, name }) },
+    installer: { ssh: { withSession }, store: fakeStore({ node_exporter: ['1.5.0', 'x'] }), nodeFiles: async () => nodeFiles },
+  });
+  const job = (runId: string, name: string): InstallJobHandle => ({
+    data: { node: name, action: 'install', runId }, attemptsMade: 0, opts: { attempts: 3 },
+    updateProgress: async () => {},
+    moveToDelayed: async (at: number) => { delays.push(at - Date.now()); },
+  });
+  return { runs, processor, job, delays };
+}
+
+test('a run with --concurrency 1 has one SSH session open at a time, even when its 5 jobs start together', async () => {
+  const ssh = countingSsh(() => sleep(5));
+  const { runs, processor, job, delays } = fleet(ssh.withSession);
+  const names = ['n1', 'n2', 'n3', 'n4', 'n5'];
+  await runs.create({ id: 'r1', action: 'install', nodes: names, concurrency: 1, createdAt: new Date().toISOString() });
+  await runQueue(processor, names.map((n) => job('r1', n)), 100);
+  assert.equal(ssh.seen.peak, 1);
+  assert.deepEqual((await runs.states('r1')).map((s) => s.state), ['done', 'done', 'done', 'done', 'done']);
+  assert.ok(delays.length > 0 && delays.every((d) => d > 0), 'the jobs over the limit went back to delayed');
+});
+
+test('jobs waiting for their run\'s limit hold no worker slot: another run proceeds meanwhile', async () => {
+  // a1 keeps its session until b1 has opened one (or 1s passed): with 2 worker slots, b1 gets in
+  // only if a2 and a3, waiting for run A's --concurrency 1, do not sit in the other slot.
+  let bOpened!: () => void;
+  const opened = new Promise<void>((r) => { bOpened = r; });
+  const ssh = countingSsh(async (name) => {
+    if (name === 'b1') bOpened();
+    else if (name === 'a1') await Promise.race([opened, sleep(1000)]);
+  });
+  const { runs, processor, job } = fleet(ssh.withSession);
+  await runs.create({ id: 'rA', action: 'install', nodes: ['a1', 'a2', 'a3'], concurrency: 1, createdAt: new Date().toISOString() });
+  await runs.create({ id: 'rB', action: 'install', nodes: ['b1'], createdAt: new Date().toISOString() });
+  await runQueue(processor, [job('rA', 'a1'), job('rA', 'a2'), job('rA', 'a3'), job('rB', 'b1')], 2);
+  assert.deepEqual(ssh.seen.opened.slice(0, 2), ['a1', 'b1'], 'b1 ran while a1 held run A\'s only slot');
+  assert.equal(ssh.seen.peak, 2);
+  assert.deepEqual((await runs.states('rA')).map((s) => s.state), ['done', 'done', 'done']);
 });

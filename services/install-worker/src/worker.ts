@@ -3,11 +3,10 @@
 // failures through the job's attempts and ends permanent ones at once (UnrecoverableError). A
 // worker killed mid-job loses nothing: BullMQ hands the stalled job to the next worker, and the
 // install is idempotent, so it simply finishes.
-import { UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
 import { InstallJob, QUEUES, type Logger } from '@aami/shared';
 import { runNodeAction, type InstallerDeps, type NodeOutcome } from './install/installer.ts';
 import type { NodeRunState, RunMeta, RunStore } from './runs.ts';
-import { Semaphore } from './ssh/semaphore.ts';
 import type { NodeTarget } from './targets.ts';
 
 export interface WorkerDeps {
@@ -25,28 +24,60 @@ export interface WorkerDeps {
   queueName?: string;
 }
 
+/** How long a job whose run is at its --concurrency waits in "delayed" before it asks again. */
+const RUN_BUSY_DELAY_MS = 1000;
+
+/** The job as the processor uses it (tests pass a plain object). */
+export type InstallJobHandle = Pick<Job, 'data' | 'attemptsMade' | 'opts' | 'updateProgress' | 'moveToDelayed'>;
+
 /** Processes one install job; exported for tests that drive it without Redis. */
 export function createProcessor(deps: Pick<WorkerDeps, 'runs' | 'nodes' | 'installer' | 'log'>) {
-  const limiters = new Map<string, { sem: Semaphore; meta: RunMeta | undefined }>();
-  const limiterFor = async (runId: string) => {
-    let l = limiters.get(runId);
-    if (!l) {
-      const meta = await deps.runs.meta(runId);
-      l = { meta, sem: new Semaphore(meta?.concurrency ?? Number.MAX_SAFE_INTEGER) };
-      limiters.set(runId, l);
+  // A run's own --concurrency, counted in this process (one install-worker consumes the queue). The
+  // entry, with the promise of the run's meta, is in the map before anything is awaited, so jobs that
+  // arrive together share one count (each used to make its own limiter and all of them ran). `jobs`
+  // counts those between taking the entry and letting go, so it is dropped only when nobody uses it.
+  const limiters = new Map<string, { meta: Promise<RunMeta | undefined>; running: number; jobs: number }>();
+  /** A node slot of the run (call it to give it back), or undefined when the run is at its limit. */
+  const limiterFor = async (runId: string): Promise<(() => void) | undefined> => {
+    const l = limiters.get(runId) ?? { meta: deps.runs.meta(runId), running: 0, jobs: 0 };
+    limiters.set(runId, l);
+    l.jobs++;
+    const leave = () => {
+      if (--l.jobs === 0) limiters.delete(runId);
+    };
+    let limit: number;
+    try {
+      limit = (await l.meta)?.concurrency ?? Infinity;
+    } catch (err) {
+      leave();
+      throw err;
     }
-    return l;
+    if (l.running >= limit) {
+      leave();
+      return undefined;
+    }
+    l.running++;
+    return () => {
+      l.running--;
+      leave();
+    };
   };
 
-  return async (job: Pick<Job, 'data' | 'attemptsMade' | 'opts' | 'updateProgress'>): Promise<NodeOutcome> => {
+  return async (job: InstallJobHandle, token?: string): Promise<NodeOutcome> => {
     const parsed = InstallJob.safeParse(job.data);
     if (!parsed.success) throw new UnrecoverableError(`bad install job data: ${parsed.error.message}`);
     const { node, action, runId } = parsed.data;
     const attempt = job.attemptsMade + 1;
     const maxAttempts = job.opts.attempts ?? 1;
-    // A run's own --concurrency: the node stays "queued" until it gets a slot.
-    const limiter = await limiterFor(runId);
-    const release = await limiter.sem.acquire();
+    // A run's own --concurrency. A job over it does not wait here: waiting would hold one of the
+    // worker's slots (BullMQ's concurrency), and a run of 500 nodes at --concurrency 1 would fill
+    // them all and starve every other run. It goes back to "delayed" instead, which frees the slot
+    // and costs no attempt (BullMQ's moveToDelayed skips the attempt count); the node stays "queued".
+    const release = await limiterFor(runId);
+    if (!release) {
+      await job.moveToDelayed(Date.now() + RUN_BUSY_DELAY_MS, token);
+      throw new DelayedError();
+    }
     let state: NodeRunState;
     let outcome: NodeOutcome;
     try {
@@ -73,7 +104,6 @@ export function createProcessor(deps: Pick<WorkerDeps, 'runs' | 'nodes' | 'insta
       }
     } finally {
       release();
-      if (limiter.sem.active === 0 && limiter.sem.waiting === 0) limiters.delete(runId);
     }
 
     const final: NodeRunState = {
@@ -109,7 +139,7 @@ export function createProcessor(deps: Pick<WorkerDeps, 'runs' | 'nodes' | 'insta
 /** Starts consuming the install queue. */
 export function startInstallWorker(deps: WorkerDeps): Worker<InstallJob, NodeOutcome> {
   const processor = createProcessor(deps);
-  const worker = new Worker<InstallJob, NodeOutcome>(deps.queueName ?? QUEUES.install, (job) => processor(job), {
+  const worker = new Worker<InstallJob, NodeOutcome>(deps.queueName ?? QUEUES.install, (job, token) => processor(job, token), {
     connection: deps.connection,
     concurrency: deps.concurrency ?? 100,
     lockDuration: deps.lockDurationMs ?? 30_000,

@@ -10,8 +10,9 @@ import { createCaptureLogger, createFakeChannel, createFakeDedup, createFakeStat
 import { createDeliveryProcessor, flushStorms, summaryParts, type ProcessorJob } from './worker.ts';
 import type { Channel, ChannelName } from './channels/channel.ts';
 import type { WebhookAlert } from './domain/payload.ts';
+import type { XidLookup } from './domain/enrichment.ts';
 
-function setup(script: Parameters<typeof createFakeChannel>[1] = [], threshold = 10) {
+function setup(script: Parameters<typeof createFakeChannel>[1] = [], threshold = 10, xidLookup: XidLookup = catalogLookup) {
   const dedup = createFakeDedup();
   const storm = createFakeStorm(dedup, threshold);
   const stats = createFakeStats();
@@ -19,7 +20,7 @@ function setup(script: Parameters<typeof createFakeChannel>[1] = [], threshold =
   const logger = createCaptureLogger();
   const metrics = createRelayMetrics({ defaultMetrics: false });
   const channels = new Map<ChannelName, Channel>([['slack', slack]]);
-  const process = createDeliveryProcessor({ channels: async () => channels, xidLookup: catalogLookup, dedup, storm, stats, metrics, logger });
+  const process = createDeliveryProcessor({ channels: async () => channels, xidLookup, dedup, storm, stats, metrics, logger });
   return { dedup, storm, stats, slack, logger, metrics, channels, process };
 }
 
@@ -49,6 +50,23 @@ describe('delivery processor', () => {
     assert.equal(await crashed.process(job(xid79Alert(), 'slack-a')), 'sent', 'its own claim from before the crash');
     assert.equal(crashed.stats.get('slack', 'duplicates'), 0);
     assert.equal(t.stats.get('slack', 'duplicates'), 2);
+  });
+
+  test('a copy is dropped before enrichment: its label text is never read', async () => {
+    // Enrichment looks the alert's Xid up in the catalog, so counting lookups counts enrichments.
+    let lookups = 0;
+    const counting: XidLookup = (code) => {
+      lookups++;
+      return catalogLookup(code);
+    };
+    const t = setup([], 10, counting);
+    assert.equal(await t.process(job(xid79Alert(), 'slack-a')), 'sent');
+    assert.equal(lookups, 1, 'the delivery that sends is enriched');
+    assert.equal(await t.process(job(xid79Alert(), 'slack-b')), 'duplicate', 'done');
+    const inFlight = xid79Alert({ fingerprint: 'other' });
+    await t.dedup.claim('slack', dedupKey(inFlight), 'slack-c');
+    assert.equal(await t.process(job(inFlight, 'slack-d')), 'duplicate', 'busy: another job holds the claim');
+    assert.equal(lookups, 1, 'no copy was enriched');
   });
 
   test('resolved is a different state: the follow-up goes out', async () => {

@@ -1,8 +1,8 @@
 // The relay's BullMQ side: one delivery worker per channel queue, thin over the domain modules.
-// The processor claims the alert state (dedup), places it (storm grouping), renders, sends, and
-// turns the channel's SendResult into BullMQ's language: retry -> throw RetryableError (backoff
-// with jitter), no retry -> UnrecoverableError (straight to the dead-letter list). A flusher turns
-// alerts held back during a storm into summary jobs once per storm window.
+// The processor claims the alert state (dedup), enriches it, places it (storm grouping), renders,
+// sends, and turns the channel's SendResult into BullMQ's language: retry -> throw RetryableError
+// (backoff with jitter), no retry -> UnrecoverableError (straight to the dead-letter list). A
+// flusher turns alerts held back during a storm into summary jobs once per storm window.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@aami/shared';
@@ -59,18 +59,17 @@ export function createDeliveryProcessor(deps: DeliveryDeps): (job: ProcessorJob,
     const channel = (await deps.channels()).get(ch);
     if (!channel) return deadLetter('invalidConfig', `channel ${ch} is not configured or is disabled in config.yaml`);
 
-    // Claim and storm placement go out together (one round trip); placement only counts a job
-    // that holds the claim, so a duplicate is never counted or grouped.
-    const ctx = data.kind === 'alert' ? enrichAlert(data.alert, deps.xidLookup) : undefined;
-    const [claim, placed] = await Promise.all([
-      deps.dedup.claim(ch, data.dedupKey, jobId),
-      ctx ? deps.storm.place(ch, jobId, stormItem(ctx), deps.dedup.redisKey(ch, data.dedupKey)) : Promise.resolve('single' as const),
-    ]);
+    // Claim first: copies are the common case (Alertmanager re-sends whole groups), so a copy stops
+    // here, before enrichment reads its label text. Storm placement needs the enriched line, so it
+    // is a second round trip, made only by the job that holds the claim.
+    const claim = await deps.dedup.claim(ch, data.dedupKey, jobId);
     if (claim !== 'claimed') {
       deps.metrics.deduplicated.inc({ channel: ch });
       await deps.stats.incr(ch, 'duplicates');
       return 'duplicate';
     }
+    const ctx = data.kind === 'alert' ? enrichAlert(data.alert, deps.xidLookup) : undefined;
+    const placed = ctx ? await deps.storm.place(ch, jobId, stormItem(ctx), deps.dedup.redisKey(ch, data.dedupKey)) : 'single';
     if (placed === 'grouped') {
       deps.metrics.grouped.inc({ channel: ch });
       await deps.stats.incr(ch, 'grouped');

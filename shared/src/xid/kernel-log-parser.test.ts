@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
-import { CONTINUATION_WINDOW_LINES, KernelLogParser, MAX_LINE_CHARS, parseKernelLog } from './kernel-log-parser.ts';
+import { CONTINUATION_WINDOW_LINES, KernelLogParser, MAX_LINE_CHARS, MAX_PREFIX_CHARS, parseKernelLog } from './kernel-log-parser.ts';
 import type { KernelLogEvent } from './kernel-log-parser.ts';
 import { loadNvlinkDecodeTable } from './nvlink-decode.ts';
 import { normalizePciBusId, parseKernelPciAddress } from './pci.ts';
@@ -529,6 +529,62 @@ describe('parseKernelLog: lines that are not events', () => {
   });
 });
 
+describe('parseKernelLog: a marker counts only where a driver message starts', () => {
+  // The exec "NULL argv" warning quotes a path the user chose (fs/exec.c).
+  const nullArgv = (path: string): string => `[   23.000000] process '${path}' launched '/tmp/x' with NULL argv: empty string added\n`;
+  const XID79 = 'NVRM: Xid (PCI:0000:3b:00): 79, pid=1, name=x, GPU has fallen off the bus.';
+
+  it('reads the marker after every prefix a kernel, dmesg, syslog or journalctl writes', () => {
+    const events = parseKernelLog(fixture('driver-prefixes.log'), { nvlinkTable: null });
+    const addr = (bus: string): string => `00000000:${bus}:00.0`;
+    assert.deepEqual(summary(events), [
+      ...['01', '02', '03', '04', '05', '06', '07', '08', '09', '0A', '0B', '0C', '0D', '0E'].map((b, i): [number, string, number, string] => [i + 1, 'xid', 79, addr(b)]),
+      ...['A1', 'A2', 'A3', 'A4'].map((b, i): [number, string, number, string] => [15 + i, 'sxid', 20034, addr(b)]),
+      [19, 'bus_lost', 79, addr('C2')],
+      [20, 'bus_lost', 79, addr('C3')],
+    ]);
+    assert.equal(at(events, 7).monotonicSeconds, 7);
+    assert.equal(at(events, 7).timestamp, 'Dec  4 01:02:03');
+    assert.equal(at(events, 4).timestamp, 'Sat Dec  4 01:02:03 2026');
+    assert.equal(at(events, 18).nvswitch?.index, 3);
+    assert.equal(at(events, 18).monotonicSeconds, 801);
+  });
+
+  it('reports nothing for a marker inside text a kernel message quotes (a NULL-argv path), for every marker', () => {
+    for (const marker of [XID79, 'nvidia-nvswitch0: SXid (PCI:0000:05:00.0): 20034, Fatal, Link 30 LTSSM Fault Up', 'NVRM: GPU 0000:3b:00.0: GPU has fallen off the bus.']) {
+      assert.deepEqual(parseKernelLog(nullArgv(`a/${marker}`)), [], marker);
+      assert.deepEqual(parseKernelLog(`Dec  4 01:02:03 gpu-node-07 kernel: ${nullArgv(`a/${marker}`)}`), [], marker);
+    }
+    // the same driver text at the start of the message is an event
+    assert.deepEqual(summary(parseKernelLog(`[   23.000000] ${XID79}\n`)), [[1, 'xid', 79, '00000000:3B:00.0']]);
+  });
+
+  it('takes no GPU UUID from quoted text', () => {
+    const text = `${nullArgv('a/NVRM: GPU at PCI:0000:3b:00: GPU-66666666-6666-6666-6666-666666666666')}[ 24.0] ${XID79}\n`;
+    const [e] = parseKernelLog(text);
+    assert.equal(e?.code, 79);
+    assert.equal(e?.gpuUuid, undefined);
+  });
+
+  it('takes an indented line only as the rest of an open record, never as a record of its own', () => {
+    // journalctl and dmesg indent the lines after a newline inside one kernel message; a newline
+    // in quoted user text makes such a line too
+    const indent = ' '.repeat(30);
+    for (const line of [XID79, 'nvidia-nvswitch0: SXid (PCI:0000:05:00.0): 20034, Fatal, Link 30', 'NVRM: GPU 0000:3b:00.0: GPU has fallen off the bus.', 'NVRM: fallen off the bus and is not responding to commands.']) {
+      assert.deepEqual(parseKernelLog(`${nullArgv('a')}${indent}${line}\n`), [], line);
+    }
+    const record = ['[ 1.0] NVRM: The NVIDIA GPU 0000:41:00.0', `${indent}NVRM: (PCI ID: 10de:2330) installed in this system has`, `${indent}NVRM: fallen off the bus and is not responding to commands.`];
+    const [bus] = parseKernelLog(`${record.join('\n')}\n`);
+    assert.deepEqual(bus?.continuationLines, [2, 3]);
+  });
+
+  it(`reads no marker after a prefix longer than ${MAX_PREFIX_CHARS} characters, or with another program's tag`, () => {
+    assert.deepEqual(parseKernelLog(`Dec  4 01:02:03 ${'h'.repeat(MAX_PREFIX_CHARS)} kernel: ${XID79}\n`), []);
+    assert.equal(parseKernelLog(`Dec  4 01:02:03 ${'h'.repeat(200)} kernel: ${XID79}\n`).length, 1);
+    assert.deepEqual(parseKernelLog(`Dec  4 01:02:03 gpu-node-07 sshd[123]: ${XID79}\n`), []);
+  });
+});
+
 describe('KernelLogParser streaming', () => {
   it('gives the same events whatever the chunk boundaries', () => {
     const text = fixture('classic-dmesg.log') + fixture('nvswitch-sxid.log') + fixture('bus-lost.log');
@@ -609,6 +665,36 @@ describe('KernelLogParser streaming', () => {
     const t0 = performance.now();
     parseKernelLog(text);
     assert.ok(performance.now() - t0 < 3000, `took ${Math.round(performance.now() - t0)} ms`);
+  });
+
+  it('reads pathological 1 MB inputs in well under a second and still reports the Xid 79 on each line', () => {
+    // Long runs of blanks before a character that `.` or `\s` handle differently: a regex whose
+    // quantifiers share the run backtracks over it (O(n^2) or O(n^3) per line).
+    const xid = (bus: string): string => `[ 9.0] NVRM: Xid (PCI:0000:${bus}:00): 79, pid=1, name=x, GPU has fallen off the bus.`;
+    const megabyte = (line: string): string => line.repeat(Math.ceil(2 ** 20 / line.length));
+    const cases: Record<string, string> = {
+      'blanks then \\r': megabyte(`${xid('3b')}${' '.repeat(2000)}\r x\n`),
+      'blanks then \\u2028': megabyte(`${xid('3b')}${' '.repeat(2000)}\u2028x\n`),
+      'tabs and blanks then \\u2028': megabyte(`${xid('3b')}${' \t'.repeat(1000)}\u2028\n`),
+      // the shape that took the parser before f412253 (\s*(\d+)\s*,?\s*(.*)$) 15 s for one 2,000-character line
+      'blanks after the code, then \\r': megabyte(`[ 9.0] NVRM: Xid (PCI:0000:3b:00): 79${' '.repeat(2000)}x\r y\n`),
+      'blanks after the code, then \\u2028': megabyte(`[ 9.0] NVRM: Xid (PCI:0000:3b:00): 79,${' \t'.repeat(1000)}x\u2028y\n`),
+      'blanks in a pid field': megabyte(`[ 9.0] NVRM: Xid (PCI:0000:3b:00): 79, pid=1${' '.repeat(3000)}\u2028,\n`),
+      'blanks in an NVLink line': megabyte(`[ 9.0] NVRM: Xid (PCI:0000:3b:00): 79, RLW${' '.repeat(1000)}Link${' '.repeat(1000)}\r (${'0x1 '.repeat(200)}\n`),
+      'blanks in the prefix': megabyte(`[${' '.repeat(3000)}\u2028 NVRM: Xid (PCI:0000:3b:00): 79, x\n${xid('3b')}\n`),
+      'one huge line': `${xid('3b')}${' '.repeat(2 ** 20)}\u2028\r\n`,
+    };
+    for (const [name, text] of Object.entries(cases)) {
+      const lines = text.split('\n').length - 1;
+      const t0 = performance.now();
+      const events = parseKernelLog(text, { nvlinkTable: null });
+      const ms = performance.now() - t0;
+      assert.ok(ms < 1000, `${name}: ${Math.round(ms)} ms`);
+      const expected = name === 'blanks in the prefix' ? lines / 2 : lines;
+      assert.equal(events.length, expected, `${name}: one Xid per line`);
+      assert.ok(events.every((e) => e.code === 79 && e.pciBusId === '00000000:3B:00.0'), name);
+      if (name === 'one huge line') assert.deepEqual(feedInChunks(text, [65_536]), events, 'the same in 64 KiB chunks');
+    }
   });
 
   it('remembers a bounded number of GPU UUIDs', () => {

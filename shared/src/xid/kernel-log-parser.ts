@@ -17,14 +17,31 @@
 // record's first line; a record waits at most that long, so memory stays constant. Events come out
 // in the order of their first lines. The node counter (services/analyzer/node/aami-xid-counter)
 // pairs lines by the same rules.
+//
+// A marker (`NVRM: Xid (`, `nvidia-nvswitchN: SXid (`, `NVRM:`) counts only where a driver message
+// starts: at the start of the line or after the prefix a kernel or log daemon writes (see
+// DRIVER_PREFIX_RE). Elsewhere it is text that another kernel message quotes (a path that a user
+// chose), and a user must not be able to report a GPU as lost. Every regex is anchored, led by a
+// literal or bounded, with quantifiers over characters that cannot start what follows them, on a
+// line of at most MAX_LINE_CHARS: the work per line is linear.
 import { normalizePciBusId, parseKernelPciAddress } from './pci.ts';
 import { loadNvlinkDecodeTable } from './nvlink-decode.ts';
 import type { NvlinkDecoded, NvlinkDecodeTable } from './nvlink-decode.ts';
 
 /** How many lines after a record's first line a continuation line may come (8: the 9th line after is too late). */
 export const CONTINUATION_WINDOW_LINES = 8;
-/** Longest line read, in UTF-16 code units; the rest of a longer line is ignored (a kernel line is under 1 KiB). */
+/**
+ * Longest line read, in UTF-16 code units; a longer line is read cut to this length (its event is
+ * still reported). A kernel record is at most 1024 bytes (printk's line limit) and a syslog or
+ * journal prefix adds at most a few hundred, so 4096 cuts no real line, and bounds the work a
+ * line of junk (a 64 MB body with no newline) can cost.
+ */
 export const MAX_LINE_CHARS = 4096;
+/**
+ * Longest text accepted before a driver marker: `<N>`, a stamp, a host name (253 at most),
+ * `kernel: `, kernel stamps and the NVSwitch device name fit; it bounds the prefix check.
+ */
+export const MAX_PREFIX_CHARS = 384;
 /** Longest text read between `Xid (` and `):` (an address, maybe a MIG instance or a redaction). */
 const MAX_TAG_FIELD = 64;
 /** Most digits in an Xid / SXid code (the driver prints at most 5). */
@@ -134,27 +151,40 @@ export interface KernelLogParserOptions {
 
 /** Substrings a line must hold to be looked at. */
 const NEEDLES = ['Xid', 'fallen off the bus', 'GPU at PCI:', 'The NVIDIA GPU ', 'installed in this system has'];
+/**
+ * What may stand before a driver message, all of it optional, in this order: a `<N>` priority
+ * (dmesg -r); a syslog, ISO or `[ 1.2]` (journalctl -o short-monotonic) stamp followed by
+ * ` host kernel: `, or a bare `kernel: `; a `[ 1234.567890]` or `[Sat Dec  4 01:02:03 2026]`
+ * (dmesg -T) stamp; a `[T123]` caller id. Written with [0-9] and no {n,m} so that the node
+ * counter's awk (mawk has no intervals) uses the same text: keep the two equal. Tested only on
+ * a prefix of at most MAX_PREFIX_CHARS.
+ */
+const DRIVER_PREFIX_RE =
+  /^(?:<[0-9]+>)?(?:(?:[A-Z][a-z][a-z] [ 0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:\.[0-9]+)?|[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9][T ][0-9][0-9]:[0-9][0-9]:[0-9][0-9](?:[.,][0-9]+)?(?:Z|[+-][0-9][0-9]:?[0-9][0-9])?|\[ *[0-9]+\.[0-9]+\]) [^ ]+ kernel: |kernel: )?(?:(?:\[ *[0-9]+\.[0-9]+\]|\[[A-Z][a-z][a-z] [A-Z][a-z][a-z] [ 0-9][0-9] [0-9][0-9]:[0-9][0-9]:[0-9][0-9] [0-9][0-9][0-9][0-9]\]) ?)?(?:\[ *[TC][0-9]+\] ?)?$/;
+/** The NVSwitch driver's name for its device, right before `SXid (`. */
+const NVSWITCH_DEV_RE = /nvidia-nvswitch([0-9]+): $/;
 const CODE_RE = /^[ \t]*(\d+)/;
-const AFTER_CODE_RE = /^[ \t]*,?[ \t]*/;
+const AFTER_CODE_RE = /^[ \t]*(?:,[ \t]*)?/;
 const PID_RE = /^pid=('?<unknown>'?|'?\d+'?)\s*,\s*/;
 const NAME_RE = /^name=([^,]*),\s*/;
 const NAME_END_RE = /^name=(\S*)\s*$/;
 const RECOVERY_RE = /recovery action changed from (0x[0-9a-fA-F]{1,16}) \(([^)]{0,80})\) to (0x[0-9a-fA-F]{1,16}) \(([^)]{0,80})\)/i;
+// Each optional field owns the blanks before it, bounded, so no two quantifiers share a run of them.
 const NVLINK_RE =
-  /^(?:NVLink:\s*)?([A-Z][A-Z0-9_]*(?:\/[A-Z][A-Z0-9_]*)*)(?:\s+(Fatal|Nonfatal|Non-fatal|NonFatal))?(?:\s+XC(\d+))?(?:\s+i(\d+))?(?:\s+Link\s+(-?\d+))?\s*(?:\(([^)]*)\))?/;
+  /^(?:NVLink:[ \t]{0,8})?([A-Z][A-Z0-9_]{0,63}(?:\/[A-Z][A-Z0-9_]{0,63}){0,7})(?:[ \t]{1,8}(Fatal|Nonfatal|Non-fatal|NonFatal))?(?:[ \t]{1,8}XC(\d{1,6}))?(?:[ \t]{1,8}i(\d{1,6}))?(?:[ \t]{1,8}Link[ \t]{1,8}(-?\d{1,6}))?[ \t]{0,8}(?:\(([^)]{0,512})\))?/;
 const SXID_SEV_RE = /^(Fatal|Non-?fatal|Always[ _-]?fatal)\s*,\s*/i;
-const SXID_SEVERITY_LINE_RE = /^Severity (\d+)(?: Engine instance (\d+)(?: Sub-engine instance (\d+))?)?/;
+const SXID_SEVERITY_LINE_RE = /^Severity (\d{1,10})(?: Engine instance (\d{1,10})(?: Sub-engine instance (\d{1,10}))?)?/;
 const SXID_DATA_LINE_RE = /^Data ?\{/;
 const HEX_WORD_RE = /0x[0-9a-fA-F]+/g;
 const LINK_RE = /^Link\s+(\d+)\b/;
 const UNTAGGED_ADDR_RE = /(?:PCI:)?((?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}(?:\.[0-7])?)\b/;
 const BUS_HEAD_RE = /^The NVIDIA GPU (\S+)$/;
 const BUS_MIDDLE_RE = /^(?:\(PCI ID: ([0-9a-fA-F]{4}:[0-9a-fA-F]{4})\) )?installed in this system has$/;
-const GPU_AT_RE = /NVRM: GPU at PCI:([0-9a-fA-F:.]+): (GPU-[0-9a-fA-F-]+)/;
-const MONO_RE = /\[\s*(\d+\.\d+)\]/;
+const GPU_AT_RE = /^GPU at PCI:([0-9a-fA-F:.]{1,20}): (GPU-[0-9a-fA-F-]{1,64})/;
+const MONO_RE = /\[ *(\d{1,12}\.\d{1,9})\]/;
 const DMESG_T_RE = /\[([A-Z][a-z]{2} [A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d \d{4})\]/;
-const ISO_RE = /^(?:<\d+>)?(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d+)?(?:Z|[+-]\d\d:?\d\d)?)/;
-const SYSLOG_RE = /^(?:<\d+>)?([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d+)?)/;
+const ISO_RE = /^(?:<\d{1,3}>)?(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:[.,]\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)/;
+const SYSLOG_RE = /^(?:<\d{1,3}>)?([A-Z][a-z]{2} [ \d]\d \d\d:\d\d:\d\d(?:\.\d{1,9})?)/;
 // Source of a line (see sourceOf); the awk counter's src() uses the same patterns.
 const SRC_PRIORITY_RE = /^<\d+>/;
 const SRC_SYSLOG_RE = /^[A-Z][a-z][a-z] [ \d]\d \d\d:\d\d:\d\d[^ ]*/;
@@ -314,22 +344,31 @@ export class KernelLogParser {
     this.#queue.push({ start: event.lineNumber, open: false, type: 'done', key: '', event, visible: true, middle: false });
   }
 
-  /** Parses one candidate line (it contains one of NEEDLES); what it finds goes to the queue. */
+  /**
+   * Parses one candidate line (it contains one of NEEDLES); what it finds goes to the queue. A
+   * marker counts only at the start of the driver's message (isDriverPrefix); the first one in a
+   * line is the only one that can be there, as no accepted prefix holds a marker.
+   */
   #parseLine(line: string, lineNumber: number): void {
     const xidAt = line.indexOf('NVRM: Xid (');
-    if (xidAt >= 0) {
+    if (xidAt >= 0 && isDriverPrefix(line.slice(0, xidAt))) {
       const event = this.#parseXid(line, xidAt, lineNumber);
       if (event) this.#emit(event);
       return;
     }
     const sxidAt = line.indexOf('SXid (');
-    if (sxidAt >= 0) {
-      this.#parseSxid(line, sxidAt, lineNumber);
+    const dev = sxidAt >= 0 ? nvswitchDevice(line.slice(0, sxidAt)) : undefined;
+    if (dev) {
+      this.#parseSxid(line, sxidAt, dev, lineNumber);
       return;
     }
     const nvrmAt = line.indexOf('NVRM:');
     if (nvrmAt < 0) return;
     const prefix = line.slice(0, nvrmAt);
+    // An indented line is the rest of a multi-line record (journalctl, dmesg): it may only join an
+    // open record. Alone it may be a newline a user put in text that a kernel message quoted.
+    const indented = INDENT_RE.test(prefix);
+    if (!indented && !isDriverPrefix(prefix)) return;
     const body = line.slice(nvrmAt + 5).trim();
     if (body.includes('fallen off the bus')) {
       const m = UNTAGGED_ADDR_RE.exec(body);
@@ -343,6 +382,7 @@ export class KernelLogParser {
           return;
         }
       }
+      if (indented) return;
       const pciBusId = (m && normalizePciBusId(m[1] as string)) || '';
       const event: KernelLogEvent = {
         kind: 'bus_lost',
@@ -357,6 +397,18 @@ export class KernelLogParser {
       this.#emit(this.#withUuid(event));
       return;
     }
+    const middle = BUS_MIDDLE_RE.exec(body);
+    if (middle) {
+      const rec = this.#openBusHead(prefix, true);
+      if (rec) {
+        rec.middle = true;
+        appendLine(rec, line, lineNumber);
+        rec.event.message += ` ${body}`;
+        if (middle[1]) rec.event.pciId = middle[1].toLowerCase();
+      }
+      return;
+    }
+    if (indented) return;
     const head = BUS_HEAD_RE.exec(body);
     if (head) {
       const address = head[1] as string;
@@ -375,18 +427,7 @@ export class KernelLogParser {
       this.#queue.push({ start: lineNumber, open: true, type: 'bus', key: sourceOf(prefix), event: this.#withUuid(event), visible: false, middle: false });
       return;
     }
-    const middle = BUS_MIDDLE_RE.exec(body);
-    if (middle) {
-      const rec = this.#openBusHead(prefix, true);
-      if (rec) {
-        rec.middle = true;
-        appendLine(rec, line, lineNumber);
-        rec.event.message += ` ${body}`;
-        if (middle[1]) rec.event.pciId = middle[1].toLowerCase();
-      }
-      return;
-    }
-    const g = GPU_AT_RE.exec(line);
+    const g = GPU_AT_RE.exec(body);
     if (g) {
       const pci = normalizePciBusId(g[1] as string);
       if (pci) {
@@ -461,7 +502,7 @@ export class KernelLogParser {
    * of the same switch, address, code and source if that has none yet, a `Data` line joins it and
    * closes it; otherwise either starts a record of its own (headless). One open record per key.
    */
-  #parseSxid(line: string, at: number, lineNumber: number): void {
+  #parseSxid(line: string, at: number, dev: { index: number; at: number }, lineNumber: number): void {
     const tag = readTag(line, at + 5);
     if (!tag) return;
     const prefix = line.slice(0, at);
@@ -475,9 +516,7 @@ export class KernelLogParser {
     }
     if (cur) cur.open = false;
     let rest = tag.rest.trim();
-    const nvswitch: NvswitchFields = {};
-    const dev = /nvidia-nvswitch(\d+)/.exec(prefix);
-    if (dev) nvswitch.index = Number(dev[1]);
+    const nvswitch: NvswitchFields = { index: dev.index };
     if (part === 'head') {
       const sev = SXID_SEV_RE.exec(rest);
       if (sev) {
@@ -495,7 +534,7 @@ export class KernelLogParser {
       lineNumber,
       raw: line,
       nvswitch,
-      ...parsePrefix(prefix.slice(0, dev ? dev.index : prefix.length)),
+      ...parsePrefix(prefix.slice(0, dev.at)),
     };
     if (tag.pciAddressRaw !== undefined) event.pciAddressRaw = tag.pciAddressRaw;
     const rec: Pending = { start: lineNumber, open: part !== 'data', type: 'sxid', key, event, visible: true, middle: false };
@@ -578,6 +617,19 @@ function readTag(line: string, open: number): Tag | undefined {
   };
   if (pciBusId === undefined) tag.pciAddressRaw = token;
   return tag;
+}
+
+/** Is `prefix` (a line's text before a marker) what a kernel or log daemon writes before a driver message? */
+function isDriverPrefix(prefix: string): boolean {
+  return prefix.length <= MAX_PREFIX_CHARS && DRIVER_PREFIX_RE.test(prefix);
+}
+
+/** The NVSwitch device (N of `nvidia-nvswitchN: ` and where that starts) when `prefix` is a driver's prefix for `SXid (`. */
+function nvswitchDevice(prefix: string): { index: number; at: number } | undefined {
+  if (prefix.length > MAX_PREFIX_CHARS) return undefined;
+  const m = NVSWITCH_DEV_RE.exec(prefix);
+  if (!m || !isDriverPrefix(prefix.slice(0, m.index))) return undefined;
+  return { index: Number(m[1]), at: m.index };
 }
 
 /** Adds a continuation line to a record. */

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { enrichAlert, extractHealth, extractXid, type XidInfo, type XidLookup } from './enrichment.ts';
+import { alertSeverity, enrichAlert, extractHealth, extractXid, type XidInfo, type XidLookup } from './enrichment.ts';
 import type { WebhookAlert } from './payload.ts';
 
 const XID79: XidInfo = {
@@ -27,6 +27,33 @@ test('an Xid number in an annotation is found', () => {
   assert.equal(extractXid(alert({ alertname: 'GPUError' }, { summary: 'GPU 3 reported Xid 79 at 10:00' })), 79);
   assert.equal(extractXid(alert({}, { description: 'last error xid=48' })), 48);
   assert.equal(extractXid(alert({}, { xid: '31' })), 31);
+  assert.equal(extractXid(alert({}, { summary: 'XID code: 13 on GPU 1' })), 13);
+  assert.equal(extractXid(alert({}, { summary: 'xid : 79' })), 79);
+  assert.equal(extractXid(alert({}, { summary: 'saw Xid #31' })), 31);
+  assert.equal(extractXid(alert({}, { summary: 'xid 12345' })), undefined, 'five digits is not an Xid');
+});
+
+test('a 1 MiB hostile annotation is searched for an Xid in well under a second', () => {
+  // Annotations carry label values, so their text is the sender's. A long whitespace run after
+  // "xid" made the old regex try every split of it: quadratic. 32 KiB goes first so a regression
+  // fails in seconds instead of blocking the run for the better part of an hour on 1 MiB.
+  for (const size of [32 * 1024, 1024 * 1024]) {
+    for (const hostile of [`xid${' '.repeat(size)}x`, `xid code${' '.repeat(size)}:x`, 'xid '.repeat(size / 4)]) {
+      const a = alert({ alertname: 'GPUXidError' }, { summary: hostile, description: hostile });
+      const started = performance.now();
+      assert.equal(extractXid(a), undefined);
+      assert.equal(alertSeverity(a, lookup), 'warning');
+      assert.equal(enrichAlert(a, lookup).xidCode, undefined);
+      const ms = performance.now() - started;
+      assert.ok(ms < 1000, `${JSON.stringify(hostile.slice(0, 9))}... (${hostile.length} chars) took ${ms.toFixed(0)} ms`);
+    }
+  }
+});
+
+test('only the start of an annotation is searched (XID_SCAN_CHARS)', () => {
+  const mib = '.'.repeat(1024 * 1024);
+  assert.equal(extractXid(alert({}, { summary: `Xid 79 ${mib}` })), 79);
+  assert.equal(extractXid(alert({}, { summary: `${mib} Xid 79` })), undefined);
 });
 
 test('an Xid-named alert takes its value annotation', () => {
@@ -49,7 +76,7 @@ test('node, GPU and catalog facts are picked out', () => {
   assert.equal(ctx.uuid, 'GPU-1');
   assert.equal(ctx.model, 'H100');
   assert.equal(ctx.pciBusId, '0000:9B:00.0');
-  assert.equal(ctx.runbookUrl, 'http://rb');
+  assert.equal(ctx.runbook, 'http://rb');
   assert.equal(ctx.xid?.title, 'GPU has fallen off the bus');
   assert.equal(ctx.severity, 'critical', 'catalog severity when the alert has none');
   assert.equal(ctx.endsAt, undefined);

@@ -28,7 +28,8 @@ export interface AlertContext {
   value?: string;
   summary?: string;
   description?: string;
-  runbookUrl?: string;
+  /** The rule's runbook annotation (runbook_url or runbook): a URL, or prose as in AAMI's presets. */
+  runbook?: string;
   generatorURL?: string;
   startsAt: string;
   endsAt?: string;
@@ -47,6 +48,21 @@ export interface AlertHealth {
 }
 
 const SEVERITIES: ReadonlySet<string> = new Set(['critical', 'warning', 'info']);
+
+/**
+ * How much of each annotation the Xid search reads. Annotations carry label values, so their
+ * length is the sender's choice (up to the 1 MiB webhook limit); 4 KiB is ten times the longest
+ * annotation in presets/ (377 characters before label values go in), and an Xid worth reporting is
+ * named in the summary or description sentence, not megabytes into it. The cap keeps the search's
+ * cost per alert fixed whatever the regex below turns into later.
+ */
+export const XID_SCAN_CHARS = 4096;
+
+// One whitespace run, then an optional "code" and an optional separator, each with its own run:
+// no two quantifiers can match the same characters, so a long run of spaces is read once. The
+// old form (`\s*(?:code\s*)?[:=#]?\s*`) tried every split of the run between its two `\s*`:
+// quadratic, ~4 s for 40k spaces after "xid", far longer for a 1 MiB label value.
+const XID_IN_TEXT = /\bxid\b\s*(?:code\s*)?(?:[:=#]\s*)?(\d{1,4})\b/i;
 
 function first(map: Record<string, string>, keys: readonly string[]): string | undefined {
   for (const k of keys) {
@@ -71,7 +87,7 @@ export function extractXid(alert: Pick<WebhookAlert, 'labels' | 'annotations'>):
   const fromAnnotationKey = asCode(first(alert.annotations, ['xid', 'Xid', 'XID', 'xid_code']));
   if (fromAnnotationKey !== undefined) return fromAnnotationKey;
   for (const text of Object.values(alert.annotations)) {
-    const m = /\bxid\b\s*(?:code\s*)?[:=#]?\s*(\d{1,4})\b/i.exec(text);
+    const m = XID_IN_TEXT.exec(text.slice(0, XID_SCAN_CHARS));
     if (m?.[1]) return asCode(m[1]);
   }
   const name = alert.labels.alertname ?? '';
@@ -148,7 +164,7 @@ export function enrichAlert(alert: WebhookAlert, lookup: XidLookup): AlertContex
   set('value', first(annotations, ['value']) ?? first(labels, ['value']));
   set('summary', first(annotations, ['summary', 'title']));
   set('description', first(annotations, ['description', 'message']));
-  set('runbookUrl', first(annotations, ['runbook_url', 'runbook']));
+  set('runbook', first(annotations, ['runbook_url', 'runbook']));
   set('generatorURL', alert.generatorURL || undefined);
   set('endsAt', isZeroTime(alert.endsAt) ? undefined : alert.endsAt);
   set('xidCode', xidCode);

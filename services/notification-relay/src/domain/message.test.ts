@@ -6,7 +6,7 @@ import { renderSlackPayload } from '../channels/slack/blocks.ts';
 import { enrichAlert } from './enrichment.ts';
 import { buildAlertMessage, buildSummaryMessage, formatDuration, formatTime, messageColour, stormItem } from './message.ts';
 import type { WebhookAlert } from './payload.ts';
-import { catalogLookup, xid79Alert } from './testdata/fixtures.ts';
+import { catalogLookup, presetRunbook, xid79Alert } from './testdata/fixtures.ts';
 
 /** A GPUUnhealthy alert as Prometheus sends it for presets/gpu-health.yaml. */
 function healthAlert(overrides: Partial<WebhookAlert> = {}, labels: Record<string, string> = {}): WebhookAlert {
@@ -56,6 +56,19 @@ test('the resolved follow-up is green, says how long it fired, and keeps the adv
   assert.equal(msg.xid?.actions.length, 0);
   assert.ok(msg.xid?.ifRepeats);
   assert.equal(messageColour(msg), '#2EB67D');
+});
+
+test('a runbook is a link only when it is a lone http(s) URL; anything else is prose to show', () => {
+  const withRunbook = (annotations: Record<string, string>) => buildAlertMessage(enrichAlert(xid79Alert({ annotations: { summary: 's', ...annotations } }), catalogLookup));
+  const url = withRunbook({ runbook: 'https://wiki.example/gpu' });
+  assert.deepEqual(url.links[0], { label: 'Runbook', url: 'https://wiki.example/gpu' });
+  assert.equal(url.runbook, undefined);
+  const prose = presetRunbook('gpu-hardware.yaml', 'GPURowRemapFailure');
+  for (const text of [prose, 'javascript:alert(1)', 'https://wiki.example/gpu, then drain the node']) {
+    const msg = withRunbook({ runbook_url: text });
+    assert.equal(msg.runbook, text);
+    assert.ok(!msg.links.some((l) => l.label === 'Runbook'), `${text} is not a link`);
+  }
 });
 
 test('an alert without Xid uses its summary; an unknown Xid says so', () => {
@@ -119,7 +132,7 @@ test('Slack and email show the health line, escaped like every other text', () =
   const msg = buildAlertMessage(enrichAlert(healthAlert({ annotations: { summary: 'GPU 3 <b>hot</b> & unhealthy', description: 'see <http://evil|here> & act' } }), catalogLookup));
   const slack = JSON.stringify(renderSlackPayload(msg));
   assert.match(slack, /Health: unhealthy — next: drain the node and have the hardware inspected \(RMA if it fails again\)/);
-  assert.match(slack, /see &lt;http:\/\/evil\|here&gt; &amp; act/);
+  assert.match(slack, /see &lt;http:\u200B\/\/evil\|here&gt; &amp; act/, 'escaped, and the URL broken so Slack does not auto-link it');
   assert.doesNotMatch(slack, /<http:\/\/evil/);
   const email = renderEmail(msg);
   assert.match(email.text, /Health: unhealthy — next: drain the node and have the hardware inspected/);

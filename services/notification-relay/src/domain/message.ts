@@ -41,6 +41,8 @@ export interface Message {
   xid?: XidSection;
   /** Summary lines (storm summaries); empty otherwise. */
   items: string[];
+  /** What to do, in the alert rule's words: its runbook annotation when that is prose, not a URL. */
+  runbook?: string;
   links: MessageLink[];
   footer: string;
 }
@@ -56,6 +58,20 @@ export type StormItem = z.infer<typeof StormItem>;
 /** Cuts `s` to at most `max` characters, marking the cut. */
 export function truncate(s: string, max: number): string {
   return s.length <= max ? s : `${s.slice(0, max - 1)}…`;
+}
+
+/**
+ * `url` normalised when it is an http(s) URL, else undefined. The one scheme check: the builder
+ * uses it to tell a runbook URL from runbook prose, and every renderer before it makes a link, so a
+ * `javascript:` or `data:` URL out of an annotation or the payload is never clickable.
+ */
+export function safeHref(url: string): string | undefined {
+  try {
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u.toString() : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** How many catalog actions a message carries. */
@@ -169,8 +185,11 @@ export function buildAlertMessage(ctx: AlertContext, opts: { externalURL?: strin
     };
   }
 
+  // AAMI's presets write the runbook as prose ("Drain the GPU now, ..."): only a lone http(s) URL
+  // is a link; prose that starts with one stays prose.
+  const runbookUrl = ctx.runbook && !/\s/.test(ctx.runbook) ? safeHref(ctx.runbook) : undefined;
   const links: MessageLink[] = [];
-  if (ctx.runbookUrl) links.push({ label: 'Runbook', url: ctx.runbookUrl });
+  if (runbookUrl) links.push({ label: 'Runbook', url: runbookUrl });
   if (ctx.generatorURL) links.push({ label: 'Source', url: ctx.generatorURL });
   if (opts.externalURL) links.push({ label: 'Alertmanager', url: opts.externalURL });
 
@@ -186,6 +205,7 @@ export function buildAlertMessage(ctx: AlertContext, opts: { externalURL?: strin
     footer: `AAMI notification relay · alert ${ctx.fingerprint}`,
   };
   if (xid) msg.xid = xid;
+  if (ctx.runbook && !runbookUrl) msg.runbook = ctx.runbook;
   return msg;
 }
 

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer } from 'node:net';
 import { enrichAlert } from '../../domain/enrichment.ts';
 import { buildAlertMessage } from '../../domain/message.ts';
-import { catalogLookup, xid79Alert } from '../../domain/testdata/fixtures.ts';
+import { catalogLookup, presetRunbook, xid79Alert } from '../../domain/testdata/fixtures.ts';
 import { freePort } from '../../testing/ports.ts';
 import { startSmtpSink } from '../../testing/smtp-sink.ts';
 import { testCertificate } from '../../testing/tls.ts';
@@ -35,6 +35,19 @@ test('renders subject, HTML and text with the same facts, HTML-escaped', () => {
   assert.ok(!mail.html.includes('<script>'));
   assert.match(mail.html, /&lt;script&gt;/);
   assert.match(mail.html, /border-left:6px solid #D7263D/);
+});
+
+test('label values are HTML-escaped, a prose runbook is a paragraph and only http(s) URLs are links', () => {
+  const prose = presetRunbook('gpu-hardware.yaml', 'GPURowRemapFailure');
+  const alert = xid79Alert({ annotations: { summary: '<img src=x onerror=alert(1)>', runbook: prose }, generatorURL: 'javascript:alert(2)' }, { node: '<script>x</script>', cluster: '"><b>c' });
+  const mail = renderEmail(buildAlertMessage(enrichAlert(alert, catalogLookup), { externalURL: 'http://am:9093' }));
+  assert.doesNotMatch(mail.html, /<script|<img|<b>|"><b/);
+  assert.match(mail.html, /&lt;script&gt;x&lt;\/script&gt;/);
+  assert.match(mail.html, /&quot;&gt;&lt;b&gt;c/);
+  assert.deepEqual([...mail.html.matchAll(/href="([^"]*)"/g)].map((m) => m[1]), ['http://am:9093/']);
+  assert.match(mail.html, /Source: javascript:alert\(2\)/, 'shown, not linked');
+  assert.match(mail.html, new RegExp(`>Runbook</h3><p[^>]*>${prose}</p>`));
+  assert.ok(mail.text.includes(`Runbook:\n  ${prose}`));
 });
 
 test('delivers over STARTTLS with a login: HTML and text parts arrive', async (t) => {

@@ -1,7 +1,7 @@
 // Renders the neutral message model as an email: a subject line, an HTML part (inline styles, a
-// severity-coloured bar, a facts table, the Xid's meaning and first actions) and a plain-text part
+// severity-coloured bar, a facts table, the Xid's meaning and first actions, the runbook) and a plain-text part
 // with the same content for clients and pagers that read only text.
-import { messageColour, type Message } from '../../domain/message.ts';
+import { messageColour, safeHref, type Message } from '../../domain/message.ts';
 
 /** The three parts of a rendered email. */
 export interface RenderedEmail {
@@ -13,15 +13,6 @@ export interface RenderedEmail {
 /** Escapes text for HTML element content and attribute values. */
 export function escapeHtml(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
-}
-
-function safeHref(url: string): string | undefined {
-  try {
-    const u = new URL(url);
-    return u.protocol === 'http:' || u.protocol === 'https:' ? u.toString() : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function renderText(msg: Message): string {
@@ -43,6 +34,7 @@ function renderText(msg: Message): string {
     }
     if (msg.xid.ifRepeats) out.push('If it comes back:', `  ${msg.xid.ifRepeats}`, '');
   }
+  if (msg.runbook) out.push('Runbook:', `  ${msg.runbook}`, '');
   if (msg.items.length) {
     for (const i of msg.items) out.push(`  - ${i}`);
     out.push('');
@@ -77,6 +69,7 @@ function renderHtml(msg: Message): string {
     }
     if (x.ifRepeats) parts.push(`<h3 style="margin:12px 0 4px 0;font-size:15px">If it comes back</h3><p style="margin:0 0 8px 0">${escapeHtml(x.ifRepeats)}</p>`);
   }
+  if (msg.runbook) parts.push(`<h3 style="margin:12px 0 4px 0;font-size:15px">Runbook</h3><p style="margin:0 0 8px 0">${escapeHtml(msg.runbook)}</p>`);
   if (msg.items.length) parts.push(`<ul style="margin:0 0 12px 0;font-family:monospace;font-size:13px">${msg.items.map((i) => `<li>${escapeHtml(i)}</li>`).join('')}</ul>`);
   if (msg.links.length) {
     const links = msg.links.map((l) => {

@@ -1,8 +1,10 @@
 // Renders the neutral message model as a Slack incoming-webhook payload: a header block with the
 // title, and a colour bar (an attachment, the only way Slack colours a message) holding the facts,
-// the Xid's meaning and first actions, and links. Keeps within Slack's limits: header text
-// <= 150 chars, section text <= 3000, <= 10 fields of <= 2000 chars, <= 50 blocks.
-import { messageColour, truncate, type Message } from '../../domain/message.ts';
+// the Xid's meaning and first actions, the runbook, and links (http(s) only). Every message string
+// is shown as plain text: label values are the sender's text and must not format, link or ping.
+// Keeps within Slack's limits: header text <= 150 chars, section text <= 3000, <= 10 fields of
+// <= 2000 chars, <= 50 blocks.
+import { messageColour, safeHref, truncate, type Message } from '../../domain/message.ts';
 
 /** Slack's limits for the block types this renderer writes. */
 export const SLACK_LIMITS = { headerText: 150, sectionText: 3000, fieldText: 2000, fields: 10, blocks: 50, contextElements: 10 } as const;
@@ -23,13 +25,32 @@ export interface SlackPayload {
   attachments: Array<{ color: string; fallback: string; blocks: SlackBlock[] }>;
 }
 
-/** Escapes the three characters Slack's mrkdwn treats as control characters. */
+const ZWJ = '\u200D';
+const ZWSP = '\u200B';
+
+/**
+ * Makes `s` show in a mrkdwn field as the plain text it is: every message string passes through
+ * here, and label values reach most of them. Slack documents an escape only for & < >, so:
+ * - & < > become entities, so `<https://evil|click>` and `<!channel>` are text, not a link or ping;
+ * - a zero-width joiner goes on both sides of each * _ ~ ` that could open or close formatting, so
+ *   `*x*` is not bold. Slack never formats inside a word, so a mark between letters or digits
+ *   (PAGE_RETIREMENT, node_exporter) is left alone and stays copyable;
+ * - a zero-width space goes after "://" and "www" so Slack does not auto-link a URL in a label.
+ */
 export function escapeMrkdwn(s: string): string {
-  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return s
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/(?<![\p{L}\p{N}])[*_~`]|[*_~`](?![\p{L}\p{N}])/gu, `${ZWJ}$&${ZWJ}`)
+    .replace(/:\/\//g, `:${ZWSP}//`)
+    .replace(/\b(www)\./gi, `$1${ZWSP}.`);
 }
 
+/** A Slack link to an http(s) URL; any other URL (javascript:, data:, not a URL) is shown as text. */
 function link(url: string, label: string): string {
-  return `<${url.replace(/[|>\s]/g, encodeURIComponent)}|${escapeMrkdwn(label)}>`;
+  const href = safeHref(url);
+  return href ? `<${href.replace(/[|<>\s]/g, encodeURIComponent)}|${escapeMrkdwn(label)}>` : `${escapeMrkdwn(label)}: ${escapeMrkdwn(url)}`;
 }
 
 function section(text: string): SlackBlock {
@@ -75,6 +96,7 @@ export function renderSlackPayload(msg: Message, opts: { channel?: string } = {}
     }
     if (x.ifRepeats) inner.push(section(`*If it comes back*\n${escapeMrkdwn(x.ifRepeats)}`));
   }
+  if (msg.runbook) inner.push(section(`*Runbook*\n${escapeMrkdwn(msg.runbook)}`));
   if (msg.items.length > 0) {
     const room = SLACK_LIMITS.blocks - 1 - inner.length - 2;
     inner.push(...packLines(msg.items.map((i) => `• ${escapeMrkdwn(i)}`), room));

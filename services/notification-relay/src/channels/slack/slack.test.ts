@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { enrichAlert } from '../../domain/enrichment.ts';
 import { buildAlertMessage, buildSummaryMessage, buildTestMessage, stormItem } from '../../domain/message.ts';
-import { catalogLookup, xid79Alert } from '../../domain/testdata/fixtures.ts';
+import { catalogLookup, presetRunbook, xid79Alert } from '../../domain/testdata/fixtures.ts';
 import { slackPayloadProblems } from '../../testing/slack-rules.ts';
 import { slackText, startSlackSink } from '../../testing/slack-sink.ts';
 import { freePortUrl } from '../../testing/ports.ts';
-import { renderSlackPayload } from './blocks.ts';
+import { renderSlackPayload, type SlackPayload } from './blocks.ts';
 import { createSlackChannel } from './slack.ts';
 
 const never = new AbortController().signal;
@@ -35,9 +35,8 @@ test('long titles, many fields and a big storm stay within Slack limits', () => 
   assert.match(slackText(storm), /…and \d+ more/);
 });
 
-test('user text is escaped wherever Slack reads mrkdwn (plain_text headers need no escaping)', () => {
-  const msg = buildAlertMessage(enrichAlert(xid79Alert({ annotations: { summary: 'a <b> & c' } }, { xid: '', node: '<!channel>' }), catalogLookup));
-  const payload = renderSlackPayload(msg);
+/** Every string of `payload` Slack reads as mrkdwn: the top-level text and each mrkdwn text object. */
+function mrkdwnTexts(payload: SlackPayload): string[] {
   const mrkdwn: string[] = [payload.text];
   const walk = (v: unknown): void => {
     if (Array.isArray(v)) v.forEach(walk);
@@ -48,9 +47,56 @@ test('user text is escaped wherever Slack reads mrkdwn (plain_text headers need 
     }
   };
   walk(payload.attachments);
+  return mrkdwn;
+}
+
+/** The targets of the `<target|label>` links in a mrkdwn string (a `<` of the text is escaped). */
+const linkTargets = (mrkdwn: string): string[] => [...mrkdwn.matchAll(/<([^|>]*)/g)].map((m) => m[1] ?? '');
+
+/** What a reader sees: entities decoded, the zero-width characters that keep text inert removed. */
+const visible = (mrkdwn: string): string => mrkdwn.replace(/[\u200B\u200D]/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+
+test('user text is escaped wherever Slack reads mrkdwn (plain_text headers need no escaping)', () => {
+  const msg = buildAlertMessage(enrichAlert(xid79Alert({ annotations: { summary: 'a <b> & c' } }, { xid: '', node: '<!channel>' }), catalogLookup));
+  const mrkdwn = mrkdwnTexts(renderSlackPayload(msg));
   assert.ok(mrkdwn.every((t) => !t.includes('<!channel>') && !t.includes('<b>')));
   assert.ok(mrkdwn.some((t) => t.includes('&lt;!channel&gt;')));
   assert.ok(mrkdwn.some((t) => t.includes('a &lt;b&gt; &amp; c')));
+});
+
+test('label and annotation text cannot format, link or auto-link; the only links are http(s)', () => {
+  const hostile = ['*bold*', '~x~', '_it_', '`code`', '<https://evil|click>', 'http://evil.example', 'www.evil.example'];
+  const alert = xid79Alert(
+    {
+      annotations: { summary: `*bold* ~x~ on http://evil.example`, description: 'click <https://evil|click> or www.evil.example, _it_ `code`', runbook_url: 'javascript:alert(1)' },
+      generatorURL: 'javascript:alert(2)',
+    },
+    { node: '*bold*', gpu: '~x~', cluster: '<https://evil|click>', modelName: 'http://evil.example', UUID: '_it_ `code`', pci_bus_id: 'www.evil.example' },
+  );
+  const payload = renderSlackPayload(buildAlertMessage(enrichAlert(alert, catalogLookup), { externalURL: 'http://am:9093' }));
+  assert.deepEqual(slackPayloadProblems(payload), []);
+  const mrkdwn = mrkdwnTexts(payload);
+  assert.deepEqual(mrkdwn.flatMap(linkTargets), ['http://am:9093/'], 'javascript: runbook and source are not links');
+  for (const t of mrkdwn) {
+    for (const h of hostile) assert.ok(!t.includes(h), `${JSON.stringify(h)} reaches Slack as markup in ${JSON.stringify(t)}`);
+    assert.doesNotMatch(t.replace(/<[^>]*>/g, ''), /:\/\/|www\./, 'a URL outside a link would be auto-linked');
+  }
+  const seen = mrkdwn.map(visible).join('\n');
+  for (const h of [...hostile, 'javascript:alert(1)', 'javascript:alert(2)']) assert.ok(seen.includes(h), `${h} is shown as text`);
+  assert.match(seen, /Take the node out of the scheduler .*nodename=\*bold\*/, 'catalog actions with the node filled in too');
+});
+
+test("a preset's prose runbook is text under Runbook, not a link; marks inside words stay as they are", () => {
+  const prose = presetRunbook('gpu-hardware.yaml', 'GPURowRemapFailure');
+  const alert = xid79Alert({ annotations: { summary: 'Row remapping failed on GPU 3 of gpu-node-07', runbook: prose } }, { xid: '', alertname: 'GPURowRemapFailure' });
+  const payload = renderSlackPayload(buildAlertMessage(enrichAlert(alert, catalogLookup)));
+  assert.deepEqual(slackPayloadProblems(payload), []);
+  const mrkdwn = mrkdwnTexts(payload);
+  assert.ok(mrkdwn.flatMap(linkTargets).every((url) => /^https?:\/\//.test(url)));
+  assert.ok(mrkdwn.includes(`*Runbook*\n${prose}`), 'ROW_REMAPPER is copyable as written');
+  assert.match(prose, /^Drain the GPU now, confirm with nvidia-smi -q -d ROW_REMAPPER/);
+  const url = renderSlackPayload(buildAlertMessage(enrichAlert(xid79Alert(), catalogLookup)));
+  assert.ok(mrkdwnTexts(url).some((t) => t.includes('<https://runbooks.example.internal/xid/79|Runbook>')), 'a runbook URL is still a link');
 });
 
 test('sends to the webhook and Slack says ok', async (t) => {

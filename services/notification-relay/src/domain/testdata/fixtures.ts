@@ -1,5 +1,6 @@
-// Shared fixtures for the relay's unit tests: an Xid 79 alert and a catalog lookup holding the
-// real xid-db entry for it.
+// Shared fixtures for the relay's unit tests: an Xid 79 alert, a catalog lookup holding the real
+// xid-db entry for it, and runbook text from the real presets.
+import { readFileSync } from 'node:fs';
 import { loadXidCatalog } from '@aami/shared/xid/catalog';
 import type { XidLookup } from '../enrichment.ts';
 import type { WebhookAlert } from '../payload.ts';
@@ -29,4 +30,15 @@ export function xid79Alert(overrides: Partial<WebhookAlert> = {}, labels: Record
     fingerprint: '4a1c0d9e8b7f6a5c',
     ...overrides,
   };
+}
+
+/**
+ * The runbook annotation of `rule` in presets/`file`, folded as YAML reads its `>-` block (lines
+ * joined by single spaces): a few lines instead of a YAML dependency the relay does not have.
+ */
+export function presetRunbook(file: string, rule: string): string {
+  const text = readFileSync(new URL(`../../../../../presets/${file}`, import.meta.url), 'utf8');
+  const m = new RegExp(`- name: ${rule}\n[\\s\\S]*?\n +runbook: >-\n((?: {8}.*\n?)+)`).exec(text);
+  if (!m?.[1]) throw new Error(`presets/${file} has no runbook for ${rule}`);
+  return m[1].trim().split(/\s*\n\s*/).join(' ');
 }
