@@ -1,9 +1,12 @@
 // Starts the install-worker: the BullMQ consumer of the `install` queue and its HTTP API (port
 // AAMI_INSTALL_WORKER_PORT, default 8084), sharing one SSH executor, known-hosts store and
-// artifact store. Settings beyond the shared ones (all optional):
+// artifact store. config.yaml's ssh settings (jump host, timeouts, concurrency, known_hosts_path)
+// are read per job and per connection through the NodeDirectory, so config written after start
+// (compose may start this first) or edited later applies without a restart. Settings beyond the
+// shared ones (all optional):
 //   AAMI_ARTIFACTS_DIR          artifact store (default <data dir>/artifacts)
 //   AAMI_ARTIFACTS_SEED_SYSTEM  "1": import this machine's Debian node_exporter when the store has none
-//   AAMI_KNOWN_HOSTS            pinned host keys (default ssh.known_hosts_path, else <data dir>/known_hosts)
+//   AAMI_KNOWN_HOSTS            pinned host keys (default ssh.known_hosts_path at use, else <data dir>/known_hosts)
 //   AAMI_SSH_KEY_PASSPHRASE     passphrase of an encrypted SSH key
 //   AAMI_INSTALL_ATTEMPTS, AAMI_INSTALL_BACKOFF_MS        job retries for transient failures (3, 2000)
 //   AAMI_INSTALL_LOCK_MS, AAMI_INSTALL_STALLED_MS         BullMQ lock / stalled check (30000, 30000)
@@ -13,16 +16,14 @@ import { arch } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { AAMI_VERSION, AamiConfig, ConfigStore, createLogger, loadServiceTokenAtStart, loadSettings, QUEUES, redactRedisUrl, redisConnectionOptions, type InstallJob } from '@aami/shared';
+import { AAMI_VERSION, ConfigStore, createLogger, loadServiceTokenAtStart, loadSettings, QUEUES, redactRedisUrl, redisConnectionOptions, type InstallJob } from '@aami/shared';
 import { createApp } from './app.ts';
 import { ArtifactStore, normalizeArch } from './artifacts/store.ts';
 import { seedFromSystem } from './artifacts/upstream.ts';
 import { InstallService } from './install-service.ts';
 import { loadNodeFiles } from './install/node-files.ts';
 import { RedisRunStore } from './runs.ts';
-import { SshExecutor } from './ssh/executor.ts';
-import { KnownHostsStore } from './ssh/known-hosts.ts';
-import { executorSettings, NodeDirectory } from './targets.ts';
+import { liveSsh, NodeDirectory, type SshSettings } from './targets.ts';
 import { startInstallWorker } from './worker.ts';
 
 const log = createLogger('install-worker');
@@ -31,16 +32,17 @@ const env = process.env;
 const num = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
 
 const store = new ConfigStore(settings.configPath);
-let config: AamiConfig | undefined;
+const nodes = new NodeDirectory(store);
+// Only for the "listening" line: what runs later reads the settings again.
+let atStart: SshSettings | undefined;
 try {
-  config = (await store.read()).config;
+  atStart = await nodes.ssh();
 } catch (err) {
-  log.warn('no readable config yet; SSH defaults apply until restart', { error: err as Error });
+  log.warn('config.yaml not readable yet; the SSH settings are read again for each job', { error: err as Error });
 }
-const effective = config ?? AamiConfig.parse({});
 
-const knownHosts = new KnownHostsStore(env.AAMI_KNOWN_HOSTS ?? effective.ssh.known_hosts_path ?? join(settings.AAMI_DATA_DIR, 'known_hosts'));
-const executor = new SshExecutor({ ...executorSettings(effective), knownHosts });
+// Jump host, timeouts, fan-out limit and known-hosts path are read per session and use.
+const { executor, knownHosts } = liveSsh(nodes, { dataDir: settings.AAMI_DATA_DIR });
 const artifacts = new ArtifactStore(env.AAMI_ARTIFACTS_DIR ?? join(settings.AAMI_DATA_DIR, 'artifacts'));
 if (env.AAMI_ARTIFACTS_SEED_SYSTEM === '1') {
   const seeded = await seedFromSystem(artifacts, normalizeArch(arch() === 'x64' ? 'amd64' : arch()));
@@ -53,16 +55,23 @@ const connection = { ...redisConnectionOptions(settings.AAMI_REDIS_URL), maxRetr
 const redis = new Redis(connection);
 redis.on('error', (err) => log.warn('redis error', { error: err }));
 const runs = new RedisRunStore(redis);
-const nodes = new NodeDirectory(store);
 const queue = new Queue<InstallJob>(QUEUES.install, { connection });
 queue.on('error', (err) => log.warn('install queue error', { error: err }));
 
 const worker = startInstallWorker({
   connection,
   runs,
-  nodes,
+  // Each job also sets BullMQ's jobs-at-once from ssh.concurrency, so a change applies to the next
+  // jobs (the executor's own session limit follows it at once).
+  nodes: {
+    get: async (name) => {
+      const target = await nodes.get(name);
+      await nodes.ssh().then((s) => { if (s.concurrency) worker.concurrency = s.concurrency; }, () => {});
+      return target;
+    },
+  },
   log,
-  concurrency: effective.ssh.concurrency,
+  concurrency: atStart?.concurrency ?? 100,
   lockDurationMs: num('AAMI_INSTALL_LOCK_MS', 30_000),
   stalledIntervalMs: num('AAMI_INSTALL_STALLED_MS', 30_000),
   installer: {
@@ -83,7 +92,12 @@ const service = new InstallService({
 const app = createApp({ service, log, version: AAMI_VERSION, serviceToken: loadServiceTokenAtStart(log) });
 const port = num('AAMI_INSTALL_WORKER_PORT', 8084);
 const server = app.listen(port, settings.AAMI_BIND, () => {
-  log.info('install-worker listening', { address: `${settings.AAMI_BIND}:${port}`, redis: redactRedisUrl(settings.AAMI_REDIS_URL), concurrency: effective.ssh.concurrency, artifacts: artifacts.dir, knownHosts: knownHosts.path });
+  log.info('install-worker listening', { address: `${settings.AAMI_BIND}:${port}`, redis: redactRedisUrl(settings.AAMI_REDIS_URL), artifacts: artifacts.dir,
+    // Read again per job and connection; this is what config said at start.
+    sshAtStart: atStart
+      ? { concurrency: atStart.concurrency, jumpHost: atStart.jumpHost ? `${atStart.jumpHost.username}@${atStart.jumpHost.host}:${atStart.jumpHost.port}` : 'none', knownHosts: env.AAMI_KNOWN_HOSTS ?? atStart.knownHostsPath ?? join(settings.AAMI_DATA_DIR, 'known_hosts') }
+      : 'no config.yaml yet',
+  });
 });
 
 let stopping = false;

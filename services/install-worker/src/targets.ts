@@ -1,11 +1,13 @@
 // From config.yaml to SSH: each node's target (its own user/key/port or the ssh defaults) and the
 // executor's settings (concurrency, timeouts, jump host, known-hosts file). Read through the
-// ConfigStore, cached for a moment so a run of 1,000 jobs does not parse the file 1,000 times.
+// ConfigStore, cached for a moment so a run of 1,000 jobs does not parse the file 1,000 times, and
+// read per job and per connection so an edit to config.yaml applies without a restart.
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { AamiConfig, ConfigStore } from '@aami/shared';
-import type { ExecutorOptions, JumpHost, SshTarget } from './ssh/executor.ts';
+import { SshExecutor, type ExecutorOptions, type JumpHost, type SshTarget } from './ssh/executor.ts';
+import { KnownHostsStore } from './ssh/known-hosts.ts';
 
 /** A node's SSH target, with its name. */
 export type NodeTarget = SshTarget & { name: string };
@@ -52,23 +54,40 @@ export function executorSettings(config: AamiConfig, env: NodeJS.ProcessEnv = pr
   return out;
 }
 
-/** Node targets from the config store, re-read at most every `maxAgeMs`. */
+/** SSH settings of the executor as config has them now, with the known-hosts path config names. */
+export type SshSettings = Omit<ExecutorOptions, 'knownHosts'> & { knownHostsPath?: string };
+
+/** Node targets and SSH settings from the config store, re-read at most every `maxAgeMs`. */
 export class NodeDirectory {
   readonly #store: Pick<ConfigStore, 'read'>;
   readonly #maxAgeMs: number;
-  #cached?: { at: number; targets: Map<string, NodeTarget>; names: string[] };
+  readonly #env: NodeJS.ProcessEnv;
+  #cached?: { at: number; config: AamiConfig; targets: Map<string, NodeTarget>; names: string[] };
 
-  constructor(store: Pick<ConfigStore, 'read'>, maxAgeMs = 2000) {
+  constructor(store: Pick<ConfigStore, 'read'>, maxAgeMs = 2000, env: NodeJS.ProcessEnv = process.env) {
     this.#store = store;
     this.#maxAgeMs = maxAgeMs;
+    this.#env = env;
   }
 
   async #load() {
-    if (!this.#cached || Date.now() - this.#cached.at > this.#maxAgeMs) {
+    if (!this.#cached || Date.now() - this.#cached.at >= this.#maxAgeMs) {
       const { config } = await this.#store.read();
-      this.#cached = { at: Date.now(), targets: targetsOf(config), names: config.nodes.map((n) => n.name) };
+      this.#cached = { at: Date.now(), config, targets: targetsOf(config), names: config.nodes.map((n) => n.name) };
     }
     return this.#cached;
+  }
+
+  /**
+   * The executor's settings from config now. Like get(), it fails while config.yaml is missing or
+   * unreadable: connecting direct with defaults could skip a jump host the operator set. A bad
+   * jump_host fails here, for SSH only, not for listing nodes.
+   */
+  async ssh(): Promise<SshSettings> {
+    const { config } = await this.#load();
+    const out: SshSettings = executorSettings(config, this.#env);
+    if (config.ssh.known_hosts_path) out.knownHostsPath = config.ssh.known_hosts_path;
+    return out;
   }
 
   /** The target of one node, or undefined when config has no such node. */
@@ -80,4 +99,29 @@ export class NodeDirectory {
   async names(): Promise<string[]> {
     return (await this.#load()).names;
   }
+}
+
+/**
+ * The SSH executor and known-hosts store as main wires them. Both read config through `nodes` at
+ * each use, so a config.yaml that appears after start (compose may start the worker first) or
+ * changes later applies to the next connection. Known hosts: AAMI_KNOWN_HOSTS wins, else
+ * ssh.known_hosts_path, else <data dir>/known_hosts.
+ */
+export function liveSsh(nodes: NodeDirectory, opts: { dataDir: string; env?: NodeJS.ProcessEnv; executor?: Partial<ExecutorOptions> }) {
+  const env = opts.env ?? process.env;
+  // One store per path, as each caches its file.
+  const stores = new Map<string, KnownHostsStore>();
+  const now = async () => {
+    const path = env.AAMI_KNOWN_HOSTS ?? (await nodes.ssh()).knownHostsPath ?? join(opts.dataDir, 'known_hosts');
+    const store = stores.get(path) ?? new KnownHostsStore(path);
+    stores.set(path, store);
+    return store;
+  };
+  const knownHosts: Pick<KnownHostsStore, 'verify' | 'get' | 'trust'> = {
+    verify: async (...a) => (await now()).verify(...a),
+    get: async (...a) => (await now()).get(...a),
+    trust: async (...a) => (await now()).trust(...a),
+  };
+  const executor = new SshExecutor({ ...opts.executor, knownHosts, passphrase: env.AAMI_SSH_KEY_PASSPHRASE, settings: () => nodes.ssh() });
+  return { executor, knownHosts };
 }

@@ -82,6 +82,12 @@ test('prometheus.yml scrapes both exporters from the target files, AAMI\'s servi
     assert.deepEqual(job.relabel_configs, [{ source_labels: ['__aami_job'], regex: job.job_name, action: 'keep' }]);
   }
   assert.deepEqual(prom.scrape_configs[2]!.static_configs, [{ targets: ['analyzer:8082'], labels: { cluster: 'prod', node: 'aami-control', service: 'analyzer' } }]);
+  // Every job caps what one scrape may bring (issue 13: an impostor exporter must not flood Prometheus).
+  for (const job of prom.scrape_configs as unknown as Array<Record<string, unknown>>) {
+    for (const limit of ['sample_limit', 'label_limit', 'label_name_length_limit', 'label_value_length_limit']) {
+      assert.ok(typeof job[limit] === 'number' && (job[limit] as number) > 0, `${String(job['job_name'])} sets ${limit}`);
+    }
+  }
   assert.deepEqual(prom.rule_files, ['rules/custom.yml', 'rules/exporters.yml', 'rules/gpu-basic.yml', 'rules/gpu-production.yml']);
   assert.deepEqual(prom.alerting.alertmanagers[0]!.static_configs, [{ targets: ['alertmanager:9093'] }]);
   assert.equal(prom.alerting.alertmanagers[0]!.basic_auth, undefined, 'no basic auth unless Alertmanager asks for it');

@@ -34,11 +34,28 @@ export interface PrometheusConfigOptions {
   selfTargets: readonly SelfTarget[];
 }
 
+/**
+ * Per-scrape limits: a target that answers with more is refused for that scrape (`up` 0 and
+ * prometheus_target_scrapes_exceeded_sample_limit_total), so an impostor or a broken exporter on a
+ * node cannot flood Prometheus or plant huge label values. Sized with room to spare:
+ * - node_exporter on a large GPU node (2 x 96 cores, many mounts and interfaces) shows about 6,000
+ *   series; label values are kernel strings, mount points and device paths (overlay paths ~200).
+ * - dcgm-exporter on an 8-GPU node: ~60 fields per GPU plus per-link NVLink counters, ~1,500.
+ * - AAMI's services: the analyzer exports a few series per GPU of the fleet (~6), so its limit
+ *   scales with the fleet: room for about 300,000 GPUs.
+ */
+export const SCRAPE_LIMITS = {
+  [JOBS.nodeExporter]: { sample_limit: 50_000, label_limit: 40, label_name_length_limit: 128, label_value_length_limit: 1024 },
+  [JOBS.dcgmExporter]: { sample_limit: 10_000, label_limit: 40, label_name_length_limit: 128, label_value_length_limit: 512 },
+  [JOBS.aami]: { sample_limit: 2_000_000, label_limit: 40, label_name_length_limit: 128, label_value_length_limit: 1024 },
+} as const;
+
 /** Text of prometheus.yml. */
 export function renderPrometheusConfig(config: Pick<AamiConfig, 'cluster' | 'prometheus'>, options: PrometheusConfigOptions): string {
   const am = new URL(options.alertmanagerUrl);
-  const exporterJob = (job: string) => ({
+  const exporterJob = (job: typeof JOBS.nodeExporter | typeof JOBS.dcgmExporter) => ({
     job_name: job,
+    ...SCRAPE_LIMITS[job],
     file_sd_configs: [{ files: [`${TARGETS_DIR}/*.json`], refresh_interval: '1m' }],
     relabel_configs: [{ source_labels: [JOB_TARGET_LABEL], regex: job, action: 'keep' }],
   });
@@ -66,6 +83,7 @@ export function renderPrometheusConfig(config: Pick<AamiConfig, 'cluster' | 'pro
       ...(self.length > 0
         ? [{
           job_name: JOBS.aami,
+          ...SCRAPE_LIMITS[JOBS.aami],
           // The analyzer's health series name the GPU node they are about in `node`; keep it
           // rather than renaming it exported_node. AAMI's own services are the only targets here.
           honor_labels: true,

@@ -6,6 +6,8 @@
 // - Host keys are pinned on first use in a KnownHostsStore; a changed key is refused.
 // - Key auth (ed25519/RSA; an encrypted key's passphrase comes from the environment), optionally
 //   through one jump host whose connection all targets share.
+// - The fan-out limit, timeouts and jump host can come from a `settings` source read at each
+//   session, so a config change applies to the next connection without a restart.
 // - Uploads stream a tarball into `tar -x` on an exec channel and check SHA-256 sums on the node.
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
@@ -38,8 +40,16 @@ export interface JumpHost {
   keyPath: string;
 }
 
+/** What may change while the executor runs (config.yaml's ssh section). */
+export interface LiveSettings {
+  concurrency?: number;
+  connectTimeoutMs?: number;
+  commandTimeoutMs?: number;
+  jumpHost?: JumpHost;
+}
+
 export interface ExecutorOptions {
-  knownHosts: KnownHostsStore;
+  knownHosts: Pick<KnownHostsStore, 'verify'>;
   /** Sessions at once. @defaultValue 100 */
   concurrency?: number;
   /** SSH handshake limit. @defaultValue 10000 */
@@ -55,6 +65,11 @@ export interface ExecutorOptions {
   jumpHost?: JumpHost;
   /** Passphrase of encrypted keys (from AAMI_SSH_KEY_PASSPHRASE). */
   passphrase?: string;
+  /**
+   * Read at the start of each session; what it returns replaces concurrency, the timeouts and the
+   * jump host given here (a missing jump host means direct connections).
+   */
+  settings?: () => Promise<LiveSettings>;
   /** Test seam. */
   sleep?: (ms: number) => Promise<void>;
 }
@@ -93,8 +108,13 @@ export interface SshSession {
   upload(dir: string, files: UploadFile[]): Promise<void>;
 }
 
+/** The settings one session runs with. */
+type Current = Required<Omit<LiveSettings, 'jumpHost'>> & Pick<LiveSettings, 'jumpHost'>;
+
 interface Pooled {
   key: string;
+  /** The jump connection it goes through, if any (see #jumps). */
+  jumpKey?: string;
   client: ClientType;
   busy: boolean;
   closed: boolean;
@@ -106,19 +126,28 @@ const MAX_OUTPUT = 8 * 1024 * 1024;
 
 export const targetLabel = (t: Pick<SshTarget, 'username' | 'host' | 'port'>) => `${t.username}@${t.host}:${t.port}`;
 
-/** Pool key: a connection is reused only for the same user, address and key. */
-const poolKey = (t: SshTarget) => `${targetLabel(t)} ${t.keyPath}`;
+const jumpKeyOf = (j: JumpHost) => `${targetLabel(j)} ${j.keyPath}`;
+
+/**
+ * Pool key: a connection is reused only for the same user, address and key, made the same way
+ * (direct or through the same jump host), so a changed jump host never reuses an old connection.
+ */
+const poolKey = (t: SshTarget, s: Current) => `${targetLabel(t)} ${t.keyPath} via ${s.jumpHost ? jumpKeyOf(s.jumpHost) : 'direct'}`;
 
 /** Quotes a string for a POSIX shell. */
 export const shq = (s: string) => `'${s.replaceAll("'", `'"'"'`)}'`;
 
 export class SshExecutor {
-  readonly options: Required<Omit<ExecutorOptions, 'jumpHost' | 'passphrase'>> & Pick<ExecutorOptions, 'jumpHost' | 'passphrase'>;
-  readonly #slots: Semaphore;
+  readonly options: Required<Omit<ExecutorOptions, 'jumpHost' | 'passphrase' | 'settings'>> & Pick<ExecutorOptions, 'jumpHost' | 'passphrase' | 'settings'>;
+  #slots: Semaphore;
+  #slotsLimit: number;
   readonly #pool = new Map<string, Pooled[]>();
   readonly #keys = new Map<string, Promise<Buffer>>();
-  #jump?: Promise<ClientType>;
+  /** Jump connections by jumpKeyOf; one left by a jump-host change stays until nothing uses it. */
+  readonly #jumps = new Map<string, Promise<ClientType>>();
+  #currentJump?: string;
   #open = 0;
+  #active = 0;
   #peakActive = 0;
   #closed = false;
 
@@ -134,11 +163,36 @@ export class SshExecutor {
       ...options,
     };
     this.#slots = new Semaphore(this.options.concurrency);
+    this.#slotsLimit = this.options.concurrency;
   }
 
   /** Open connections, sessions in use now, and the most sessions ever in use at once. */
   stats(): { open: number; active: number; peakActive: number } {
-    return { open: this.#open, active: this.#slots.active, peakActive: this.#peakActive };
+    return { open: this.#open, active: this.#active, peakActive: this.#peakActive };
+  }
+
+  /** The settings for a new session: the live source's when there is one, else the options. */
+  async #current(): Promise<Current> {
+    const o = this.options;
+    const live = o.settings ? await o.settings() : { jumpHost: o.jumpHost };
+    const s: Current = {
+      concurrency: live.concurrency ?? o.concurrency,
+      connectTimeoutMs: live.connectTimeoutMs ?? o.connectTimeoutMs,
+      commandTimeoutMs: live.commandTimeoutMs ?? o.commandTimeoutMs,
+      jumpHost: live.jumpHost,
+    };
+    // A new limit takes a new semaphore: sessions holding the old one finish there (for a moment
+    // both count), new sessions wait on the new limit.
+    if (s.concurrency !== this.#slotsLimit) {
+      this.#slots = new Semaphore(s.concurrency);
+      this.#slotsLimit = s.concurrency;
+    }
+    const jumpKey = s.jumpHost ? jumpKeyOf(s.jumpHost) : undefined;
+    if (jumpKey !== this.#currentJump) {
+      this.#currentJump = jumpKey;
+      this.#dropStaleJumps();
+    }
+    return s;
   }
 
   /** Runs one command on `target` (connect or reuse, exec, release). */
@@ -152,20 +206,22 @@ export class SshExecutor {
    */
   async withSession<T>(target: SshTarget, fn: (session: SshSession) => Promise<T>, options: { fresh?: boolean } = {}): Promise<T> {
     if (this.#closed) throw new Error('the SSH executor is closed');
+    const s = await this.#current();
     const release = await this.#slots.acquire();
-    this.#peakActive = Math.max(this.#peakActive, this.#slots.active);
+    this.#peakActive = Math.max(this.#peakActive, ++this.#active);
     let conn: Pooled | undefined;
     try {
-      conn = options.fresh ? await this.#connectPooled(target) : await this.#checkout(target);
-      const session = this.#session(target, () => conn, async () => {
+      conn = options.fresh ? await this.#connectPooled(target, s) : await this.#checkout(target, s);
+      const session = this.#session(target, s, () => conn, async () => {
         // A pooled connection that broke between uses: drop it and log in again, once.
         if (conn) this.#discard(conn);
-        conn = await this.#connectPooled(target);
+        conn = await this.#connectPooled(target, s);
         return conn;
       });
       return await fn(session);
     } finally {
       if (conn) this.#checkin(conn);
+      this.#active--;
       release();
     }
   }
@@ -173,7 +229,8 @@ export class SshExecutor {
   /** Connects only far enough to read the host key the node offers now (nothing is pinned). */
   async offeredHostKey(target: Pick<SshTarget, 'host' | 'port'>): Promise<HostKey> {
     const label = `${target.host}:${target.port}`;
-    const sock = this.options.jumpHost ? await this.#forward(target.host, target.port) : undefined;
+    const s = await this.#current();
+    const sock = s.jumpHost ? await this.#forward(target.host, target.port, s.jumpHost, s) : undefined;
     return new Promise<HostKey>((resolve, reject) => {
       const client = new Client();
       let key: HostKey | undefined;
@@ -189,7 +246,7 @@ export class SshExecutor {
         port: target.port,
         sock,
         username: 'aami-hostkey-probe',
-        readyTimeout: this.options.connectTimeoutMs,
+        readyTimeout: s.connectTimeoutMs,
         hostVerifier: (blob: Buffer) => {
           key = hostKeyFromBlob(blob);
           return false; // stop here: only the key was wanted
@@ -203,25 +260,23 @@ export class SshExecutor {
     this.#closed = true;
     for (const list of this.#pool.values()) for (const c of list) this.#discard(c);
     this.#pool.clear();
-    if (this.#jump) {
-      const j = await this.#jump.catch(() => undefined);
-      j?.end();
-      this.#jump = undefined;
-    }
+    const jumps = [...this.#jumps.values()];
+    this.#jumps.clear();
+    for (const j of await Promise.all(jumps.map((p) => p.catch(() => undefined)))) j?.end();
   }
 
-  #session(target: SshTarget, current: () => Pooled | undefined, reconnect: () => Promise<Pooled>): SshSession {
+  #session(target: SshTarget, s: Current, current: () => Pooled | undefined, reconnect: () => Promise<Pooled>): SshSession {
     const exec = async (command: string, options: ExecOptions = {}): Promise<ExecResult> => {
       let conn = current();
       if (!conn || conn.closed) conn = await reconnect();
       let result: ExecResult;
       try {
-        result = await this.#exec(conn, target, command, options);
+        result = await this.#exec(conn, target, s, command, options);
       } catch (err) {
         // The channel could not even be opened on a reused connection: log in again and retry once.
         if (err instanceof ChannelOpenError) {
           conn = await reconnect();
-          result = await this.#exec(conn, target, command, options);
+          result = await this.#exec(conn, target, s, command, options);
         } else throw err;
       }
       if (options.check && result.code !== 0) {
@@ -248,9 +303,9 @@ export class SshExecutor {
     };
   }
 
-  #exec(conn: Pooled, target: SshTarget, command: string, options: ExecOptions): Promise<ExecResult> {
+  #exec(conn: Pooled, target: SshTarget, s: Current, command: string, options: ExecOptions): Promise<ExecResult> {
     const label = targetLabel(target);
-    const timeoutMs = options.timeoutMs ?? this.options.commandTimeoutMs;
+    const timeoutMs = options.timeoutMs ?? s.commandTimeoutMs;
     const started = Date.now();
     return new Promise<ExecResult>((resolve, reject) => {
       conn.client.exec(command, (err, stream: ClientChannel) => {
@@ -306,15 +361,15 @@ export class SshExecutor {
     });
   }
 
-  async #checkout(target: SshTarget): Promise<Pooled> {
-    const key = poolKey(target);
+  async #checkout(target: SshTarget, s: Current): Promise<Pooled> {
+    const key = poolKey(target, s);
     const idle = this.#pool.get(key)?.find((c) => !c.busy && !c.closed);
     if (idle) {
       clearTimeout(idle.idleTimer);
       idle.busy = true;
       return idle;
     }
-    return this.#connectPooled(target);
+    return this.#connectPooled(target, s);
   }
 
   #checkin(conn: Pooled): void {
@@ -328,9 +383,9 @@ export class SshExecutor {
     conn.idleTimer.unref();
   }
 
-  async #connectPooled(target: SshTarget): Promise<Pooled> {
+  async #connectPooled(target: SshTarget, s: Current): Promise<Pooled> {
     // Keep open (and opening) connections within the limit: close least recently used idle ones.
-    while (this.#open >= this.options.concurrency) {
+    while (this.#open >= s.concurrency) {
       let lru: Pooled | undefined;
       for (const list of this.#pool.values()) for (const c of list) if (!c.busy && !c.closed && (!lru || c.lastUsed < lru.lastUsed)) lru = c;
       if (!lru) break;
@@ -339,13 +394,14 @@ export class SshExecutor {
     this.#open++; // reserved now, so concurrent connects count too
     let client: ClientType;
     try {
-      client = await this.#connectWithRetry(target);
+      client = await this.#connectWithRetry(target, s, true);
     } catch (err) {
       this.#open--;
       throw err;
     }
-    const key = poolKey(target);
+    const key = poolKey(target, s);
     const conn: Pooled = { key, client, busy: true, closed: false, lastUsed: Date.now() };
+    if (s.jumpHost) conn.jumpKey = jumpKeyOf(s.jumpHost);
     const list = this.#pool.get(key) ?? [];
     list.push(conn);
     this.#pool.set(key, list);
@@ -368,13 +424,26 @@ export class SshExecutor {
       if (rest.length) this.#pool.set(conn.key, rest);
       else this.#pool.delete(conn.key);
     }
+    this.#dropStaleJumps();
   }
 
-  async #connectWithRetry(target: SshTarget, viaJump = true): Promise<ClientType> {
+  /** Ends connections to a jump host no longer configured, once no pooled connection uses them. */
+  #dropStaleJumps(): void {
+    for (const [key, jump] of this.#jumps) {
+      if (key === this.#currentJump) continue;
+      let used = false;
+      for (const list of this.#pool.values()) used ||= list.some((c) => c.jumpKey === key && !c.closed);
+      if (used) continue;
+      this.#jumps.delete(key);
+      jump.then((c) => c.end(), () => {});
+    }
+  }
+
+  async #connectWithRetry(target: SshTarget, s: Current, viaJump: boolean): Promise<ClientType> {
     const { retries, backoffMs, sleep } = this.options;
     for (let attempt = 0; ; attempt++) {
       try {
-        return await this.#connect(target, viaJump);
+        return await this.#connect(target, s, viaJump);
       } catch (err) {
         const e = classifySshError(err, targetLabel(target));
         if (!e.transient || attempt >= retries || this.#closed) throw e;
@@ -400,10 +469,10 @@ export class SshExecutor {
     return p;
   }
 
-  async #connect(target: SshTarget, viaJump: boolean): Promise<ClientType> {
+  async #connect(target: SshTarget, s: Current, viaJump: boolean): Promise<ClientType> {
     const label = targetLabel(target);
     const privateKey = await this.#key(target.keyPath);
-    const via = viaJump && this.options.jumpHost ? await this.#forward(target.host, target.port) : undefined;
+    const via = viaJump && s.jumpHost ? await this.#forward(target.host, target.port, s.jumpHost, s) : undefined;
     return new Promise<ClientType>((resolve, reject) => {
       const client = new Client();
       let changed: SshError | undefined;
@@ -429,7 +498,7 @@ export class SshExecutor {
         username: target.username,
         privateKey,
         passphrase: this.options.passphrase,
-        readyTimeout: this.options.connectTimeoutMs,
+        readyTimeout: s.connectTimeoutMs,
         keepaliveInterval: 15_000,
         keepaliveCountMax: 4,
         hostVerifier: (blob: Buffer, verify: (ok: boolean) => void) => {
@@ -447,19 +516,18 @@ export class SshExecutor {
     });
   }
 
-  /** A TCP channel to host:port through the jump host (one shared jump connection). */
-  async #forward(host: string, port: number): Promise<Duplex> {
-    const jump = this.options.jumpHost;
-    if (!jump) throw new Error('no jump host configured');
-    const open = async (): Promise<ClientType> => {
-      if (!this.#jump) {
-        const p = this.#connectWithRetry({ ...jump, name: 'jump host' }, false);
-        this.#jump = p;
-        p.then((c) => c.once('close', () => { if (this.#jump === p) this.#jump = undefined; }), () => { if (this.#jump === p) this.#jump = undefined; });
-      }
-      return this.#jump;
-    };
-    const jumpClient = await open();
+  /** A TCP channel to host:port through `jump` (one connection per jump host, shared by all targets). */
+  async #forward(host: string, port: number, jump: JumpHost, s: Current): Promise<Duplex> {
+    const key = jumpKeyOf(jump);
+    let p = this.#jumps.get(key);
+    if (!p) {
+      const opened = this.#connectWithRetry({ ...jump, name: 'jump host' }, s, false);
+      p = opened;
+      this.#jumps.set(key, opened);
+      const forget = () => { if (this.#jumps.get(key) === opened) this.#jumps.delete(key); };
+      opened.then((c) => c.once('close', forget), forget);
+    }
+    const jumpClient = await p;
     return new Promise<Duplex>((resolve, reject) => {
       jumpClient.forwardOut('127.0.0.1', 0, host, port, (err, stream) => {
         if (err) reject(classifySshError(Object.assign(err, { code: (err as NodeJS.ErrnoException).code ?? 'ECONNREFUSED' }), `${host}:${port} via jump host ${jump.host}`));
