@@ -3,8 +3,8 @@
 // 127.20.K.1-15), one login key for all.
 //   1. one trivial command (`true`) on all 200 at fan-out 100 and 32:
 //      AAMI SshExecutor  vs  pdsh -R ssh -f N  vs  ansible all -m command -a true -f N
-//   2. push a 20 MB file to 50 endpoints (fan-out 32): AAMI upload (tar over exec + sha256 check on
-//      the node)  vs  pdcp -R ssh  vs  scp (xargs -P 32)
+//   2. push a 20 MB file to 50 endpoints (fan-out 32): AAMI's staged upload (tar streamed from disk
+//      over exec into a private mktemp folder + sha256 check on the node)  vs  pdcp -R ssh  vs  scp (xargs -P 32)
 // Prints wall times (median of the runs) and ratios. Needs openssh-server, pdsh, ansible-core.
 // Run: node bench/ssh-fanout.bench.ts   (BENCH_RUNS=3, BENCH_ENDPOINTS=200, BENCH_SKIP_ANSIBLE=1)
 import { execFile, execFileSync, spawn } from 'node:child_process';
@@ -16,6 +16,7 @@ import { promisify } from 'node:util';
 import { makeTempDir, startSshd, type SshServer } from '../integration-tests/src/harness/index.ts';
 import { SshExecutor, type SshTarget } from '../services/install-worker/src/ssh/executor.ts';
 import { KnownHostsStore } from '../services/install-worker/src/ssh/known-hosts.ts';
+import { runStaged } from '../services/install-worker/src/install/stage.ts';
 
 const run = promisify(execFile);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
@@ -130,7 +131,11 @@ async function main() {
   const pushRoot = join(dir, 'push');
   const aamiPush = async () => {
     const ex = new SshExecutor({ knownHosts, concurrency: 32, idleMs: 0 });
-    await Promise.all(targets(pushEps).map((t) => ex.withSession(t, (s) => s.upload(join(pushRoot, 'aami', t.name ?? 'x'), [{ name: 'blob.bin', data: blob, sha256: sum }]))));
+    await Promise.all(targets(pushEps).map((t) => ex.withSession(t, async (s) => {
+      const dest = join(pushRoot, 'aami', t.name ?? 'x');
+      const r = await runStaged(s, '', [{ name: 'blob.bin', size: blob.length, sha256: sum, content: { file: blobPath } }], `mkdir -p '${dest}' && cp "$1/blob.bin" '${dest}/'\n`, 'push');
+      if (r.code !== 0) throw new Error(`AAMI push to ${t.name}: exit ${r.code}: ${r.stderr.slice(-300)}`);
+    })));
     await ex.close();
   };
   const pdcpPush = async () => {

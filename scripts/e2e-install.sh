@@ -120,7 +120,7 @@ log "4. changed host key"
 docker exec "${containers[0]}" bash -c 'rm -f /etc/ssh/ssh_host_* && ssh-keygen -A >/dev/null && systemctl restart ssh'
 if aami nodes install gpu01 | tee "$work/run4.txt"; then fail "a changed host key was accepted"; fi
 grep -q 'host-key-changed' "$work/run4.txt" || fail "no host-key-changed reason"
-aami nodes trust gpu01
+aami nodes trust gpu01 --yes
 aami nodes install gpu01 | grep -q '✔ unchanged' || fail "install after trust"
 
 log "E2E PASSED: $N nodes; first install ${first} ms, second (unchanged) ${second} ms"

@@ -4,7 +4,7 @@ import { readFile, mkdir } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, dirname } from 'node:path';
 import YAML from 'yaml';
-import { formatErrorDetails, writeFileAtomic, type ErrorDetail } from '@aami/shared';
+import { ErrorEnvelope, formatErrorDetails, writeFileAtomic, type ErrorDetail } from '@aami/shared';
 import { CliError } from './errors.ts';
 
 export interface ClientSettings {
@@ -63,8 +63,10 @@ export class ApiClient {
       parsed = undefined;
     }
     if (!res.ok) {
-      const e = (parsed as { error?: { message?: string; details?: ErrorDetail[] } } | undefined)?.error;
-      let message = e?.message ?? `HTTP ${res.status}`;
+      const envelope = ErrorEnvelope.safeParse(parsed);
+      const e: { message?: string; details?: ErrorDetail[] } | undefined = envelope.success ? envelope.data.error : undefined;
+      // Never only "HTTP nnn": without the envelope, say who answered and how it began.
+      let message = e?.message ?? `the API at ${this.settings.url} answered ${method} ${path} with HTTP ${res.status} ${res.statusText} and no AAMI error${text ? `: ${text.replace(/\s+/g, ' ').slice(0, 200)}` : ''}`;
       if (res.status === 401) message += this.settings.token ? ' (the token was refused)' : ' (no token: set AAMI_TOKEN or run "aami login --token ...")';
       const details = e?.details?.length ? `\n${formatErrorDetails(e.details)}` : '';
       throw new CliError(`${message}${details}`);

@@ -230,10 +230,16 @@ async function main(): Promise<void> {
     await phase('register', async () => {
       for (const [i, name] of NODES.entries()) {
         // Each simulated node answers under its own name on the compose network, like a real host.
-        const out = await cli(['nodes', 'add', name, '--ip', name, '--user', 'root', '--key', '/run/secrets/aami-ssh/id_ed25519', '--label', 'gpu_type=h100', '--label', `rack=r${Math.floor(i / 2) + 1}`]);
+        // Its exporters were not installed by AAMI, so the node says which ones run there.
+        const out = await cli(['nodes', 'add', name, '--ip', name, '--user', 'root', '--key', '/run/secrets/aami-ssh/id_ed25519', '--label', 'gpu_type=h100', '--label', `rack=r${Math.floor(i / 2) + 1}`, '--exporters', 'node_exporter,dcgm_exporter']);
         log(out.trim());
       }
       log((await cli(['config', 'notifications', 'slack', '--webhook', '${SLACK_WEBHOOK_URL}', '--channel', '#gpu-alerts'])).trim());
+      // The CLI's test through gateway and relay to the sink: the channel's answer, in words.
+      const sent = (await sinkMessages()).length;
+      const tested = await cli(['notifications', 'test', 'slack']);
+      assert.match(tested, /✔ slack: the test message was delivered/);
+      assert.equal((await sinkMessages()).length, sent + 1, 'the Slack sink got the CLI test message');
       log((await cli(['alerts', 'apply-preset', 'gpu-production'])).trim());
       const shown = JSON.parse(await cli(['config', 'show', '-o', 'json'])) as { revision: number; config: { alerts: { presets: string[] }; nodes: unknown[] } };
       assert.ok(shown.config.alerts.presets.includes('gpu-production'), 'gpu-production is in the config');

@@ -72,7 +72,7 @@ test('a changed host key shows in nodes test; aami nodes trust pins the new key 
   const r = (JSON.parse(refused.stdout) as { results: Array<{ kind: string; reason: string }> }).results[0];
   assert.equal(r?.kind, 'host-key-changed');
   assert.match(r?.reason ?? '', /aami nodes trust local/);
-  const trust = await aami(worker.url, ['nodes', 'trust', 'local', '-o', 'json']);
+  const trust = await aami(worker.url, ['nodes', 'trust', 'local', '--yes', '-o', 'json']);
   assert.equal(trust.code, 0, trust.stderr);
   const t = JSON.parse(trust.stdout) as { changed: boolean; fingerprint: string; previous: string | null };
   assert.equal(t.changed, true);

@@ -188,7 +188,7 @@ test('a node whose host key changed is refused, not trusted silently; aami nodes
   const wrong = await aami(worker.url, ['nodes', 'trust', 'n1', '--fingerprint', 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']);
   assert.equal(wrong.code, 1);
   assert.match(wrong.stderr, /not the expected/);
-  const trust = await aami(worker.url, ['nodes', 'trust', 'n1']);
+  const trust = await aami(worker.url, ['nodes', 'trust', 'n1', '--fingerprint', newFp]);
   assert.equal(trust.code, 0, trust.stderr);
   assert.match(trust.stdout, new RegExp(`Pinned the new host key of n1 .*${newFp.replace(/[+/]/g, '\\$&')}`));
   const again = await finished(await startRun('install', ['n1']));

@@ -1,12 +1,15 @@
 // The SSH executor against real OpenSSH sshd daemons on loopback (no Docker): commands, stdin,
-// exit codes, tarball upload with checksums, host-key pinning and refusal, retries only for
+// exit codes, streamed stdin, host-key pinning (after the login) and refusal, a site's own
+// known_hosts lines (hashed, several keys, @revoked, comments) and strict mode, retries only for
 // transient failures, the concurrency limit, connection reuse, a jump host and an encrypted key.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFile, readFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { freePort, makeTempDir, startSshd, type SshServer } from './harness/index.ts';
 import { SshExecutor, type SshTarget } from '../../services/install-worker/src/ssh/executor.ts';
 import { KnownHostsStore } from '../../services/install-worker/src/ssh/known-hosts.ts';
@@ -38,21 +41,15 @@ test('commands: output, exit codes, stdin, check=true, and a command timeout', a
   await assert.rejects(ex.run(target, 'sleep 5', { timeoutMs: 300 }), (e: SshError) => e.kind === 'command-timeout' && !e.transient);
 });
 
-test('upload streams a tarball and checks every sha256 on the node', async (t) => {
+test('a streamed stdin reaches the command whole, with backpressure; a failing stream fails the command', async (t) => {
   const sshd = await startSshd();
   const { ex } = await executor();
   t.after(async () => { await ex.close(); await sshd.stop(); });
-  const dest = join(await makeTempDir('upload'), 'stage');
-  const big = Buffer.alloc(5 * 1024 * 1024);
-  for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
-  await ex.withSession(targetOf(sshd), (s) => s.upload(dest, [{ name: 'f0', data: big }, { name: 'f1', data: Buffer.from('small') }]));
-  assert.deepEqual(await readFile(join(dest, 'f0')), big);
-  assert.equal(await readFile(join(dest, 'f1'), 'utf8'), 'small');
-  // A wrong checksum (as if the bytes were damaged on the way) fails the upload.
-  await assert.rejects(
-    ex.withSession(targetOf(sshd), (s) => s.upload(dest, [{ name: 'f0', data: Buffer.from('abc'), sha256: '0'.repeat(64) }])),
-    (e: SshError) => e.kind === 'command-failed' && /FAILED|did NOT match/.test(e.message),
-  );
+  const chunk = Buffer.alloc(1024 * 1024, 3);
+  const r = await ex.run(targetOf(sshd), 'sha256sum', { stdin: Readable.from((function* () { for (let i = 0; i < 8; i++) yield chunk; })()) });
+  assert.equal(r.stdout.split(' ')[0], createHash('sha256').update(Buffer.concat(Array(8).fill(chunk))).digest('hex'));
+  const broken = new Readable({ read() { this.destroy(new Error('disk went away')); } });
+  await assert.rejects(ex.run(targetOf(sshd), 'cat >/dev/null', { stdin: broken, label: 'upload' }), (e: SshError) => e.kind === 'command-failed' && /could not be read: disk went away/.test(e.message));
 });
 
 test('host keys: pinned on first use; a changed key is refused with the trust hint, never retried', async (t) => {
@@ -74,6 +71,100 @@ test('host keys: pinned on first use; a changed key is refused with the trust hi
   assert.equal(`${offered.type} ${offered.base64}`, sshd.hostPublicKey);
   await new KnownHostsStore(join(dir, 'known_hosts')).trust(sshd.host, sshd.port, Buffer.from(offered.base64, 'base64'));
   assert.equal((await ex.run(targetOf(sshd), 'echo ok')).stdout, 'ok\n');
+});
+
+/** `SHA256:...` of a public key line, as OpenSSH's ssh-keygen prints it. */
+async function opensshFingerprint(publicKeyLine: string): Promise<string> {
+  const path = join(await makeTempDir('fp'), 'key.pub');
+  await writeFile(path, `${publicKeyLine}\n`);
+  return execFileSync('ssh-keygen', ['-lf', path], { encoding: 'utf8' }).split(' ')[1] ?? '';
+}
+
+/** A fresh public key line of `type` that no server holds. */
+async function strayKey(type: 'ed25519' | 'ecdsa'): Promise<string> {
+  const path = join(await makeTempDir('stray'), 'k');
+  execFileSync('ssh-keygen', ['-q', '-t', type, '-N', '', '-f', path]);
+  return (await readFile(`${path}.pub`, 'utf8')).trim().split(' ').slice(0, 2).join(' ');
+}
+
+test('host keys: a pre-seeded hashed entry (ssh-keygen -H) is honoured and kept; a comment and an @cert-authority line survive a pin', async (t) => {
+  const sshd = await startSshd();
+  const other = await startSshd();
+  const { ex, dir } = await executor({ idleMs: 0 });
+  t.after(async () => { await ex.close(); await sshd.stop(); await other.stop(); });
+  const file = join(dir, 'known_hosts');
+  await writeFile(file, `[127.0.0.1]:${sshd.port} ${sshd.hostPublicKey}\n`);
+  execFileSync('ssh-keygen', ['-q', '-H', '-f', file]);
+  const hashed = (await readFile(file, 'utf8')).trim();
+  assert.match(hashed, /^\|1\|[A-Za-z0-9+/=]+\|[A-Za-z0-9+/=]+ ssh-ed25519 /, 'ssh-keygen hashed the entry');
+  const seeded = `# pinned by the site's config management\n@cert-authority *.gpu.example ${await strayKey('ed25519')} site-ca\n${hashed}\n`;
+  await writeFile(file, seeded);
+
+  // The hashed entry is the node's key: accepted, and nothing is written.
+  assert.equal(await ex.withSession(targetOf(sshd), async (s) => s.pinnedHostKey), undefined);
+  assert.equal(await readFile(file, 'utf8'), seeded);
+  // A new host is pinned below the lines that were there, which stay as they were.
+  const pinned = await ex.withSession(targetOf(other), async (s) => s.pinnedHostKey);
+  assert.equal(pinned?.fingerprint, await opensshFingerprint(other.hostPublicKey));
+  assert.equal(await readFile(file, 'utf8'), `${seeded}[127.0.0.1]:${other.port} ${other.hostPublicKey}\n`);
+  // OpenSSH still reads both entries from the file.
+  assert.match(execFileSync('ssh-keygen', ['-F', `[127.0.0.1]:${sshd.port}`, '-f', file], { encoding: 'utf8' }), /ssh-ed25519/);
+  assert.match(execFileSync('ssh-keygen', ['-F', `[127.0.0.1]:${other.port}`, '-f', file], { encoding: 'utf8' }), /ssh-ed25519/);
+  // The hashed entry is enforced: a new host key is refused.
+  await sshd.rotateHostKey();
+  await assert.rejects(ex.run(targetOf(sshd), 'true'), (e: SshError) => e.kind === 'host-key-changed');
+});
+
+test('host keys: two keys for one host (either matches); a key of another type only, or a revoked key, is refused', async (t) => {
+  const sshd = await startSshd();
+  const { ex, dir } = await executor({ idleMs: 0 });
+  t.after(async () => { await ex.close(); await sshd.stop(); });
+  const file = join(dir, 'known_hosts');
+  const host = `[127.0.0.1]:${sshd.port}`;
+  const two = `${host} ${sshd.hostPublicKey}\n${host} ${await strayKey('ed25519')}\n`;
+  await writeFile(file, two);
+  assert.equal((await ex.run(targetOf(sshd), 'echo ok')).stdout, 'ok\n');
+  assert.equal(await readFile(file, 'utf8'), two);
+
+  // Only an ECDSA key on file, and the node offers ed25519: changed, not new.
+  await writeFile(file, `${host} ${await strayKey('ecdsa')}\n`);
+  await assert.rejects(ex.run(targetOf(sshd), 'touch /tmp/should-not-run'), (e: SshError) => e.kind === 'host-key-changed' && /aami nodes trust node-a/.test(e.message));
+
+  await writeFile(file, `${host} ${sshd.hostPublicKey}\n@revoked * ${sshd.hostPublicKey}\n`);
+  await assert.rejects(ex.run(targetOf(sshd), 'true'), (e: SshError) => e.kind === 'host-key-revoked' && /@revoked/.test(e.message));
+});
+
+test('host keys: strict refuses the first contact, naming the fingerprint and how to pin it; the pinned key is then accepted', async (t) => {
+  const sshd = await startSshd();
+  const { ex, dir } = await executor({ idleMs: 0, hostKeys: 'strict' });
+  t.after(async () => { await ex.close(); await sshd.stop(); });
+  const fingerprint = await opensshFingerprint(sshd.hostPublicKey);
+  await assert.rejects(ex.run(targetOf(sshd), 'touch /tmp/should-not-run'), (e: SshError) => {
+    assert.equal(e.kind, 'host-key-unknown');
+    assert.match(e.message, /node node-a \(127\.0\.0\.1:\d+\) has no pinned host key/);
+    assert.ok(e.message.includes(`aami nodes trust node-a --fingerprint ${fingerprint}`), e.message);
+    return true;
+  });
+  await assert.rejects(readFile(join(dir, 'known_hosts')), { code: 'ENOENT' }, 'nothing was pinned');
+  const offered = await ex.offeredHostKey(targetOf(sshd));
+  assert.equal(offered.fingerprint, fingerprint);
+  await new KnownHostsStore(join(dir, 'known_hosts')).trust(sshd.host, sshd.port, Buffer.from(offered.base64, 'base64'));
+  assert.equal((await ex.run(targetOf(sshd), 'echo ok')).stdout, 'ok\n');
+});
+
+test('host keys: pinned only after the login; a wrong private key on first contact leaves known_hosts without the host', async (t) => {
+  const sshd = await startSshd();
+  const { ex, dir } = await executor({ idleMs: 0 });
+  t.after(async () => { await ex.close(); await sshd.stop(); });
+  const file = join(dir, 'known_hosts');
+  await writeFile(file, '# kept\n');
+  const wrongKey = join(dir, 'wrong_ed25519');
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', wrongKey]);
+  await assert.rejects(ex.run(targetOf(sshd, { keyPath: wrongKey }), 'true'), (e: SshError) => e.kind === 'auth');
+  assert.equal(await readFile(file, 'utf8'), '# kept\n');
+  const pinned = await ex.withSession(targetOf(sshd), async (s) => s.pinnedHostKey);
+  assert.equal(pinned?.fingerprint, await opensshFingerprint(sshd.hostPublicKey));
+  assert.equal(await readFile(file, 'utf8'), `# kept\n[127.0.0.1]:${sshd.port} ${sshd.hostPublicKey}\n`);
 });
 
 test('retries: a refused port is retried with backoff, a refused key and an unreadable key are not', async (t) => {

@@ -95,7 +95,7 @@ test('gpu-production + a temperature ramp fires GPUTemperatureCritical in a real
   const store = new ConfigStore(join(dir, 'config.yaml'));
   await store.create({
     cluster: { name: 'it-cluster' },
-    nodes: [{ name: 'gpu-node-01', ip, labels: { rack: 'r7' } }],
+    nodes: [{ name: 'gpu-node-01', ip, labels: { rack: 'r7' }, exporters: ['node_exporter', 'dcgm_exporter'] }],
     prometheus: { scrape_interval: '1s', evaluation_interval: '1s' },
   });
   const settings = loadRuleCompilerSettings({

@@ -56,7 +56,7 @@ test('Xid 79 on a simulated GPU reaches Slack and email, explained, through ever
   const store = new ConfigStore(join(dir, 'config.yaml'));
   await store.create({
     cluster: { name: 'it-cluster' },
-    nodes: [{ name: node.name, ip, labels: {} }],
+    nodes: [{ name: node.name, ip, labels: {}, exporters: ['node_exporter', 'dcgm_exporter'] }],
     alerts: { presets: ['gpu-basic'] },
     prometheus: { scrape_interval: '1s', evaluation_interval: '1s' },
     notifications: {

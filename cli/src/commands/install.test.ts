@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ApiClient } from '../client.ts';
-import { followRun, formatDuration, progressLine, resultTable, summaryLine, type RunViewResponse } from './install.ts';
+import { CliError, UsageError } from '../errors.ts';
+import { followRun, formatDuration, progressLine, resultTable, summaryLine, testReport, trustNode, type HostKeyViewResponse, type RunViewResponse, type TrustIo } from './install.ts';
 
 const run: RunViewResponse = {
   id: 'r1', action: 'install', status: 'done', total: 3, percent: 100, durationMs: 42_000, createdAt: '2026-01-01T00:00:00Z',
@@ -44,4 +45,87 @@ test('hostile node text (escapes, CR, newlines, bidi) reaches neither the progre
   const table = resultTable(hostile);
   for (const out of [written, table]) assert.doesNotMatch(out.replace(/\n/g, ''), /[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]/);
   assert.match(table, /│ gpu-01 +│ ✔ installed +│ - +│ copied +│/);
+});
+
+/** A fake API: the host-key view it answers, and every request it got. */
+function trustApi(view: Partial<HostKeyViewResponse> = {}) {
+  const calls: Array<[string, string, unknown]> = [];
+  const client = {
+    request: async (method: string, path: string, body?: unknown) => {
+      calls.push([method, path, body]);
+      if (method === 'GET') return { node: 'gpu-01', host: '10.0.0.1', port: 22, type: 'ssh-ed25519', fingerprint: 'SHA256:offered', pinned: 'SHA256:old', status: 'changed', ...view };
+      return { node: 'gpu-01', host: '10.0.0.1', port: 22, type: 'ssh-ed25519', fingerprint: 'SHA256:offered', previous: view.pinned === undefined ? 'SHA256:old' : view.pinned, changed: true };
+    },
+  } as unknown as ApiClient;
+  return { client, calls };
+}
+
+function io(interactive: boolean, answer = '') {
+  const seen = { out: '', err: '', asked: [] as string[] };
+  const value: TrustIo = { interactive, ask: async (q) => { seen.asked.push(q); return answer; }, out: (t) => { seen.out += t; }, err: (t) => { seen.err += t; } };
+  return { io: value, seen };
+}
+
+test('nodes trust without --fingerprint or --yes and no terminal: nothing is pinned, and the error names both flags and the offered key', async () => {
+  const { client, calls } = trustApi();
+  const { io: noTty, seen } = io(false);
+  await assert.rejects(trustNode(client, 'gpu-01', {}, noTty), (e: CliError) => {
+    assert.ok(e instanceof UsageError);
+    assert.match(e.message, /offers the host key ssh-ed25519 SHA256:offered\. Nothing was changed: stdin is not a terminal/);
+    assert.match(e.message, /--fingerprint SHA256:offered/);
+    assert.match(e.message, /--yes/);
+    return true;
+  });
+  assert.deepEqual(calls, [['GET', '/api/v1/nodes/gpu-01/host-key', undefined]]);
+  assert.deepEqual(seen.asked, []);
+});
+
+test('nodes trust on a terminal shows the offered and the pinned key and pins only after "y"', async () => {
+  const declined = trustApi();
+  const no = io(true, 'n');
+  await assert.rejects(trustNode(declined.client, 'gpu-01', {}, no.io), /not pinned; nothing was changed/);
+  assert.equal(declined.calls.length, 1, 'no POST');
+  assert.match(no.seen.err, /gpu-01 \(10\.0\.0\.1:22\) offers the host key ssh-ed25519 SHA256:offered\n  pinned now: SHA256:old\n/);
+  assert.deepEqual(no.seen.asked, ['Pin this key? [y/N] ']);
+
+  const accepted = trustApi({ pinned: null, status: 'new' });
+  const yes = io(true, 'y\n');
+  await trustNode(accepted.client, 'gpu-01', {}, yes.io);
+  assert.match(yes.seen.err, /no key is pinned for it yet/);
+  // What is pinned is the fingerprint shown: a node that changes its key meanwhile is refused (409).
+  assert.deepEqual(accepted.calls[1], ['POST', '/api/v1/nodes/gpu-01/trust', { fingerprint: 'SHA256:offered' }]);
+  assert.equal(yes.seen.out, 'Pinned the host key of gpu-01 (10.0.0.1:22): ssh-ed25519 SHA256:offered\n');
+});
+
+test('nodes trust --yes accepts the offered key without asking; --fingerprint asks nothing and reads nothing first', async () => {
+  const y = trustApi();
+  const quiet = io(false);
+  await trustNode(y.client, 'gpu-01', { yes: true }, quiet.io);
+  assert.deepEqual(y.calls.map((c) => c[0]), ['GET', 'POST']);
+  assert.deepEqual(y.calls[1]?.[2], { fingerprint: 'SHA256:offered' });
+  assert.deepEqual(quiet.seen.asked, []);
+  const f = trustApi();
+  await trustNode(f.client, 'gpu-01', { fingerprint: 'SHA256:given', json: true }, io(false).io);
+  assert.deepEqual(f.calls, [['POST', '/api/v1/nodes/gpu-01/trust', { fingerprint: 'SHA256:given' }]]);
+  // A key already pinned: nothing asked, nothing written.
+  const same = trustApi({ pinned: 'SHA256:offered', status: 'match' });
+  const s = io(false);
+  await trustNode(same.client, 'gpu-01', {}, s.io);
+  assert.equal(same.calls.length, 1);
+  assert.match(s.seen.out, /already had this key pinned: ssh-ed25519 SHA256:offered/);
+  const revoked = trustApi({ status: 'revoked' });
+  await assert.rejects(trustNode(revoked.client, 'gpu-01', { yes: true }, io(true).io), /@revoked; it cannot be trusted/);
+  assert.equal(revoked.calls.length, 1);
+});
+
+test('nodes test prints a line for each key pinned on first contact', () => {
+  const out = testReport({
+    ok: 2, failed: 0,
+    results: [
+      { node: 'gpu-01', ok: true, latencyMs: 12, user: 'root', sudo: 'root', pinnedHostKey: { type: 'ssh-ed25519', fingerprint: 'SHA256:abc' }, notes: ['pinned new host key SHA256:abc for gpu-01'] },
+      { node: 'gpu-02', ok: true, latencyMs: 9, user: 'root', sudo: 'root' },
+    ],
+  });
+  assert.match(out, /┘\npinned new host key SHA256:abc for gpu-01\n2 reachable, 0 not\n$/);
+  assert.equal(out.match(/pinned new host key/g)?.length, 1);
 });

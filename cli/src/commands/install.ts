@@ -1,7 +1,9 @@
 // `aami nodes install|uninstall|test|trust`: exporter installs over SSH, run by the install-worker
 // through the API. install/uninstall start a run (one job per node), show a live progress bar on a
 // terminal (a line per finished node otherwise) and end with a table of node, result, duration and
-// reason; exit 1 when any node failed.
+// reason; exit 1 when any node failed. trust without --fingerprint shows the key the node offers
+// and asks before pinning it (or wants --yes when no one is at a terminal to answer).
+import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import type { ApiClient } from '../client.ts';
 import { clientFor, outputFormat } from '../context.ts';
@@ -46,6 +48,109 @@ interface NodeTestResult {
   arch?: string;
   kind?: string;
   reason?: string;
+  /** Set when this test was the first contact and pinned the node's key. */
+  pinnedHostKey?: { type: string; fingerprint: string };
+  notes?: string[];
+}
+
+/** GET /api/v1/nodes/:name/host-key: the key a node offers now, beside what is pinned. */
+export interface HostKeyViewResponse {
+  node: string;
+  host: string;
+  port: number;
+  type: string;
+  fingerprint: string;
+  pinned: string | null;
+  status: 'match' | 'new' | 'changed' | 'revoked';
+}
+
+/** POST /api/v1/nodes/:name/trust. */
+export interface TrustResponse {
+  node: string;
+  host: string;
+  port: number;
+  type: string;
+  fingerprint: string;
+  previous: string | null;
+  changed: boolean;
+}
+
+/** Where trust talks to a person: a terminal to ask on, or none (a script, a pipe). */
+export interface TrustIo {
+  interactive: boolean;
+  ask(question: string): Promise<string>;
+  out(text: string): void;
+  err(text: string): void;
+}
+
+const processIo = (): TrustIo => ({
+  interactive: Boolean(process.stdin.isTTY),
+  ask: async (question) => {
+    const rl = createInterface({ input: process.stdin, output: process.stderr });
+    try {
+      return await rl.question(question);
+    } finally {
+      rl.close();
+    }
+  },
+  out: (t) => { process.stdout.write(t); },
+  err: (t) => { process.stderr.write(t); },
+});
+
+/** The file on the node that holds its host key of `type`, for the comparison hint. */
+const nodeKeyFile = (type: string) => `/etc/ssh/ssh_host_${type === 'ssh-ed25519' ? 'ed25519' : type === 'ssh-rsa' ? 'rsa' : type.startsWith('ecdsa-') ? 'ecdsa' : '*'}_key.pub`;
+
+/**
+ * `aami nodes trust NAME`. With --fingerprint only that key is pinned. Without it, the key the node
+ * offers now is shown and pinned after a "y" on a terminal, or at once with --yes; with neither a
+ * terminal nor --yes nothing changes. What is pinned is always the fingerprint that was shown: if
+ * the node offers another key by then, the worker refuses (409).
+ */
+export async function trustNode(client: ApiClient, name: string, opts: { fingerprint?: string; yes?: boolean; json?: boolean }, io: TrustIo = processIo()): Promise<void> {
+  const path = `/api/v1/nodes/${encodeURIComponent(name)}`;
+  let fingerprint = opts.fingerprint;
+  if (!fingerprint) {
+    const offered = await client.request<HostKeyViewResponse>('GET', `${path}/host-key`);
+    const where = safe(`${name} (${offered.host}:${offered.port})`);
+    const key = safe(`${offered.type} ${offered.fingerprint}`);
+    if (offered.status === 'revoked') throw new CliError(`${where} offers ${key}, which known_hosts lists as @revoked; it cannot be trusted. Nothing was changed`);
+    if (offered.status === 'match') {
+      // Already pinned: nothing to ask, nothing to write (trust would drop other keys on file).
+      return printTrust({ node: offered.node, host: offered.host, port: offered.port, type: offered.type, fingerprint: offered.fingerprint, previous: offered.fingerprint, changed: false }, name, opts.json, io);
+    }
+    if (!opts.yes) {
+      if (!io.interactive) {
+        throw new UsageError(`${where} offers the host key ${key}. Nothing was changed: stdin is not a terminal, so no one can confirm it. ` +
+          `Check the fingerprint on the node (ssh-keygen -lf ${nodeKeyFile(offered.type)}), then run again with --fingerprint ${safe(offered.fingerprint)}, or with --yes to accept the key the node offers`);
+      }
+      io.err(`${where} offers the host key ${key}\n`);
+      io.err(offered.pinned ? `  pinned now: ${safe(offered.pinned)}\n` : '  no key is pinned for it yet\n');
+      io.err(`Compare it with the node's own key: ssh-keygen -lf ${nodeKeyFile(offered.type)}\n`);
+      const answer = (await io.ask('Pin this key? [y/N] ')).trim().toLowerCase();
+      if (answer !== 'y' && answer !== 'yes') throw new CliError(`${safe(name)}: the key was not pinned; nothing was changed`);
+    }
+    fingerprint = offered.fingerprint;
+  }
+  printTrust(await client.request<TrustResponse>('POST', `${path}/trust`, { fingerprint }), name, opts.json, io);
+}
+
+function printTrust(res: TrustResponse, name: string, json: boolean | undefined, io: TrustIo): void {
+  if (json) {
+    io.out(`${JSON.stringify(res, null, 2)}\n`);
+    return;
+  }
+  const where = safe(`${name} (${res.host}:${res.port})`);
+  const key = safe(`${res.type} ${res.fingerprint}`);
+  if (!res.changed) io.out(`${where} already had this key pinned: ${key}\n`);
+  else if (res.previous) io.out(`Pinned the new host key of ${where}: ${key}\n  (was ${safe(res.previous)})\n`);
+  else io.out(`Pinned the host key of ${where}: ${key}\n`);
+}
+
+/** The `aami nodes test` table, the first-contact notes (one line each) and the summary. */
+export function testReport(res: { results: NodeTestResult[]; ok: number; failed: number }): string {
+  const rows = res.results.map((r) => [r.node, r.ok ? '✔ ok' : `✖ ${r.kind ?? 'failed'}`, `${r.latencyMs} ms`, r.user ?? '-', r.sudo ?? '-', r.reason ?? '']);
+  const notes = res.results.flatMap((r) => r.notes ?? []).map((n) => `${safe(n)}\n`).join('');
+  return `${renderTable(['Node', 'SSH', 'Latency', 'User', 'Sudo', 'Reason'], rows)}\n${notes}${res.ok} reachable, ${res.failed} not\n`;
 }
 
 const parseConcurrency = (v: string) => {
@@ -180,27 +285,17 @@ export function registerInstallCommands(nodes: Command): void {
     .action(async (names: string[], opts: { all?: boolean }, cmd: Command) => {
       const res = await (await clientFor(cmd)).request<{ results: NodeTestResult[]; ok: number; failed: number }>('POST', '/api/v1/nodes/test', names.length && !opts.all ? { nodes: names } : { all: true });
       if (outputFormat(cmd) === 'json') printJson(res);
-      else {
-        const rows = res.results.map((r) => [r.node, r.ok ? '✔ ok' : `✖ ${r.kind ?? 'failed'}`, `${r.latencyMs} ms`, r.user ?? '-', r.sudo ?? '-', r.reason ?? '']);
-        process.stdout.write(`${renderTable(['Node', 'SSH', 'Latency', 'User', 'Sudo', 'Reason'], rows)}\n${res.ok} reachable, ${res.failed} not\n`);
-      }
+      else process.stdout.write(testReport(res));
       if (res.failed > 0) throw new CliError(`${res.failed} node(s) could not be reached`);
     });
 
   nodes
     .command('trust')
-    .description("accept the host key a node offers now (after a reinstall); compare its fingerprint with the node's own first")
+    .description("accept the host key a node offers now (first contact, or after a reinstall); compare its fingerprint with the node's own first")
     .argument('<name>')
-    .option('--fingerprint <SHA256:...>', 'accept only this key')
-    .action(async (name: string, opts: { fingerprint?: string }, cmd: Command) => {
-      const res = await (await clientFor(cmd)).request<{ node: string; host: string; port: number; type: string; fingerprint: string; previous: string | null; changed: boolean }>(
-        'POST', `/api/v1/nodes/${encodeURIComponent(name)}/trust`, opts.fingerprint ? { fingerprint: opts.fingerprint } : {},
-      );
-      if (outputFormat(cmd) === 'json') return printJson(res);
-      const where = safe(`${name} (${res.host}:${res.port})`);
-      const key = safe(`${res.type} ${res.fingerprint}`);
-      if (!res.changed) process.stdout.write(`${where} already had this key pinned: ${key}\n`);
-      else if (res.previous) process.stdout.write(`Pinned the new host key of ${where}: ${key}\n  (was ${safe(res.previous)})\n`);
-      else process.stdout.write(`Pinned the host key of ${where}: ${key}\n`);
+    .option('--fingerprint <SHA256:...>', 'accept only this key; nothing is asked')
+    .option('-y, --yes', 'accept the key the node offers without asking (needed when stdin is not a terminal and --fingerprint is not given)')
+    .action(async (name: string, opts: { fingerprint?: string; yes?: boolean }, cmd: Command) => {
+      await trustNode(await clientFor(cmd), name, { ...opts, json: outputFormat(cmd) === 'json' });
     });
 }

@@ -1,6 +1,7 @@
 // `aami nodes ...`: add one or a hosts file, list with health, show, label, remove.
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
+import { ExporterName } from '@aami/shared';
 import { clientFor, outputFormat } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { printJson, renderTable, terminalSafe as safe } from '../output.ts';
@@ -11,6 +12,7 @@ interface NodeView {
   ssh_user?: string;
   ssh_port?: number;
   labels: Record<string, string>;
+  exporters?: ExporterName[];
   health: { status: 'up' | 'down' | null; gpus: number | null; alerts: number | null };
 }
 
@@ -25,6 +27,12 @@ const parsePort = (v: string) => {
   if (!Number.isInteger(n) || n < 1 || n > 65535) throw new UsageError(`--port must be 1-65535, got "${v}"`);
   return n;
 };
+
+const parseExporters = (v: string): ExporterName[] => v.split(',').map((e) => e.trim()).filter(Boolean).map((e) => {
+  const parsed = ExporterName.safeParse(e);
+  if (!parsed.success) throw new UsageError(`--exporters takes ${ExporterName.options.join(', ')} (comma-separated), got "${e}"`);
+  return parsed.data;
+});
 
 /** Status cell: up, DOWN, or ? when Prometheus could not be asked. */
 export function statusCell(h: NodeView['health']): string {
@@ -49,12 +57,14 @@ export function registerNodesCommands(program: Command): Command {
     .option('--key <path>', 'SSH private key path (on the control node)')
     .option('--port <n>', 'SSH port', parsePort)
     .option('--label <key=value>', 'label (repeatable)', collectLabel, {})
+    .option('--exporters <list>', 'exporters already running there that AAMI did not install (node_exporter,dcgm_exporter); by default Prometheus scrapes what aami nodes install put there', parseExporters)
     .option('--skip-invalid', 'with --file: add the good lines even if some are bad')
-    .action(async (name: string | undefined, opts: { ip?: string; file?: string; user?: string; key?: string; port?: number; label: Record<string, string>; skipInvalid?: boolean }, cmd: Command) => {
+    .action(async (name: string | undefined, opts: { ip?: string; file?: string; user?: string; key?: string; port?: number; label: Record<string, string>; exporters?: string[]; skipInvalid?: boolean }, cmd: Command) => {
       const client = await clientFor(cmd);
       const json = outputFormat(cmd) === 'json';
       if (opts.file) {
         if (name || opts.ip) throw new UsageError('give either NAME --ip IP or --file PATH, not both');
+        if (opts.exporters) throw new UsageError('--exporters applies to one node (NAME --ip IP); set it per node after the import with aami config edit');
         let text: string;
         try {
           text = opts.file === '-' ? await readStdin() : await readFile(opts.file, 'utf8');
@@ -71,7 +81,7 @@ export function registerNodesCommands(program: Command): Command {
       }
       if (!name || !opts.ip) throw new UsageError('usage: aami nodes add NAME --ip IP [--user U] [--key PATH] [--port N] [--label k=v]  (or --file hosts.txt)');
       const res = await client.request<{ revision: number; node: NodeView }>('POST', '/api/v1/nodes', {
-        name, ip: opts.ip, ssh_user: opts.user, ssh_key: opts.key, ssh_port: opts.port, labels: opts.label,
+        name, ip: opts.ip, ssh_user: opts.user, ssh_key: opts.key, ssh_port: opts.port, labels: opts.label, exporters: opts.exporters,
       });
       if (json) return printJson(res);
       process.stdout.write(`Added node ${name} (${opts.ip}), config revision ${res.revision}.\n`);
@@ -100,7 +110,7 @@ export function registerNodesCommands(program: Command): Command {
       if (outputFormat(cmd) === 'json') return printJson(res);
       const n = res.node;
       const labels = Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '-';
-      process.stdout.write(`Name:    ${safe(n.name)}\nIP:      ${safe(n.ip)}\nSSH:     ${safe(`${n.ssh_user ?? '(default user)'}@${n.ip}:${n.ssh_port ?? '(default port)'}`)}\nLabels:  ${safe(labels)}\nStatus:  ${statusCell(n.health)}\nGPUs:    ${q(n.health.gpus)}\nAlerts:  ${q(n.health.alerts)}\n`);
+      process.stdout.write(`Name:    ${safe(n.name)}\nIP:      ${safe(n.ip)}\nSSH:     ${safe(`${n.ssh_user ?? '(default user)'}@${n.ip}:${n.ssh_port ?? '(default port)'}`)}\nLabels:  ${safe(labels)}\nScraped: ${safe(n.exporters ? `${n.exporters.join(', ')} (set for this node)` : 'what aami nodes install put there (node_exporter until then)')}\nStatus:  ${statusCell(n.health)}\nGPUs:    ${q(n.health.gpus)}\nAlerts:  ${q(n.health.alerts)}\n`);
     });
 
   nodes

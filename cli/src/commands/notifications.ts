@@ -2,7 +2,7 @@
 // keeps a webhook URL in secrets.json and only its reference in config.yaml);
 // `aami notifications test|status` asks the relay, through the gateway.
 import type { Command } from 'commander';
-import { ENV_REF_PATTERN } from '@aami/shared';
+import { ChannelName, ENV_REF_PATTERN, type FailureReason, type NotificationTestResult } from '@aami/shared';
 import { clientFor, outputFormat } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { printJson, renderTable, terminalSafe as safe } from '../output.ts';
@@ -89,6 +89,25 @@ export function registerNotificationConfigCommands(config: Command): void {
     });
 }
 
+/** What kind of failure each reason is, in words. */
+const REASON_TEXT: Record<FailureReason, string> = {
+  clientError: 'the channel refused this message',
+  authError: 'the channel refused the credentials or the webhook',
+  rateLimited: 'the channel asked AAMI to slow down',
+  serverError: 'the channel is having trouble',
+  timeout: 'the channel did not answer in time',
+  connection: 'AAMI could not connect to the channel',
+  invalidConfig: "the channel's settings cannot be used",
+  unexpected: 'the channel answered in a way AAMI does not know',
+};
+
+/** One or two lines: delivered, or refused with why, the channel's words and whether a retry helps. */
+export function testResultText(r: NotificationTestResult): string {
+  if (r.ok) return `✔ ${r.channel}: the test message was delivered`;
+  const retry = r.retry ? 'real alerts are retried when this happens' : 'retrying will not help: fix the settings (aami config notifications ...)';
+  return `✖ ${r.channel}: ${REASON_TEXT[r.reason]} (${retry})\n  ${r.channel} said: ${safe(r.error)}`;
+}
+
 /** `aami notifications test|status|dead-letters`. */
 export function registerNotificationsCommands(program: Command): void {
   const n = program.command('notifications').description('send test messages and see delivery state');
@@ -96,10 +115,11 @@ export function registerNotificationsCommands(program: Command): void {
     .description('send a real test message through a channel and show its answer')
     .argument('[channel]', 'slack or email', 'slack')
     .action(async (channel: string, _o: unknown, cmd: Command) => {
-      if (channel !== 'slack' && channel !== 'email') throw new UsageError('channel must be slack or email');
-      const res = await (await clientFor(cmd)).request<{ ok: boolean; detail?: string }>('POST', '/api/v1/notifications/test', { channel });
+      const name = ChannelName.safeParse(channel);
+      if (!name.success) throw new UsageError(`channel must be ${ChannelName.options.join(' or ')}`);
+      const res = await (await clientFor(cmd)).request<NotificationTestResult>('POST', '/api/v1/notifications/test', { channel: name.data });
       if (outputFormat(cmd) === 'json') return printJson(res);
-      process.stdout.write(`${res.ok ? '✔' : '✖'} ${channel}: ${safe(res.detail ?? (res.ok ? 'delivered' : 'failed'))}\n`);
+      process.stdout.write(`${testResultText(res)}\n`);
       if (!res.ok) process.exitCode = 1;
     });
   n.command('status')

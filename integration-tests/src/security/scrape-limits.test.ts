@@ -2,7 +2,8 @@
 // label values megabytes long (issue 13, finding 3, the limits part). The rule compiler's own
 // prometheus.yml runs in a real Prometheus; the impostors are plain HTTP servers on the nodes'
 // loopback addresses. A scrape over a limit is refused whole (`up` 0), an honest 8-GPU-sized
-// exporter is still scraped.
+// exporter is still scraped. And on a node where no dcgm-exporter is known to run (no install
+// record, no `exporters:` setting), an impostor on :9400 is not scraped at all.
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -12,7 +13,7 @@ import { AamiConfig } from '@aami/shared';
 import { compileConfig, loadPresetCatalog } from '@aami/rule-compiler';
 import { freePort, makeTempDir, startPrometheusOnFile, waitFor, type PrometheusServer } from '../harness/index.ts';
 
-const NODES = { flood: '127.0.0.31', longLabel: '127.0.0.32', honest: '127.0.0.33' } as const;
+const NODES = { flood: '127.0.0.31', longLabel: '127.0.0.32', honest: '127.0.0.33', cpuOnly: '127.0.0.34' } as const;
 
 /** Exposition text of `series` gauge samples (8 GPUs' worth of fields when small). */
 function exposition(series: number, labelValue = 'NVIDIA H100 80GB HBM3'): string {
@@ -29,6 +30,7 @@ describe('scrape limits stop an impostor exporter', () => {
       [NODES.flood]: exposition(60_000),
       [NODES.longLabel]: exposition(10, 'x'.repeat(100_000)),
       [NODES.honest]: exposition(1_500),
+      [NODES.cpuOnly]: exposition(8),
     };
     for (const [ip, body] of Object.entries(bodies)) {
       const s = createServer((_req, res) => { res.setHeader('content-type', 'text/plain; version=0.0.4'); res.end(body); });
@@ -37,7 +39,7 @@ describe('scrape limits stop an impostor exporter', () => {
     }
     const config = AamiConfig.parse({
       cluster: { name: 'limits' },
-      nodes: Object.entries(NODES).map(([name, ip]) => ({ name, ip })),
+      nodes: Object.entries(NODES).map(([name, ip]) => ({ name, ip, ...(name === 'cpuOnly' ? {} : { exporters: ['node_exporter', 'dcgm_exporter'] }) })),
       prometheus: { scrape_interval: '1s', evaluation_interval: '1s' },
     });
     const out = compileConfig(config, { catalog: await loadPresetCatalog(), alertmanagerUrl: 'http://127.0.0.1:9', relayUrl: 'http://127.0.0.1:9', selfTargets: [] });
@@ -62,5 +64,11 @@ describe('scrape limits stop an impostor exporter', () => {
     assert.equal(states.get('longLabel'), '0', 'a 100,000-character label value is refused');
     const kept = await prom.query('count by (node) (DCGM_FI_DEV_GPU_TEMP)');
     assert.deepEqual(kept.map((s) => [s.metric['node'], s.value[1]]), [['honest', '1500']], 'only the honest series are stored');
+  });
+
+  it('never scrapes :9400 on a node where no dcgm-exporter is known to run', async () => {
+    const up = await prom.query('up{node="cpuOnly"}');
+    assert.deepEqual(up.map((s) => s.metric['job']), ['node_exporter'], 'the CPU-only node has a node_exporter target and no dcgm one');
+    assert.deepEqual(await prom.query('DCGM_FI_DEV_GPU_TEMP{node="cpuOnly"}'), []);
   });
 });

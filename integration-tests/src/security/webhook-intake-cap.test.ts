@@ -7,6 +7,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
+import { ErrorEnvelope } from '@aami/shared';
 import { deferrer, postWebhook, relayEnv, startRelayProcess, startTestRedis, webhookBody, writeRelayConfig, xidAlert } from '../notification-relay-support.ts';
 
 const CAP = 500;
@@ -57,10 +58,9 @@ describe('the relay caps what its webhook takes in', () => {
     assert.ok(lastRefusal);
     const retryAfter = Number(lastRefusal.headers.get('retry-after'));
     assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= WINDOW_MS / 1000, `Retry-After: ${lastRefusal.headers.get('retry-after')}`);
-    const body = (await lastRefusal.json()) as Record<string, string>;
-    assert.deepEqual(Object.keys(body), ['error', 'message']);
-    assert.equal(body.error, 'too_many_alerts');
-    assert.match(body.message ?? '', new RegExp(`accepts ${CAP} per ${WINDOW_MS / 1000} s window`));
+    const body = ErrorEnvelope.parse(await lastRefusal.json()).error;
+    assert.equal(body.code, 'too_many_alerts');
+    assert.match(body.message, new RegExp(`accepts ${CAP} per ${WINDOW_MS / 1000} s window`));
 
     // Redis holds the 500 accepted alerts and not one more: no key and (near enough) no byte.
     assert.equal(await waiting(), CAP);
@@ -92,7 +92,7 @@ describe('the relay caps what its webhook takes in', () => {
       const res = await postWebhook(relay.url, webhookBody([xidAlert('gpu-node-08', { fingerprint: 'feedfacecafe0001', startsAt: `2024-05-01T10:${String(Math.floor(i / 60)).padStart(2, '0')}:${String(i % 60).padStart(2, '0')}Z` })]));
       repeats.push(res.status);
       if (res.status === 429 && repeats.filter((s) => s === 429).length === 1) {
-        assert.equal(((await res.json()) as { error: string }).error, 'alert_repeated_too_often');
+        assert.equal(ErrorEnvelope.parse(await res.json()).error.code, 'alert_repeated_too_often');
       } else await res.arrayBuffer();
     }
     assert.deepEqual(repeats, [...Array(60).fill(200), ...Array(10).fill(429)]);

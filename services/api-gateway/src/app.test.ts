@@ -154,7 +154,7 @@ test('the OpenAPI document is public and describes the node schema from zod', as
   const doc = (await res.json()) as { openapi: string; paths: Record<string, unknown>; components: { schemas: { Node: { properties: Record<string, unknown>; additionalProperties: unknown } } } };
   assert.equal(doc.openapi, '3.1.0');
   assert.ok(doc.paths['/api/v1/nodes/import']);
-  assert.deepEqual(Object.keys(doc.components.schemas.Node.properties).sort(), ['ip', 'labels', 'name', 'ssh_key', 'ssh_port', 'ssh_user']);
+  assert.deepEqual(Object.keys(doc.components.schemas.Node.properties).sort(), ['exporters', 'ip', 'labels', 'name', 'ssh_key', 'ssh_port', 'ssh_user']);
   assert.equal(doc.components.schemas.Node.additionalProperties, false);
 });
 

@@ -6,6 +6,8 @@ import { createApp } from './app.ts';
 import { InstallService } from './install-service.ts';
 import { MemoryRunStore } from './runs.ts';
 import { SshError } from './ssh/errors.ts';
+import type { SshSession } from './ssh/executor.ts';
+import { RevokedHostKeyError, type HostKey, type HostKeyCheck } from './ssh/known-hosts.ts';
 import type { NodeTarget } from './targets.ts';
 
 const SERVICE_TOKEN = 'service-token-for-tests-0123';
@@ -15,7 +17,11 @@ const nodes: Record<string, NodeTarget> = {
   b: { name: 'b', host: '10.0.0.2', port: 2222, username: 'root', keyPath: '/k' },
 };
 
-async function serve() {
+const offered: HostKey = { type: 'ssh-ed25519', base64: Buffer.from('new').toString('base64'), fingerprint: 'SHA256:new' };
+const old: HostKey = { type: 'ssh-ed25519', base64: Buffer.from('old').toString('base64'), fingerprint: 'SHA256:old' };
+
+/** `check`: what known_hosts says of the offered key; `pinnedBy`: hosts whose test login pins `offered`. */
+async function serve(opts: { check?: HostKeyCheck; revoked?: boolean; pinnedBy?: string[] } = {}) {
   const added: Array<{ name: string; data: unknown; opts?: Record<string, unknown> }> = [];
   const trusted: string[] = [];
   const runs = new MemoryRunStore();
@@ -24,15 +30,25 @@ async function serve() {
     runs,
     nodes: { get: async (n) => nodes[n], names: async () => Object.keys(nodes) },
     ssh: {
-      run: async (t) => {
+      withSession: async (t, fn) => {
         if (t.host === '10.0.0.2') throw new SshError('unreachable', 'root@10.0.0.2:2222: connection refused', 'x');
-        return { code: 0, signal: null, stdout: 'user=root\nsudo=root\narch=x86_64\n', stderr: '', durationMs: 3 };
+        const session: SshSession = {
+          target: t,
+          exec: async () => ({ code: 0, signal: null, stdout: 'user=root\nsudo=root\narch=x86_64\n', stderr: '', durationMs: 3 }),
+          ...(opts.pinnedBy?.includes(t.host) ? { pinnedHostKey: offered } : {}),
+        };
+        return fn(session);
       },
-      offeredHostKey: async () => ({ type: 'ssh-ed25519', base64: Buffer.from('new').toString('base64'), fingerprint: 'SHA256:new' }),
+      offeredHostKey: async () => offered,
     },
     knownHosts: {
-      get: async () => undefined,
-      trust: async (host) => { trusted.push(host); return { type: 'ssh-ed25519', base64: Buffer.from('old').toString('base64'), fingerprint: 'SHA256:old' }; },
+      check: async () => opts.check ?? { status: 'changed', pinned: old },
+      keys: async () => [old],
+      trust: async (host) => {
+        if (opts.revoked) throw new RevokedHostKeyError(host, 22, offered);
+        trusted.push(host);
+        return [old];
+      },
     },
     policy: { attempts: 2, backoffMs: 10 },
   });
@@ -88,6 +104,37 @@ test('POST /nodes/test reports each node, reachable or not', async (t) => {
   const [a, b] = res.body.results as Array<Record<string, unknown>>;
   assert.deepEqual([a?.ok, a?.sudo, a?.user], [true, 'root', 'root']);
   assert.deepEqual([b?.ok, b?.kind], [false, 'unreachable']);
+  assert.equal(a?.notes, undefined, 'a login that pinned nothing has no note');
+});
+
+test('POST /nodes/test: a first contact that pinned the node\'s key says so', async (t) => {
+  const s = await serve({ pinnedBy: ['10.0.0.1'] });
+  t.after(s.close);
+  const res = await s.call('POST', '/api/v1/nodes/test', { nodes: ['a'] });
+  const [a] = res.body.results as Array<Record<string, unknown>>;
+  assert.deepEqual(a?.pinnedHostKey, { type: 'ssh-ed25519', fingerprint: 'SHA256:new' });
+  assert.deepEqual(a?.notes, ['pinned new host key SHA256:new for a']);
+});
+
+test('GET /nodes/:name/host-key shows the offered key beside the pinned one and changes nothing', async (t) => {
+  const changed = await serve();
+  t.after(changed.close);
+  const res = await changed.call('GET', '/api/v1/nodes/b/host-key');
+  assert.equal(res.status, 200);
+  assert.deepEqual(res.body, { node: 'b', host: '10.0.0.2', port: 2222, type: 'ssh-ed25519', fingerprint: 'SHA256:new', pinned: 'SHA256:old', status: 'changed' });
+  assert.deepEqual(changed.trusted, []);
+  assert.equal((await changed.call('GET', '/api/v1/nodes/zz/host-key')).status, 404);
+  const fresh = await serve({ check: { status: 'new' } });
+  t.after(fresh.close);
+  assert.deepEqual([(await fresh.call('GET', '/api/v1/nodes/a/host-key')).body.pinned, (await fresh.call('GET', '/api/v1/nodes/a/host-key')).body.status], [null, 'new']);
+});
+
+test('POST /nodes/:name/trust refuses a key listed as @revoked', async (t) => {
+  const s = await serve({ revoked: true });
+  t.after(s.close);
+  const res = await s.call('POST', '/api/v1/nodes/a/trust', {});
+  assert.equal(res.status, 409);
+  assert.match((res.body.error as { message: string }).message, /@revoked.*nothing was changed/);
 });
 
 test('POST /nodes/:name/trust pins the offered key, and refuses one that does not match --fingerprint', async (t) => {

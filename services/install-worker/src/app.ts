@@ -1,6 +1,6 @@
 // The install-worker's HTTP API (the gateway proxies it under the same paths, after its token
 // check, and presents the service token): start runs, watch them, a node's last result, SSH
-// tests, host-key trust. Routes only parse, call the InstallService and reply; errors map to JSON
+// tests, the host key a node offers (read-only), host-key trust. Routes only parse, call the InstallService and reply; errors map to JSON
 // once, at the end.
 import express, { type Express } from 'express';
 import { z } from 'zod';
@@ -64,6 +64,8 @@ export function createApp({ service, log, version, serviceToken }: AppDeps): Exp
     const results = await service.test(body.nodes, body.all ?? false);
     res.json({ results, ok: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length });
   });
+  // Read-only: connects only far enough to read the key (no login), changes nothing.
+  api.get('/nodes/:name/host-key', async (req, res) => { res.json(await service.hostKey(req.params.name)); });
   api.post('/nodes/:name/trust', async (req, res) => {
     const body = parse(TrustBody, req.body);
     res.json(await service.trust(req.params.name, body.fingerprint));

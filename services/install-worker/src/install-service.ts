@@ -1,10 +1,11 @@
 // The install domain behind the HTTP API: start runs (one job per node), read their progress,
-// a node's last result, test SSH reachability, and accept a node's new host key. Depends on narrow
+// a node's last result, test SSH reachability, show the host key a node offers, and accept a
+// node's new host key. Depends on narrow
 // slices (a queue that can addBulk, a run store, a node directory, an executor) so tests use fakes.
 import { ConflictError, NotFoundError, UnavailableError, ValidationError, type InstallJob } from '@aami/shared';
 import { SshError } from './ssh/errors.ts';
-import type { ExecResult, SshTarget } from './ssh/executor.ts';
-import type { HostKey, KnownHostsStore } from './ssh/known-hosts.ts';
+import type { SshSession, SshTarget } from './ssh/executor.ts';
+import { pinnedNote, RevokedHostKeyError, type HostKey, type HostKeyCheck, type KnownHostsStore } from './ssh/known-hosts.ts';
 import { aggregate, jobIdFor, newRunId, type InstallAction, type NodeRunState, type RunMeta, type RunStore, type RunView } from './runs.ts';
 import type { NodeTarget } from './targets.ts';
 
@@ -19,10 +20,10 @@ export interface InstallServiceDeps {
   runs: RunStore;
   nodes: { get(name: string): Promise<NodeTarget | undefined>; names(): Promise<string[]> };
   ssh: {
-    run(target: SshTarget, command: string, options?: { timeoutMs?: number; fresh?: boolean }): Promise<ExecResult>;
+    withSession<T>(target: SshTarget, fn: (session: SshSession) => Promise<T>, options?: { fresh?: boolean }): Promise<T>;
     offeredHostKey(target: Pick<SshTarget, 'host' | 'port'>): Promise<HostKey>;
   };
-  knownHosts: Pick<KnownHostsStore, 'trust' | 'get'>;
+  knownHosts: Pick<KnownHostsStore, 'trust' | 'check' | 'keys'>;
   policy?: JobPolicy;
 }
 
@@ -36,7 +37,25 @@ export interface NodeTestResult {
   arch?: string;
   kind?: string;
   reason?: string;
+  /** Set when this test was the first contact and pinned the node's key (trust on first use). */
+  pinnedHostKey?: { type: string; fingerprint: string };
+  /** Lines for people, e.g. `pinned new host key SHA256:... for gpu-07`. */
+  notes?: string[];
 }
+
+/** The key a node offers now, beside what known_hosts holds for it. */
+export interface HostKeyView {
+  node: string;
+  host: string;
+  port: number;
+  type: string;
+  fingerprint: string;
+  /** The key on file that matches, else one of the offered key's type, else the first; null when none. */
+  pinned: string | null;
+  /** match: already pinned; new: nothing on file; changed: other keys on file; revoked: listed as @revoked. */
+  status: HostKeyCheck['status'];
+}
+
 
 /** What trusting a node's key did. */
 export interface TrustResult {
@@ -121,12 +140,17 @@ export class InstallService {
       const target = await this.#d.nodes.get(node);
       if (!target) return { node, ok: false, latencyMs: 0, kind: 'unknown-node', reason: `no node named ${node}` };
       try {
-        const res = await this.#d.ssh.run(target, TEST_COMMAND, { timeoutMs: 15_000, fresh: true });
+        // A fresh login, so the test shows what a new connection meets (and pins, on first contact).
+        const { res, pinned } = await this.#d.ssh.withSession(target, async (s) => ({ res: await s.exec(TEST_COMMAND, { timeoutMs: 15_000 }), pinned: s.pinnedHostKey }), { fresh: true });
         const kv = Object.fromEntries(res.stdout.split('\n').filter((l) => l.includes('=')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
         const sudo = kv.sudo === 'root' || kv.sudo === 'yes' || kv.sudo === 'no' ? kv.sudo : undefined;
         const r: NodeTestResult = { node, ok: res.code === 0, latencyMs: Date.now() - t0, user: kv.user, arch: kv.arch };
         if (sudo) r.sudo = sudo;
         if (res.code !== 0) { r.kind = 'command-failed'; r.reason = res.stderr.trim().split('\n').pop() ?? `exit ${res.code}`; }
+        if (pinned) {
+          r.pinnedHostKey = { type: pinned.type, fingerprint: pinned.fingerprint };
+          r.notes = [pinnedNote(node, pinned)];
+        }
         return r;
       } catch (err) {
         const e = err instanceof SshError ? err : undefined;
@@ -135,26 +159,52 @@ export class InstallService {
     }));
   }
 
+  /** The key `node` offers now (read without logging in) and how it compares with known_hosts. */
+  async hostKey(node: string): Promise<HostKeyView> {
+    const { target, key } = await this.#offered(node);
+    const check = await this.#d.knownHosts.check(target.host, target.port, Buffer.from(key.base64, 'base64'));
+    let pinned: string | null = null;
+    if (check.status === 'match') pinned = key.fingerprint;
+    else if (check.status === 'changed') pinned = check.pinned.fingerprint;
+    else if (check.status === 'revoked') {
+      const onFile = await this.#d.knownHosts.keys(target.host, target.port);
+      pinned = (onFile.find((k) => k.type === key.type) ?? onFile[0])?.fingerprint ?? null;
+    }
+    return { node, host: target.host, port: target.port, type: key.type, fingerprint: key.fingerprint, pinned, status: check.status };
+  }
+
   /**
-   * Pins the key `node` offers now, replacing the old one. With `expectFingerprint`, only that key
-   * is accepted (compare it with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the node).
+   * Pins the key `node` offers now in place of the keys known_hosts holds for it (lines that name
+   * the node; comments, markers and other hosts' lines stay). With `expectFingerprint`, only that
+   * key is accepted (compare it with `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the
+   * node). A key listed as @revoked is refused.
    */
   async trust(node: string, expectFingerprint?: string): Promise<TrustResult> {
-    const target = await this.#d.nodes.get(node);
-    if (!target) throw new NotFoundError(`no node named ${node}`);
-    let key: HostKey;
-    try {
-      key = await this.#d.ssh.offeredHostKey(target);
-    } catch (err) {
-      throw new UnavailableError(`cannot read ${node}'s host key: ${(err as Error).message}`);
-    }
+    const { target, key } = await this.#offered(node);
     if (expectFingerprint && expectFingerprint !== key.fingerprint) {
       throw new ConflictError(`${node} offers ${key.fingerprint}, not the expected ${expectFingerprint}; nothing was changed`);
     }
-    const previous = await this.#d.knownHosts.trust(target.host, target.port, Buffer.from(key.base64, 'base64'));
+    const before = await this.#d.knownHosts.keys(target.host, target.port);
+    try {
+      await this.#d.knownHosts.trust(target.host, target.port, Buffer.from(key.base64, 'base64'));
+    } catch (err) {
+      if (err instanceof RevokedHostKeyError) throw new ConflictError(`${node}: ${err.message}; nothing was changed`);
+      throw err;
+    }
+    const previous = before.find((k) => k.type === key.type) ?? before[0];
     return {
       node, host: target.host, port: target.port, type: key.type, fingerprint: key.fingerprint,
-      previous: previous?.fingerprint ?? null, changed: previous?.base64 !== key.base64,
+      previous: previous?.fingerprint ?? null, changed: !(before.length === 1 && previous?.base64 === key.base64),
     };
+  }
+
+  async #offered(node: string): Promise<{ target: NodeTarget; key: HostKey }> {
+    const target = await this.#d.nodes.get(node);
+    if (!target) throw new NotFoundError(`no node named ${node}`);
+    try {
+      return { target, key: await this.#d.ssh.offeredHostKey(target) };
+    } catch (err) {
+      throw new UnavailableError(`cannot read ${node}'s host key: ${(err as Error).message}`);
+    }
   }
 }

@@ -1,7 +1,7 @@
 // Starts the install-worker: the BullMQ consumer of the `install` queue and its HTTP API (port
 // AAMI_INSTALL_WORKER_PORT, default 8084), sharing one SSH executor, known-hosts store and
-// artifact store. config.yaml's ssh settings (jump host, timeouts, concurrency, known_hosts_path)
-// are read per job and per connection through the NodeDirectory, so config written after start
+// artifact store. config.yaml's ssh settings (jump host, timeouts, concurrency, host_keys,
+// known_hosts_path) are read per job and per connection through the NodeDirectory, so config written after start
 // (compose may start this first) or edited later applies without a restart. Settings beyond the
 // shared ones (all optional):
 //   AAMI_ARTIFACTS_DIR          artifact store (default <data dir>/artifacts)
@@ -25,6 +25,7 @@ import { loadNodeFiles } from './install/node-files.ts';
 import { RedisRunStore } from './runs.ts';
 import { liveSsh, NodeDirectory, type SshSettings } from './targets.ts';
 import { startInstallWorker } from './worker.ts';
+import { createInstalledRecorder } from './installed-exporters.ts';
 
 const log = createLogger('install-worker');
 const settings = loadSettings();
@@ -41,8 +42,16 @@ try {
   log.warn('config.yaml not readable yet; the SSH settings are read again for each job', { error: err as Error });
 }
 
-// Jump host, timeouts, fan-out limit and known-hosts path are read per session and use.
-const { executor, knownHosts } = liveSsh(nodes, { dataDir: settings.AAMI_DATA_DIR });
+// Jump host, timeouts, fan-out limit, host-key policy and known-hosts path are read per session and use.
+// A key pinned on first use (ssh.host_keys: tofu) is logged, so it can be checked later.
+const { executor, knownHosts } = liveSsh(nodes, {
+  dataDir: settings.AAMI_DATA_DIR,
+  executor: {
+    onHostKeyPinned: (target, key) => log.info(`pinned new host key ${key.fingerprint} for ${target.name ?? `${target.host}:${target.port}`}`, {
+      node: target.name, host: target.host, port: target.port, type: key.type, fingerprint: key.fingerprint,
+    }),
+  },
+});
 const artifacts = new ArtifactStore(env.AAMI_ARTIFACTS_DIR ?? join(settings.AAMI_DATA_DIR, 'artifacts'));
 if (env.AAMI_ARTIFACTS_SEED_SYSTEM === '1') {
   const seeded = await seedFromSystem(artifacts, normalizeArch(arch() === 'x64' ? 'amd64' : arch()));
@@ -57,6 +66,7 @@ redis.on('error', (err) => log.warn('redis error', { error: err }));
 const runs = new RedisRunStore(redis);
 const queue = new Queue<InstallJob>(QUEUES.install, { connection });
 queue.on('error', (err) => log.warn('install queue error', { error: err }));
+const installed = createInstalledRecorder(redis, log);
 
 const worker = startInstallWorker({
   connection,
@@ -71,6 +81,7 @@ const worker = startInstallWorker({
     },
   },
   log,
+  installed,
   concurrency: atStart?.concurrency ?? 100,
   lockDurationMs: num('AAMI_INSTALL_LOCK_MS', 30_000),
   stalledIntervalMs: num('AAMI_INSTALL_STALLED_MS', 30_000),
@@ -95,7 +106,7 @@ const server = app.listen(port, settings.AAMI_BIND, () => {
   log.info('install-worker listening', { address: `${settings.AAMI_BIND}:${port}`, redis: redactRedisUrl(settings.AAMI_REDIS_URL), artifacts: artifacts.dir,
     // Read again per job and connection; this is what config said at start.
     sshAtStart: atStart
-      ? { concurrency: atStart.concurrency, jumpHost: atStart.jumpHost ? `${atStart.jumpHost.username}@${atStart.jumpHost.host}:${atStart.jumpHost.port}` : 'none', knownHosts: env.AAMI_KNOWN_HOSTS ?? atStart.knownHostsPath ?? join(settings.AAMI_DATA_DIR, 'known_hosts') }
+      ? { concurrency: atStart.concurrency, hostKeys: atStart.hostKeys, jumpHost: atStart.jumpHost ? `${atStart.jumpHost.username}@${atStart.jumpHost.host}:${atStart.jumpHost.port}` : 'none', knownHosts: env.AAMI_KNOWN_HOSTS ?? atStart.knownHostsPath ?? join(settings.AAMI_DATA_DIR, 'known_hosts') }
       : 'no config.yaml yet',
   });
 });
@@ -109,6 +120,7 @@ const shutdown = () => {
   void (async () => {
     await worker.close().catch(() => {});
     await queue.close().catch(() => {});
+    await installed.close().catch(() => {});
     await executor.close().catch(() => {});
     redis.disconnect();
     process.exit(0);

@@ -29,10 +29,16 @@ test('a node takes its own user/key/port, else the ssh defaults', () => {
 
 test('executor settings come from config.ssh; the jump host is parsed; the passphrase from the environment', () => {
   const s = executorSettings(config, { AAMI_SSH_KEY_PASSPHRASE: 'pw' });
-  assert.deepEqual(s, { concurrency: 50, connectTimeoutMs: 4000, commandTimeoutMs: 60_000, passphrase: 'pw', jumpHost: { username: 'jump', host: 'bastion.example', port: 2200, keyPath: '/keys/cluster' } });
+  assert.deepEqual(s, { concurrency: 50, connectTimeoutMs: 4000, commandTimeoutMs: 60_000, hostKeys: 'tofu', passphrase: 'pw', jumpHost: { username: 'jump', host: 'bastion.example', port: 2200, keyPath: '/keys/cluster' } });
   assert.deepEqual(parseJumpHost('bastion', { user: 'u', keyPath: '/k' }), { username: 'u', host: 'bastion', port: 22, keyPath: '/k' });
   assert.deepEqual(parseJumpHost('[fd00::1]:22', { user: 'u', keyPath: '/k' }).host, 'fd00::1');
   assert.throws(() => parseJumpHost('a@b:c:d', { user: 'u', keyPath: '/k' }), /not \[user@\]host\[:port\]/);
+});
+
+test('ssh.host_keys is tofu unless config says strict; other values are refused', () => {
+  assert.equal(AamiConfig.parse({}).ssh.host_keys, 'tofu');
+  assert.equal(executorSettings(AamiConfig.parse({ ssh: { host_keys: 'strict' } }), {}).hostKeys, 'strict');
+  assert.equal(AamiConfig.safeParse({ ssh: { host_keys: 'ask' } }).success, false);
 });
 
 test('the node directory reads config through the store and caches it briefly', async () => {

@@ -1,5 +1,5 @@
 // From config.yaml to SSH: each node's target (its own user/key/port or the ssh defaults) and the
-// executor's settings (concurrency, timeouts, jump host, known-hosts file). Read through the
+// executor's settings (concurrency, timeouts, jump host, host-key policy, known-hosts file). Read through the
 // ConfigStore, cached for a moment so a run of 1,000 jobs does not parse the file 1,000 times, and
 // read per job and per connection so an edit to config.yaml applies without a restart.
 import { existsSync } from 'node:fs';
@@ -48,6 +48,7 @@ export function executorSettings(config: AamiConfig, env: NodeJS.ProcessEnv = pr
     concurrency: ssh.concurrency,
     connectTimeoutMs: ssh.connect_timeout_s * 1000,
     commandTimeoutMs: ssh.command_timeout_s * 1000,
+    hostKeys: ssh.host_keys,
   };
   if (ssh.jump_host) out.jumpHost = parseJumpHost(ssh.jump_host, { user: ssh.user, keyPath });
   if (env.AAMI_SSH_KEY_PASSPHRASE) out.passphrase = env.AAMI_SSH_KEY_PASSPHRASE;
@@ -117,10 +118,13 @@ export function liveSsh(nodes: NodeDirectory, opts: { dataDir: string; env?: Nod
     stores.set(path, store);
     return store;
   };
-  const knownHosts: Pick<KnownHostsStore, 'verify' | 'get' | 'trust'> = {
-    verify: async (...a) => (await now()).verify(...a),
-    get: async (...a) => (await now()).get(...a),
+  const knownHosts: Pick<KnownHostsStore, 'check' | 'pin' | 'keyTypes' | 'keys' | 'trust' | 'forget'> = {
+    check: async (...a) => (await now()).check(...a),
+    pin: async (...a) => (await now()).pin(...a),
+    keyTypes: async (...a) => (await now()).keyTypes(...a),
+    keys: async (...a) => (await now()).keys(...a),
     trust: async (...a) => (await now()).trust(...a),
+    forget: async (...a) => (await now()).forget(...a),
   };
   const executor = new SshExecutor({ ...opts.executor, knownHosts, passphrase: env.AAMI_SSH_KEY_PASSPHRASE, settings: () => nodes.ssh() });
   return { executor, knownHosts };

@@ -4,8 +4,9 @@ import { DelayedError, UnrecoverableError } from 'bullmq';
 import { createLogger } from '@aami/shared';
 import { MemoryRunStore } from './runs.ts';
 import { createProcessor, type InstallJobHandle } from './worker.ts';
+import { exportersAfter } from './installed-exporters.ts';
 import type { InstallerDeps } from './install/installer.ts';
-import { fakeStore, nodeFiles } from './install/testdata/fake-node.ts';
+import { drain, fakeStore, nodeFiles } from './install/testdata/fake-node.ts';
 import { SshError } from './ssh/errors.ts';
 import type { SshSession, SshTarget } from './ssh/executor.ts';
 
@@ -15,8 +16,10 @@ const node = { name: 'n1', host: '10.0.0.1', port: 22, username: 'root', keyPath
 function setup(withSession: InstallerDeps['ssh']['withSession']) {
   const runs = new MemoryRunStore();
   const progress: unknown[] = [];
+  const recorded: Array<[string, string, boolean, string[]]> = [];
   const processor = createProcessor({
     runs, log,
+    installed: { record: async (n, action, o) => { recorded.push([n, action, o.ok, Object.keys(o.versions)]); } },
     nodes: { get: async (n) => (n === 'n1' ? node : undefined) },
     installer: { ssh: { withSession }, store: fakeStore({ node_exporter: ['1.5.0', 'x'] }), nodeFiles: async () => nodeFiles },
   });
@@ -25,7 +28,7 @@ function setup(withSession: InstallerDeps['ssh']['withSession']) {
     updateProgress: async (p: unknown) => { progress.push(p); },
     moveToDelayed: async () => { throw new Error('not at a run limit here'); },
   });
-  return { runs, processor, job, progress };
+  return { runs, processor, job, progress, recorded };
 }
 
 test('a transient failure marks the node "retrying" and throws for a job retry; the last attempt fails for good', async () => {
@@ -54,8 +57,10 @@ const probe = 'uid=0\nuser=root\nsudo=root\nmachine=x86_64\ninit=systemd\ngpu_to
 /** A node that answers every install step with success. */
 const healthySession = (target: SshTarget): SshSession => ({
   target,
-  exec: async (_c, o) => ({ code: 0, signal: null, stdout: o?.label === 'probe' ? probe : '', stderr: '', durationMs: 1 }),
-  upload: async () => {},
+  exec: async (_c, o) => {
+    await drain(o?.stdin);
+    return { code: 0, signal: null, stdout: o?.label === 'probe' ? probe : '', stderr: '', durationMs: 1 };
+  },
 });
 
 test('success records the result, the steps as job progress, and the node\'s last result', async () => {
@@ -67,6 +72,23 @@ test('success records the result, the steps as job progress, and the node\'s las
   assert.deepEqual([s?.state, s?.result, s?.percent, s?.step], ['done', 'installed', 100, undefined]);
   assert.deepEqual(progress.map((p) => (p as { step: string }).step), ['connecting', 'probing', 'uploading', 'applying', 'verifying']);
   assert.equal((await runs.last('n1'))?.result, 'installed');
+});
+
+test('every finished node action is reported to the installed-exporters record (it keeps only successes)', async () => {
+  const ok = setup(async (_t, fn) => fn(healthySession(node)));
+  await ok.runs.create({ id: 'r1', action: 'install', nodes: ['n1'], createdAt: new Date().toISOString() });
+  await ok.processor(ok.job('n1'));
+  assert.deepEqual(ok.recorded, [['n1', 'install', true, ['node_exporter', 'xid_counter']]]);
+  const failing = setup(async () => { throw new SshError('auth', 'key refused', 'x'); });
+  await failing.runs.create({ id: 'r1', action: 'install', nodes: ['n1'], createdAt: new Date().toISOString() });
+  await assert.rejects(failing.processor(failing.job('n1')), UnrecoverableError);
+  assert.deepEqual(failing.recorded, [['n1', 'install', false, []]]);
+});
+
+test('the exporters a successful action leaves: installed components that feed a scrape job; none after uninstall', () => {
+  assert.deepEqual(exportersAfter('install', { node_exporter: '1.5.0', xid_counter: 'abc', dcgm_exporter: '3.3.5' }), ['node_exporter', 'dcgm_exporter']);
+  assert.deepEqual(exportersAfter('verify', { node_exporter: '1.5.0', xid_counter: 'abc' }), ['node_exporter']);
+  assert.equal(exportersAfter('uninstall', {}), null);
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

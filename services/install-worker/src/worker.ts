@@ -8,6 +8,7 @@ import { InstallJob, QUEUES, type Logger } from '@aami/shared';
 import { runNodeAction, type InstallerDeps, type NodeOutcome } from './install/installer.ts';
 import type { NodeRunState, RunMeta, RunStore } from './runs.ts';
 import type { NodeTarget } from './targets.ts';
+import type { InstalledRecorder } from './installed-exporters.ts';
 
 export interface WorkerDeps {
   connection: ConnectionOptions;
@@ -15,6 +16,8 @@ export interface WorkerDeps {
   nodes: { get(name: string): Promise<NodeTarget | undefined> };
   installer: InstallerDeps;
   log: Logger;
+  /** Records what runs on a node after a successful action (decides its scrape targets). */
+  installed?: Pick<InstalledRecorder, 'record'>;
   /** Jobs at once in this process. @defaultValue 100 */
   concurrency?: number;
   /** How long a job's lock lasts without renewal; a killed worker's jobs restart after about this. @defaultValue 30000 */
@@ -31,7 +34,7 @@ const RUN_BUSY_DELAY_MS = 1000;
 export type InstallJobHandle = Pick<Job, 'data' | 'attemptsMade' | 'opts' | 'updateProgress' | 'moveToDelayed'>;
 
 /** Processes one install job; exported for tests that drive it without Redis. */
-export function createProcessor(deps: Pick<WorkerDeps, 'runs' | 'nodes' | 'installer' | 'log'>) {
+export function createProcessor(deps: Pick<WorkerDeps, 'runs' | 'nodes' | 'installer' | 'log' | 'installed'>) {
   // A run's own --concurrency, counted in this process (one install-worker consumes the queue). The
   // entry, with the promise of the run's meta, is in the map before anything is awaited, so jobs that
   // arrive together share one count (each used to make its own limiter and all of them ran). `jobs`
@@ -130,6 +133,7 @@ export function createProcessor(deps: Pick<WorkerDeps, 'runs' | 'nodes' | 'insta
     }
     await deps.runs.put(final);
     await deps.runs.setLast(final);
+    await deps.installed?.record(node, action, outcome);
     if (!outcome.ok) throw new UnrecoverableError(`${node}: ${outcome.reason}`);
     deps.log.info('node done', { node, runId, action, result: outcome.result, durationMs: outcome.durationMs });
     return outcome;

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { ConflictError, NotFoundError } from '@aami/shared';
+import { ConflictError, ErrorEnvelope, NotFoundError, NotificationTestResult } from '@aami/shared';
 import type { NotificationsAdmin, StatusReport } from './admin.ts';
 import { createApp } from './app.ts';
 import type { Channel, ChannelName } from './channels/channel.ts';
@@ -12,6 +12,9 @@ import type { Intake } from './intake.ts';
 import { createIntakeLimiter, type IntakeLimiter } from './intake-limit.ts';
 import { createRelayMetrics } from './metrics.ts';
 import { createCaptureLogger, createFakeChannel } from './testing/fakes.ts';
+
+/** The error of an answer, parsed by the one envelope every service uses. */
+const errorOf = async (res: Response) => ErrorEnvelope.parse(await res.json()).error;
 
 const TOKEN = 'relay-token-for-tests-0123';
 const SERVICE_TOKEN = 'service-token-for-tests-0123';
@@ -91,7 +94,7 @@ describe('webhook', () => {
       const res = await fetch(`${url}/alertmanager/webhook`, { method: 'POST', headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) }, body: sample });
       assert.equal(res.status, 401, authorization);
       assert.match(res.headers.get('www-authenticate') ?? '', /Bearer/);
-      assert.equal(((await res.json()) as { error: string }).error, 'unauthorized');
+      assert.equal((await errorOf(res)).code, 'unauthorized');
     }
     assert.equal(h.accepted.length, before);
   });
@@ -100,12 +103,12 @@ describe('webhook', () => {
     const before = h.accepted.length;
     const broken = await post(`${url}/alertmanager/webhook`, '{"alerts": [');
     assert.equal(broken.status, 400);
-    assert.equal(((await broken.json()) as { error: string }).error, 'invalid_json');
+    assert.equal((await errorOf(broken)).code, 'invalid_json');
     const bad = JSON.parse(sample) as { alerts: Array<Record<string, unknown>> };
     bad.alerts[0]!.startsAt = 'soon';
     const field = await post(`${url}/alertmanager/webhook`, JSON.stringify(bad));
     assert.equal(field.status, 400);
-    const body = (await field.json()) as { message: string; details: Array<{ path: string }> };
+    const body = await errorOf(field);
     assert.match(body.message, /alerts\[0\]\.startsAt/);
     assert.deepEqual(body.details.map((d) => d.path), ['alerts[0].startsAt']);
     const text = await post(`${url}/alertmanager/webhook`, sample, { 'content-type': 'text/plain' });
@@ -118,7 +121,7 @@ describe('webhook', () => {
     const big = JSON.stringify({ ...JSON.parse(sample), pad: 'x'.repeat(10_000) });
     const res = await post(`${url}/alertmanager/webhook`, big);
     assert.equal(res.status, 413);
-    assert.equal(((await res.json()) as { error: string }).error, 'payload_too_large');
+    assert.equal((await errorOf(res)).code, 'payload_too_large');
     const stream = new ReadableStream({
       start(c) {
         for (let i = 0; i < 10; i++) c.enqueue(new TextEncoder().encode('x'.repeat(1000)));
@@ -143,7 +146,7 @@ describe('webhook when the queue is away', () => {
       t.after(() => server.close());
       const res = await post(`${url}/alertmanager/webhook`, sample);
       assert.equal(res.status, 503);
-      assert.equal(((await res.json()) as { error: string }).error, 'unavailable');
+      assert.equal((await errorOf(res)).code, 'unavailable');
     }
   });
 });
@@ -156,7 +159,7 @@ describe('webhook over an intake cap', () => {
   };
   const batch = (...fingerprints: string[]) => JSON.stringify({ ...JSON.parse(sample), alerts: fingerprints.map(withFingerprint) });
 
-  test('429 with Retry-After and {error, message} naming the cap and its limit; nothing queued; counted and logged once', async (t) => {
+  test('429 with Retry-After and the shared error envelope naming the cap and its limit; nothing queued; counted and logged once', async (t) => {
     const h = harness({ intakeLimit: createIntakeLimiter({ perWindow: 4, perFingerprint: 1, windowMs: 60_000 }) });
     const { url, server } = await serve(h.listener);
     t.after(() => server.close());
@@ -166,10 +169,9 @@ describe('webhook over an intake cap', () => {
     assert.equal(again.status, 429);
     const retryAfter = Number(again.headers.get('retry-after'));
     assert.ok(Number.isInteger(retryAfter) && retryAfter >= 1 && retryAfter <= 60, `Retry-After: ${again.headers.get('retry-after')}`);
-    const body = (await again.json()) as Record<string, string>;
-    assert.deepEqual(Object.keys(body), ['error', 'message']);
-    assert.equal(body.error, 'alert_repeated_too_often');
-    assert.match(body.message ?? '', /alert 4a1c0d9e8b7f6a5c .* at most 1 times per minute/);
+    const body = await errorOf(again);
+    assert.equal(body.code, 'alert_repeated_too_often');
+    assert.match(body.message, /alert 4a1c0d9e8b7f6a5c .* at most 1 times per minute/);
 
     // Two new alerts and the repeated one: refused whole, so neither new alert is queued.
     const mixed = await post(`${url}/alertmanager/webhook`, batch('f1', 'f2', '4a1c0d9e8b7f6a5c'));
@@ -177,8 +179,8 @@ describe('webhook over an intake cap', () => {
     const rate = await post(`${url}/alertmanager/webhook`, batch('f1', 'f2', 'f3', 'f4'));
     assert.equal(rate.status, 429);
     assert.ok(Number(rate.headers.get('retry-after')) >= 1);
-    const rateBody = (await rate.json()) as { error: string; message: string };
-    assert.equal(rateBody.error, 'too_many_alerts');
+    const rateBody = await errorOf(rate);
+    assert.equal(rateBody.code, 'too_many_alerts');
     assert.match(rateBody.message, /accepts 4 per minute .* room for 3 more in this minute, not 4/);
     assert.equal(h.accepted.length, 1, 'only the first request was queued');
     assert.equal((await post(`${url}/alertmanager/webhook`, batch('f1', 'f2'))).status, 200, 'what fits still gets in');
@@ -278,25 +280,28 @@ describe('API', () => {
     assert.equal((await fetch(`${url}/api/v1/notifications/dead-letters/slack-active/retry`, { method: 'POST', headers: { ...service, 'content-type': 'application/json' }, body: '{}' })).status, 409);
   });
 
-  test("the test endpoint sends a real message and reports the channel's answer", async () => {
+  test("the test endpoint sends a real message and reports the channel's answer, delivered or refused", async () => {
     const ok = await post(`${url}/api/v1/notifications/test`, '{"channel":"slack"}', service);
     assert.equal(ok.status, 200);
-    assert.deepEqual(await ok.json(), { channel: 'slack', ok: true });
+    assert.deepEqual(NotificationTestResult.parse(await ok.json()), { channel: 'slack', ok: true });
     assert.match(h.slack.sent[0]?.title ?? '', /AAMI test message/);
+    // A refusal is the test's result, not an error of the API: 200 with the channel's words.
     const refused = await post(`${url}/api/v1/notifications/test`, '{"channel":"slack"}', service);
-    assert.equal(refused.status, 502);
-    assert.deepEqual(await refused.json(), { channel: 'slack', ok: false, retry: false, reason: 'authError', error: 'Slack answered HTTP 404: no_service' });
+    assert.equal(refused.status, 200);
+    assert.deepEqual(NotificationTestResult.parse(await refused.json()), { channel: 'slack', ok: false, retry: false, reason: 'authError', error: 'Slack answered HTTP 404: no_service' });
     const unconfigured = await post(`${url}/api/v1/notifications/test`, '{"channel":"email"}', service);
     assert.equal(unconfigured.status, 400);
-    assert.match(((await unconfigured.json()) as { message: string }).message, /email is not configured/);
+    const why = await errorOf(unconfigured);
+    assert.match(why.message, /email is not configured/);
+    assert.deepEqual(why.details, [{ path: 'channel', message: 'not configured' }]);
     const bad = await post(`${url}/api/v1/notifications/test`, '{"channel":"pager"}', service);
     assert.equal(bad.status, 400);
-    assert.deepEqual(((await bad.json()) as { details: Array<{ path: string }> }).details.map((d) => d.path), ['channel']);
+    assert.deepEqual((await errorOf(bad)).details.map((d) => d.path), ['channel']);
   });
 
   test('unknown routes are 404 JSON', async () => {
     const res = await fetch(`${url}/nope`);
     assert.equal(res.status, 404);
-    assert.equal(((await res.json()) as { error: string }).error, 'not_found');
+    assert.equal((await errorOf(res)).code, 'not_found');
   });
 });

@@ -4,10 +4,9 @@
 // parse, call an injected dependency and reply; typed errors become HTTP answers in one error
 // middleware.
 import type { IncomingMessage, RequestListener, ServerResponse } from 'node:http';
-import express, { type ErrorRequestHandler, type RequestHandler } from 'express';
-import { z } from 'zod';
-import { AAMI_VERSION, AamiError, ValidationError, parseOrThrow, requireServiceToken } from '@aami/shared';
-import { ChannelName, type Channel } from './channels/channel.ts';
+import express, { type RequestHandler } from 'express';
+import { AAMI_VERSION, ValidationError, jsonErrorHandler, jsonNotFound, NotificationTestRequest, parseOrThrow, requireServiceToken, type NotificationTestResult } from '@aami/shared';
+import type { Channel, ChannelName } from './channels/channel.ts';
 import { buildTestMessage } from './domain/message.ts';
 import type { NotificationsAdmin } from './admin.ts';
 import type { RelayMetrics } from './metrics.ts';
@@ -27,8 +26,6 @@ export interface AppDeps extends WebhookDeps {
 
 /** The webhook's path. */
 export const WEBHOOK_PATH = '/alertmanager/webhook';
-
-const TestRequest = z.strictObject({ channel: ChannelName });
 
 /** Wraps an async handler so a rejection reaches the error middleware. */
 const handle =
@@ -70,13 +67,16 @@ export function createApp(deps: AppDeps): RequestListener {
   api.post(
     '/test',
     handle(async (req, res) => {
-      const { channel: name } = parseOrThrow(TestRequest, req.body ?? {}, 'test request');
+      const { channel: name } = parseOrThrow(NotificationTestRequest, req.body ?? {}, 'test request');
       const channel = (await deps.channels()).get(name);
       if (!channel) throw new ValidationError(`${name} is not configured or is disabled in config.yaml (notifications.${name})`, [{ path: 'channel', message: 'not configured' }]);
       const result = await channel.send(buildTestMessage(name), AbortSignal.timeout(deps.sendTimeoutMs ?? 10_000));
       deps.logger.info('test message sent', { channel: name, ok: result.ok, ...(result.ok ? {} : { reason: result.reason, error: result.error }) });
-      if (result.ok) res.json({ channel: name, ok: true });
-      else res.status(502).json({ channel: name, ok: false, retry: result.retry, reason: result.reason, error: result.error });
+      // The test ran either way: what the channel answered is the result, not an error of this API.
+      const answer: NotificationTestResult = result.ok
+        ? { channel: name, ok: true }
+        : { channel: name, ok: false, retry: result.retry, reason: result.reason, error: result.error };
+      res.json(answer);
     }),
   );
   api.get(
@@ -102,26 +102,8 @@ export function createApp(deps: AppDeps): RequestListener {
   );
   app.use('/api/v1/notifications', api);
 
-  app.use((_req, res) => {
-    res.status(404).json({ error: 'not_found', message: 'no such route' });
-  });
-
-  const onError: ErrorRequestHandler = (err: unknown, _req, res, _next) => {
-    const e = err as { type?: string; status?: number; message?: string };
-    if (e.type === 'entity.too.large') {
-      res.status(413).json({ error: 'payload_too_large', message: `the request body is larger than ${maxBody} bytes` });
-    } else if (e.type === 'entity.parse.failed') {
-      res.status(400).json({ error: 'invalid_json', message: 'the request body is not valid JSON' });
-    } else if (err instanceof AamiError) {
-      res.status(err.status).json({ error: err.code, message: err.message, ...(err.details.length ? { details: err.details } : {}) });
-    } else if (typeof e.status === 'number' && e.status >= 400 && e.status < 500) {
-      res.status(e.status).json({ error: 'bad_request', message: e.message ?? 'bad request' });
-    } else {
-      deps.logger.error('unexpected error', { error: e.message ?? String(err) });
-      res.status(500).json({ error: 'internal', message: 'internal error' });
-    }
-  };
-  app.use(onError);
+  app.use(jsonNotFound);
+  app.use(jsonErrorHandler(deps.logger, 'notification-relay'));
   return (req: IncomingMessage, res: ServerResponse) => {
     const url = req.url ?? '';
     if (url === WEBHOOK_PATH || url.startsWith(`${WEBHOOK_PATH}?`)) webhook(req, res);

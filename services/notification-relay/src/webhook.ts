@@ -7,7 +7,7 @@
 // queued unless the whole request is valid and fits the caps.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
-import { AamiError, UnavailableError, ValidationError, issuesToDetails, type Logger } from '@aami/shared';
+import { AamiError, UnavailableError, ValidationError, errorBody, issuesToDetails, type Logger } from '@aami/shared';
 import { tokenChecker, WWW_AUTHENTICATE } from './auth.ts';
 import { WebhookPayload, alertFingerprint } from './domain/payload.ts';
 import type { Intake } from './intake.ts';
@@ -28,13 +28,10 @@ export interface WebhookDeps {
   logger: Logger;
 }
 
-class HttpError extends Error {
-  readonly status: number;
-  readonly code: string;
+/** An answer of the webhook other than the shared typed errors (405, 413, 429...). */
+class HttpError extends AamiError {
   constructor(status: number, code: string, message: string) {
-    super(message);
-    this.status = status;
-    this.code = code;
+    super(message, status, code);
   }
 }
 
@@ -130,15 +127,13 @@ export function createWebhookHandler(deps: WebhookDeps): (req: IncomingMessage, 
     res.on('finish', () => deps.metrics.webhookRequests.inc({ code: String(res.statusCode) }));
     handle(req, res).catch((err: unknown) => {
       if (res.headersSent) return;
-      if (err instanceof HttpError) {
+      if (err instanceof AamiError) {
         // Answer, then stop reading an oversized body instead of buffering it.
-        sendJson(res, err.status, { error: err.code, message: err.message }, err.status === 413 ? { connection: 'close' } : {});
+        sendJson(res, err.status, errorBody(err.code, err.message, err.details), err.status === 413 ? { connection: 'close' } : {});
         if (err.status === 413) req.resume();
-      } else if (err instanceof AamiError) {
-        sendJson(res, err.status, { error: err.code, message: err.message, ...(err.details.length ? { details: err.details } : {}) });
       } else {
         deps.logger.error('unexpected webhook error', { error: (err as Error).message });
-        sendJson(res, 500, { error: 'internal', message: 'internal error' });
+        sendJson(res, 500, errorBody('internal', 'internal error (see the notification-relay log)'));
       }
     });
   };

@@ -62,7 +62,7 @@ test('the same config compiles to byte-identical files; node order in config.yam
 });
 
 test('one file_sd file per node carries its name, the cluster and its labels, minus reserved ones', () => {
-  const out = compileConfig(sampleConfig(), options());
+  const out = compileConfig(sampleConfig(), options({ installedExporters: new Map([['gpu-node-01', ['node_exporter', 'dcgm_exporter']], ['gpu-node-v6', ['dcgm_exporter', 'node_exporter']]]) }));
   const groups = JSON.parse(out.files.get('prometheus/targets/nodes/gpu-node-01.json')!) as Array<{ targets: string[]; labels: Record<string, string> }>;
   assert.deepEqual(groups, [
     { targets: ['192.168.1.101:9100'], labels: { __aami_job: 'node_exporter', cluster: 'prod', node: 'gpu-node-01', rack: 'r1' } },
@@ -71,6 +71,21 @@ test('one file_sd file per node carries its name, the cluster and its labels, mi
   const v6 = JSON.parse(out.files.get('prometheus/targets/nodes/gpu-node-v6.json')!) as Array<{ targets: string[] }>;
   assert.deepEqual(v6.map((g) => g.targets[0]), ['[fd00::5]:9100', '[fd00::5]:9400']);
   assert.ok(out.warnings.some((w) => w.path === 'nodes[].labels.gpu' && /gpu-node-01/.test(w.message)));
+});
+
+test('a dcgm-exporter target exists only where AAMI installed one or the node says one runs', () => {
+  const jobsOf = (out: ReturnType<typeof compileConfig>, node: string) => (JSON.parse(out.files.get(`prometheus/targets/nodes/${node}.json`)!) as Array<{ labels: Record<string, string> }>).map((g) => g.labels['__aami_job']);
+  // No install record, no setting: node_exporter alone (an impostor on :9400 is never scraped).
+  const bare = compileConfig(sampleConfig(), options());
+  assert.deepEqual(jobsOf(bare, 'gpu-node-01'), ['node_exporter']);
+  // The install worker recorded node_exporter only (a CPU node): still no dcgm target.
+  assert.deepEqual(jobsOf(compileConfig(sampleConfig(), options({ installedExporters: new Map([['gpu-node-01', ['node_exporter']]]) })), 'gpu-node-01'), ['node_exporter']);
+  // The node's own setting wins over the record, both ways.
+  const own = sampleConfig();
+  own.nodes[1]!.exporters = ['dcgm_exporter'];
+  assert.deepEqual(jobsOf(compileConfig(own, options({ installedExporters: new Map([['gpu-node-01', ['node_exporter']]]) })), 'gpu-node-01'), ['dcgm_exporter']);
+  own.nodes[1]!.exporters = ['node_exporter', 'dcgm_exporter'];
+  assert.deepEqual(jobsOf(compileConfig(own, options()), 'gpu-node-01'), ['node_exporter', 'dcgm_exporter']);
 });
 
 test('prometheus.yml scrapes both exporters from the target files, AAMI\'s services, and loads the rule files', () => {

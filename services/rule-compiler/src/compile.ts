@@ -1,7 +1,7 @@
 // config.yaml -> every generated file, in memory. Pure: no clock, no disk, no randomness, so the same
 // config gives byte-identical files (the writer then skips an unchanged set and the reload with it).
 import { createHash } from 'node:crypto';
-import { EXPORTER_PORTS, type AamiConfig, type ErrorDetail } from '@aami/shared';
+import { EXPORTER_PORTS, type AamiConfig, type ErrorDetail, type ExporterName } from '@aami/shared';
 import { effectiveRules, type EffectiveRule } from './effective-rules.ts';
 import { renderRuleFiles } from './rule-files.ts';
 import { renderTargetFiles, type ExporterPorts } from './file-sd.ts';
@@ -23,6 +23,8 @@ export interface CompileOptions extends AlertmanagerConfigOptions {
   alertmanagerBasicAuth?: BasicAuthFile;
   selfTargets: readonly SelfTarget[];
   exporterPorts?: ExporterPorts;
+  /** What the install worker recorded as installed, per node (decides the dcgm-exporter targets). */
+  installedExporters?: ReadonlyMap<string, readonly ExporterName[]>;
 }
 
 /** The generated files and what went into them. */
@@ -40,7 +42,7 @@ export interface CompileOutput {
 export function compileConfig(config: AamiConfig, options: CompileOptions): CompileOutput {
   const ruleSet = effectiveRules(config, options.catalog);
   const ruleFiles = renderRuleFiles(ruleSet.rules);
-  const targets = renderTargetFiles(config, options.exporterPorts ?? EXPORTER_PORTS);
+  const targets = renderTargetFiles(config, options.exporterPorts ?? EXPORTER_PORTS, options.installedExporters);
   const prometheusYml = renderPrometheusConfig(config, {
     alertmanagerUrl: options.alertmanagerUrl,
     ...(options.alertmanagerBasicAuth ? { alertmanagerBasicAuth: options.alertmanagerBasicAuth } : {}),

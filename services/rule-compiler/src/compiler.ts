@@ -5,7 +5,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AamiConfig, ValidationError, parseOrThrow, type ConfigSnapshot, type ErrorDetail, type Logger } from '@aami/shared';
+import { AamiConfig, ValidationError, parseOrThrow, type ConfigSnapshot, type ErrorDetail, type ExporterName, type Logger } from '@aami/shared';
 import { compileConfig, type CompileOptions, type CompileOutput } from './compile.ts';
 import { checkGeneratedTree, DEFAULT_TOOLS, type ToolPaths } from './validator.ts';
 import { promtoolRuleProblems } from './custom-rules.ts';
@@ -50,6 +50,8 @@ export interface CandidateReport {
 export interface CompilerDeps {
   readConfig: () => Promise<ConfigSnapshot>;
   catalog: () => Promise<PresetCatalog>;
+  /** The install worker's record of what runs on each node (none: only `exporters:` settings count). */
+  installedExporters?: () => Promise<ReadonlyMap<string, readonly ExporterName[]>>;
   tree: GeneratedTree;
   status: StatusStore;
   options: Omit<CompileOptions, 'catalog'>;
@@ -97,7 +99,7 @@ export class Compiler {
     try {
       const snap = await this.#d.readConfig();
       revision = snap.revision;
-      out = compileConfig(snap.config, { ...this.#d.options, catalog: await this.#d.catalog() });
+      out = compileConfig(snap.config, { ...this.#d.options, catalog: await this.#d.catalog(), installedExporters: await this.#d.installedExporters?.() });
       warnings = out.warnings;
     } catch (err) {
       return fail(err);
@@ -134,7 +136,7 @@ export class Compiler {
    */
   async validateCandidate(candidate: unknown): Promise<CandidateReport> {
     const config = parseOrThrow(AamiConfig, candidate, 'config');
-    const out = compileConfig(config, { ...this.#d.options, catalog: await this.#d.catalog() });
+    const out = compileConfig(config, { ...this.#d.options, catalog: await this.#d.catalog(), installedExporters: await this.#d.installedExporters?.() });
     const tools = this.#d.tools ?? DEFAULT_TOOLS;
     const dir = await mkdtemp(join(tmpdir(), 'aami-validate-'));
     try {

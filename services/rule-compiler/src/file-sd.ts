@@ -1,8 +1,9 @@
-// file_sd target files, one per node (targets/nodes/<node>.json): the node's node_exporter and
-// dcgm-exporter addresses with its name, the cluster and its own labels. Prometheus watches the
+// file_sd target files, one per node (targets/nodes/<node>.json): the addresses of the exporters
+// that run there (node_exporter; dcgm-exporter only where AAMI installed it or the node's
+// `exporters:` says so) with its name, the cluster and its own labels. Prometheus watches the
 // folder, so adding or removing a node changes one file and needs no reload.
 import { isIP } from 'node:net';
-import { CLUSTER_LABEL, EXPORTER_PORTS, JOBS, NODE_LABEL, type AamiConfig, type ErrorDetail, type Node } from '@aami/shared';
+import { CLUSTER_LABEL, EXPORTER_PORTS, JOBS, NODE_LABEL, scrapedExporters, type AamiConfig, type ErrorDetail, type ExporterName, type Node } from '@aami/shared';
 
 /** Folder of the target files, relative to prometheus.yml. */
 export const TARGETS_DIR = 'targets/nodes';
@@ -35,18 +36,26 @@ export function targetAddress(host: string, port: number): string {
 }
 
 /** The JSON text of one node's target file; labels sorted, so output is stable. */
-export function renderNodeTargets(node: Node, cluster: string, ports: ExporterPorts = EXPORTER_PORTS): string {
+export function renderNodeTargets(node: Node, cluster: string, ports: ExporterPorts = EXPORTER_PORTS, installed: ReadonlyMap<string, readonly ExporterName[]> = new Map()): string {
   const labels: Record<string, string> = {};
   for (const k of Object.keys(node.labels).sort()) if (!RESERVED_NODE_LABELS.has(k)) labels[k] = node.labels[k]!;
   const group = (job: string, port: number) => ({
     targets: [targetAddress(node.ip, port)],
     labels: { [JOB_TARGET_LABEL]: job, [CLUSTER_LABEL]: cluster, [NODE_LABEL]: node.name, ...labels },
   });
-  return `${JSON.stringify([group(JOBS.nodeExporter, ports.nodeExporter), group(JOBS.dcgmExporter, ports.dcgmExporter)], null, 2)}\n`;
+  const runs = new Set(scrapedExporters(node, installed));
+  const groups = [];
+  if (runs.has(JOBS.nodeExporter)) groups.push(group(JOBS.nodeExporter, ports.nodeExporter));
+  if (runs.has(JOBS.dcgmExporter)) groups.push(group(JOBS.dcgmExporter, ports.dcgmExporter));
+  return `${JSON.stringify(groups, null, 2)}\n`;
 }
 
 /** Every node's target file, keyed by path relative to prometheus.yml, plus a warning per dropped label. */
-export function renderTargetFiles(config: Pick<AamiConfig, 'nodes' | 'cluster'>, ports: ExporterPorts = EXPORTER_PORTS): { files: Map<string, string>; warnings: ErrorDetail[] } {
+export function renderTargetFiles(
+  config: Pick<AamiConfig, 'nodes' | 'cluster'>,
+  ports: ExporterPorts = EXPORTER_PORTS,
+  installed: ReadonlyMap<string, readonly ExporterName[]> = new Map(),
+): { files: Map<string, string>; warnings: ErrorDetail[] } {
   const files = new Map<string, string>();
   const dropped = new Map<string, string[]>();
   const nodes = [...config.nodes].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
@@ -54,7 +63,7 @@ export function renderTargetFiles(config: Pick<AamiConfig, 'nodes' | 'cluster'>,
     for (const k of Object.keys(node.labels)) {
       if (RESERVED_NODE_LABELS.has(k)) dropped.set(k, [...(dropped.get(k) ?? []), node.name]);
     }
-    files.set(`${TARGETS_DIR}/${node.name}.json`, renderNodeTargets(node, config.cluster.name, ports));
+    files.set(`${TARGETS_DIR}/${node.name}.json`, renderNodeTargets(node, config.cluster.name, ports, installed));
   }
   const warnings = [...dropped.entries()].map(([label, names]) => ({
     path: `nodes[].labels.${label}`,

@@ -3,7 +3,7 @@
 // integration test starts it the same way against real daemons.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AAMI_VERSION, ConfigStore, redisConnectionOptions, type Logger } from '@aami/shared';
+import { AAMI_VERSION, ConfigStore, readInstalledExporters, redisConnectionOptions, type ExporterName, type Logger } from '@aami/shared';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createApp } from './app.ts';
@@ -51,8 +51,12 @@ export async function startRuleCompiler(settings: RuleCompilerSettings, options:
   const metrics = createMetrics(true);
   const status = new StatusStore(settings.generatedDir);
   await status.load();
+  const connection = options.redisUrl ? new Redis({ ...redisConnectionOptions(options.redisUrl), maxRetriesPerRequest: null }) : undefined;
+  connection?.on('error', (err) => log.debug('redis connection error', { error: err }));
+  const installed = connection ? installedExportersReader(connection, log, () => void coalescer.request().catch(() => undefined)) : undefined;
   const compiler = new Compiler({
     readConfig: () => store.read(),
+    ...(installed ? { installedExporters: installed } : {}),
     // Loaded once; a failed load is retried at the next compile instead of being cached.
     catalog: () => (catalog ??= loadPresetCatalog(settings.presetsDir).catch((err: unknown) => { catalog = undefined; throw err; })),
     tree: new GeneratedTree(settings.generatedDir),
@@ -98,8 +102,6 @@ export async function startRuleCompiler(settings: RuleCompilerSettings, options:
   const addr = server.address() as AddressInfo;
   const url = `http://${addr.address.includes(':') ? `[${addr.address}]` : addr.address}:${addr.port}`;
 
-  const connection = options.redisUrl ? new Redis({ ...redisConnectionOptions(options.redisUrl), maxRetriesPerRequest: null }) : undefined;
-  connection?.on('error', (err) => log.debug('redis connection error', { error: err }));
   const worker = connection ? createCompileWorker({ connection, coalescer, log }) : undefined;
 
   log.info('rule compiler listening', { url, generatedDir: settings.generatedDir, worker: worker !== undefined });
@@ -116,5 +118,29 @@ export async function startRuleCompiler(settings: RuleCompilerSettings, options:
       connection?.disconnect();
       await new Promise<void>((resolve) => server.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * Reads the install worker's record of installed exporters for each compile. Redis must answer
+ * within 2 s; otherwise the last answer is used, or, before any, none (dcgm-exporter targets of
+ * AAMI-installed nodes are left out) and the compile is asked for again 10 s later.
+ */
+function installedExportersReader(redis: Redis, log: Logger, recompile: () => void): () => Promise<ReadonlyMap<string, readonly ExporterName[]>> {
+  let last: ReadonlyMap<string, readonly ExporterName[]> | undefined;
+  return async () => {
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const read = readInstalledExporters(redis);
+      read.catch(() => undefined);
+      last = await Promise.race([read, new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('no answer within 2 s')), 2000); })]);
+      return last;
+    } catch (err) {
+      log.warn('cannot read which exporters AAMI installed (Redis); using the last known record', { error: err as Error, known: last !== undefined });
+      if (!last) setTimeout(recompile, 10_000).unref();
+      return last ?? new Map();
+    } finally {
+      clearTimeout(timer);
+    }
   };
 }

@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { isIP } from 'node:net';
 import { ENV_REF_PATTERN, SECRET_REF_PATTERN } from './references.ts';
+import { ExporterName } from '../installed-exporters.ts';
 
 /** `${VAR}` and `${secret:name}` references, kept verbatim in the file and expanded only in memory. */
 const envRef = z.string().regex(ENV_REF_PATTERN);
@@ -44,6 +45,11 @@ export const Node = z.strictObject({
   ssh_key: z.string().min(1).optional(),
   ssh_port: Port.optional(),
   labels: Labels.default({}),
+  /**
+   * Exporters that run on the node without AAMI installing them (a site's own dcgm-exporter, a
+   * simulator). Unset: Prometheus scrapes what AAMI installed there, or node_exporter alone.
+   */
+  exporters: z.array(ExporterName).min(1).optional(),
 });
 
 export const SshDefaults = z.strictObject({
@@ -55,6 +61,11 @@ export const SshDefaults = z.strictObject({
   command_timeout_s: z.number().positive().max(86400).default(300),
   jump_host: z.string().min(1).optional(),
   known_hosts_path: z.string().min(1).optional(),
+  /**
+   * First contact with a node that has no key in known_hosts: `tofu` pins the key it offers once
+   * the login succeeded; `strict` refuses it until `aami nodes trust NAME` pins one.
+   */
+  host_keys: z.enum(['tofu', 'strict']).default('tofu'),
 });
 
 export const RuleOverride = z.strictObject({
@@ -168,7 +179,7 @@ export const ClusterRef = z.strictObject({
 export const AamiConfig = z.strictObject({
   revision: z.number().int().min(0).default(0),
   cluster: z.strictObject({ name: NodeName }).default({ name: 'gpu-cluster' }),
-  ssh: SshDefaults.default({ user: 'root', port: 22, concurrency: 100, connect_timeout_s: 10, command_timeout_s: 300 }),
+  ssh: SshDefaults.default({ user: 'root', port: 22, concurrency: 100, connect_timeout_s: 10, command_timeout_s: 300, host_keys: 'tofu' }),
   nodes: z.array(Node).default([]),
   alerts: Alerts.default({ presets: [], overrides: {}, custom: [] }),
   notifications: Notifications.default({ routing: { critical: ['slack', 'email'], warning: ['slack'], info: [] } }),

@@ -1,13 +1,27 @@
 // The one JSON error shape every AAMI HTTP service answers with: typed AamiErrors keep their status
 // and details, body-parser failures become 400/413, anything else is a 500 whose cause goes to the
 // log, never to the caller. Typed structurally, so this library needs no express dependency.
-import { AamiError } from '../errors.ts';
+import { z } from 'zod';
+import { AamiError, type ErrorDetail } from '../errors.ts';
 import type { Logger } from '../log.ts';
+
+/** Every error answer of every AAMI service: `{error: {code, message, details[]}}`. */
+export const ErrorEnvelope = z.object({
+  error: z.object({
+    code: z.string(),
+    message: z.string(),
+    details: z.array(z.object({ path: z.string().optional(), line: z.number().int().optional(), message: z.string() })),
+  }),
+});
+export type ErrorEnvelope = z.infer<typeof ErrorEnvelope>;
+
+/** The error answer's body. */
+export const errorBody = (code: string, message: string, details: ErrorDetail[] = []): ErrorEnvelope => ({ error: { code, message, details } });
 
 interface RequestLike { method: string; path: string }
 interface ResponseLike { status(code: number): ResponseLike; json(body: unknown): unknown }
 
-const body = (code: string, message: string, details: unknown[] = []) => ({ error: { code, message, details } });
+const body = errorBody;
 
 /** Express error middleware (four parameters, so express treats it as one). */
 export function jsonErrorHandler(log: Logger, service: string) {

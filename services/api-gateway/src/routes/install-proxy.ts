@@ -1,6 +1,7 @@
 // Proxies the install API to the install-worker, which owns SSH (the gateway never SSHes): mounted
-// on the gateway's /api/v1 router after its token check, it forwards /install/*, POST /nodes/test
-// and POST /nodes/:name/trust with the same path, method and JSON body, and passes the answer back.
+// on the gateway's /api/v1 router after its token check, it forwards /install/*, POST /nodes/test,
+// GET /nodes/:name/host-key and POST /nodes/:name/trust with the same path, method and JSON body,
+// and passes the answer back.
 import { Router, type Request, type Response } from 'express';
 import { forward } from '../upstream.ts';
 
@@ -21,6 +22,7 @@ export function installProxyRouter(installWorkerUrl: string, token: string): Rou
   r.all('/install', fwd);
   r.all('/install/*rest', fwd);
   r.post('/nodes/test', fwd);
+  r.get('/nodes/:name/host-key', fwd);
   r.post('/nodes/:name/trust', fwd);
   return r;
 }

@@ -1,5 +1,6 @@
 // The public HTTP API's shapes, as the UI reads them (the gateway's /api/v1 contract). The UI uses
 // nothing else, so an internal portal calling the same API sees exactly what the UI shows.
+import type { ChannelName } from '@aami/shared/api/notifications';
 
 export type Role = 'admin' | 'viewer';
 export type Severity = 'critical' | 'warning' | 'info';
@@ -171,7 +172,6 @@ export interface EmailView {
   password?: string;
 }
 
-export type ChannelName = 'slack' | 'email';
 
 export interface Routing {
   critical: ChannelName[];
@@ -186,15 +186,8 @@ export interface ChannelsView {
   routing: Routing;
 }
 
-/** POST /notifications/test: the relay's report of what the channel answered. */
-export interface TestResult {
-  ok: boolean;
-  detail?: string;
-  /** On failure: what kind (http_4xx, timeout...), whether a retry may help, and the channel's words. */
-  reason?: string;
-  retry?: boolean;
-  error?: string;
-}
+// POST /notifications/test and the channel vocabulary: the shared schemas' types (types only).
+export type { ChannelName, FailureReason, NotificationTestResult } from '@aami/shared/api/notifications';
 
 export interface XidEntry {
   code: number;

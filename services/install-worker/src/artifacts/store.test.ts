@@ -18,14 +18,14 @@ test('put/get/latest/read: versions compare numerically and each read is checked
   assert.equal((await store.latest('node_exporter', 'amd64'))?.version, '1.10.0');
   assert.equal((await store.latest('node_exporter', 'arm64'))?.version, '2.0.0');
   assert.equal(await store.latest('dcgm-exporter', 'amd64'), undefined);
-  assert.equal((await store.read(m)).toString(), 'new');
+  assert.equal((await readFile((await store.source(m)).file)).toString(), 'new');
   assert.equal((await store.list()).length, 3);
   // Same bytes again: a no-op. Other bytes under the same version: refused.
   assert.equal((await store.put({ name: 'node_exporter', version: '1.10.0', arch: 'amd64', source: 'again' }, Buffer.from('new'))).source, 't');
   await assert.rejects(store.put({ name: 'node_exporter', version: '1.10.0', arch: 'amd64', source: 't' }, Buffer.from('other')), /already stored with other content/);
   // A file changed on disk behind the store's back is never handed out.
   await writeFile(join(store.dir, 'node_exporter', '1.10.0', 'amd64', 'node_exporter'), 'tampered');
-  await assert.rejects(store.read(m), /corrupted/);
+  await assert.rejects(store.source(m), /corrupted/);
   await assert.rejects(store.put({ name: '../x', version: '1', arch: 'amd64', source: 't' }, Buffer.from('x')), /bad artifact/);
 });
 
@@ -53,7 +53,7 @@ test('an upstream release archive on disk is imported (offline)', async () => {
   const store = new ArtifactStore(await tmp());
   const archive = await releaseArchive('1.8.2', 'amd64', 'binary-bytes');
   const m = await importReleaseArchive(store, archive, { name: 'node_exporter', version: '1.8.2', arch: 'amd64' });
-  assert.equal((await store.read(m)).toString(), 'binary-bytes');
+  assert.equal((await readFile((await store.source(m)).file)).toString(), 'binary-bytes');
   await assert.rejects(importReleaseArchive(store, archive, { name: 'node_exporter', version: '9.9.9', arch: 'amd64' }), /cannot take/);
 });
 
@@ -68,7 +68,7 @@ test('a download is stored only when it matches upstream sha256sums', async () =
   }) as typeof fetch;
   const store = new ArtifactStore(await tmp());
   const good = await fetchUpstream(store, { name: 'node_exporter', version: '1.8.2', arch: 'arm64' }, fakeFetch(`${sha256Of(archive)}  ${file}\n`));
-  assert.equal((await store.read(good)).toString(), 'arm-binary');
+  assert.equal((await readFile((await store.source(good)).file)).toString(), 'arm-binary');
   assert.match(good.source, /^https:\/\/github\.com\/prometheus\/node_exporter\/releases\/download\/v1\.8\.2\//);
   const other = new ArtifactStore(await tmp());
   await assert.rejects(fetchUpstream(other, { name: 'node_exporter', version: '1.8.2', arch: 'arm64' }, fakeFetch(`${'0'.repeat(64)}  ${file}\n`)), /does not match/);

@@ -5,7 +5,8 @@
 //
 // Layout: <dir>/<name>/<version>/<arch>/{<name>,manifest.json}
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { NotFoundError, ValidationError, writeFileAtomic } from '@aami/shared';
@@ -52,9 +53,11 @@ export function compareVersions(a: string, b: string): number {
 
 export const sha256Of = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
-/** Exporter binaries and files by name/version/arch, verified by SHA-256 on every read. */
+/** Exporter binaries and files by name/version/arch, verified by SHA-256 before they are shipped. */
 export class ArtifactStore {
   readonly dir: string;
+  /** SHA-256 checks done (or running), by file identity. */
+  readonly #checked = new Map<string, Promise<void>>();
   constructor(dir: string) {
     this.dir = dir;
   }
@@ -111,18 +114,37 @@ export class ArtifactStore {
     return all.sort((a, b) => compareVersions(b.version, a.version))[0];
   }
 
-  /** The bytes of an artifact, checked against its SHA-256 (a corrupted store is an error, not an upload). */
-  async read(m: Pick<ArtifactManifest, 'name' | 'version' | 'arch' | 'sha256'>): Promise<Buffer> {
-    let data: Buffer;
+  /**
+   * The file holding an artifact, checked against its SHA-256 (a corrupted store is an error, not an
+   * upload). The check streams the file and is remembered while the file is unchanged, so a hundred
+   * installs at once share one check and no job holds the bytes.
+   */
+  async source(m: Pick<ArtifactManifest, 'name' | 'version' | 'arch' | 'sha256'>): Promise<{ file: string; size: number }> {
+    const file = join(this.dir, m.name, m.version, m.arch, m.name);
+    let st;
     try {
-      data = await readFile(join(this.dir, m.name, m.version, m.arch, m.name));
+      st = await stat(file);
     } catch {
       throw new NotFoundError(`artifact ${m.name} ${m.version} (${m.arch}) is not in the store at ${this.dir}`);
     }
-    const sum = sha256Of(data);
-    if (sum !== m.sha256) throw new ValidationError(`artifact ${m.name} ${m.version} (${m.arch}) is corrupted: sha256 ${sum} instead of ${m.sha256}`);
-    return data;
+    const key = `${file} ${m.sha256} ${st.size} ${st.mtimeMs} ${st.ino}`;
+    let check = this.#checked.get(key);
+    if (!check) {
+      check = sha256OfFile(file).then((sum) => {
+        if (sum !== m.sha256) throw new ValidationError(`artifact ${m.name} ${m.version} (${m.arch}) is corrupted: sha256 ${sum} instead of ${m.sha256}`);
+      });
+      this.#checked.set(key, check);
+      check.catch(() => this.#checked.delete(key));
+    }
+    await check;
+    return { file, size: st.size };
   }
+}
+
+async function sha256OfFile(path: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(path)) h.update(chunk as Buffer);
+  return h.digest('hex');
 }
 
 async function dirs(path: string): Promise<string[]> {

@@ -4,6 +4,7 @@
 // the node has Docker/Podman and the store holds a dcgm-exporter image.
 import type { ArtifactPin } from '@aami/shared';
 import { sha256Of, type ArtifactManifest, type ArtifactStore } from '../artifacts/store.ts';
+import type { TarContent } from '../ssh/tar.ts';
 import type { NodeFiles } from './node-files.ts';
 import type { NodeFacts } from './probe.ts';
 
@@ -19,8 +20,8 @@ export const PATHS = {
   xidTimer: '/etc/systemd/system/aami-xid-counter.timer',
   textfileDir: '/var/lib/node_exporter/textfile_collector',
   installed: '/etc/aami/installed.json',
-  /** Upload staging folder prefix; each run stages in its own <prefix>-<run>. */
-  staging: '/var/tmp/aami-stage',
+  /** Where each upload makes its private staging folder (mktemp, root-owned; see stage.ts). */
+  staging: '/var/tmp',
 } as const;
 
 /** The unprivileged user the exporters run as. */
@@ -39,7 +40,9 @@ export const ALL_UNITS = [UNITS.nodeExporter, UNITS.dcgm, UNITS.xidTimer, UNITS.
 /** One file AAMI manages on the node. */
 export interface ManagedFile {
   path: string;
-  data: Buffer;
+  /** Generated files are bytes in memory; artifacts stay in the store's file and are streamed. */
+  content: TarContent;
+  size: number;
   sha256: string;
   mode: number;
 }
@@ -69,7 +72,7 @@ export interface DesiredState {
 }
 
 export interface DesiredDeps {
-  store: Pick<ArtifactStore, 'latest' | 'read'>;
+  store: Pick<ArtifactStore, 'latest' | 'source'>;
   nodeFiles: NodeFiles;
   ports?: { nodeExporter?: number; dcgmExporter?: number };
   /** Pin versions instead of taking the newest stored ("node_exporter" -> "1.8.2"). */
@@ -92,7 +95,13 @@ export function checkPin(m: ArtifactManifest, pins: readonly ArtifactPin[]): voi
 
 export type DesiredOutcome = { ok: true; desired: DesiredState } | { ok: false; reason: string };
 
-const file = (path: string, data: Buffer, mode = 0o644): ManagedFile => ({ path, data, sha256: sha256Of(data), mode });
+const file = (path: string, data: Buffer, mode = 0o644): ManagedFile => ({ path, content: data, size: data.length, sha256: sha256Of(data), mode });
+
+/** An artifact as a managed file: its checked file in the store, never a copy in memory. */
+async function artifactFile(path: string, m: ArtifactManifest, store: DesiredDeps['store'], mode = 0o644): Promise<ManagedFile> {
+  const src = await store.source(m);
+  return { path, content: { file: src.file }, size: src.size, sha256: m.sha256, mode };
+}
 
 export function nodeExporterUnit(port: number): string {
   return `# Installed by AAMI (install-worker). Changes are overwritten by the next "aami nodes install".
@@ -179,7 +188,7 @@ async function desiredFor(facts: NodeFacts, deps: DesiredDeps): Promise<DesiredO
   components.push({
     name: 'node_exporter',
     version: ne.version,
-    files: [file(PATHS.nodeExporterBin, await deps.store.read(ne), 0o755), file(PATHS.nodeExporterUnit, Buffer.from(nodeExporterUnit(ports.nodeExporter)))],
+    files: [await artifactFile(PATHS.nodeExporterBin, ne, deps.store, 0o755), file(PATHS.nodeExporterUnit, Buffer.from(nodeExporterUnit(ports.nodeExporter)))],
     units: [UNITS.nodeExporter],
     restart: [UNITS.nodeExporter],
     metrics: { port: ports.nodeExporter, expect: 'node_exporter_build_info' },
@@ -206,7 +215,7 @@ async function desiredFor(facts: NodeFacts, deps: DesiredDeps): Promise<DesiredO
       components.push({
         name: 'dcgm_exporter',
         version: image.version,
-        files: [file(PATHS.dcgmImage, await deps.store.read(image)), counters, file(PATHS.dcgmUnit, Buffer.from(dcgmContainerUnit(facts.containerRuntime, ref, ports.dcgmExporter)))],
+        files: [await artifactFile(PATHS.dcgmImage, image, deps.store), counters, file(PATHS.dcgmUnit, Buffer.from(dcgmContainerUnit(facts.containerRuntime, ref, ports.dcgmExporter)))],
         units: [UNITS.dcgm],
         restart: [UNITS.dcgm],
         metrics: { port: ports.dcgmExporter, expect: 'DCGM_FI_' },
@@ -216,7 +225,7 @@ async function desiredFor(facts: NodeFacts, deps: DesiredDeps): Promise<DesiredO
       components.push({
         name: 'dcgm_exporter',
         version: bin.version,
-        files: [file(PATHS.dcgmBin, await deps.store.read(bin), 0o755), counters, file(PATHS.dcgmUnit, Buffer.from(dcgmBinaryUnit(ports.dcgmExporter)))],
+        files: [await artifactFile(PATHS.dcgmBin, bin, deps.store, 0o755), counters, file(PATHS.dcgmUnit, Buffer.from(dcgmBinaryUnit(ports.dcgmExporter)))],
         units: [UNITS.dcgm],
         restart: [UNITS.dcgm],
         metrics: { port: ports.dcgmExporter, expect: 'DCGM_FI_' },

@@ -3,13 +3,13 @@ import assert from 'node:assert/strict';
 import { SshError } from '../ssh/errors.ts';
 import type { ExecOptions, ExecResult, SshSession, SshTarget } from '../ssh/executor.ts';
 import { runNodeAction, type InstallerDeps } from './installer.ts';
-import { fakeStore, nodeFiles } from './testdata/fake-node.ts';
+import { drain, fakeStore, nodeFiles } from './testdata/fake-node.ts';
 
 const target = { name: 'gpu-01', host: '10.0.0.1', port: 22, username: 'aami', keyPath: '/k' };
 const ok = (stdout = ''): ExecResult => ({ code: 0, signal: null, stdout, stderr: '', durationMs: 1 });
 const probeOut = (over: Record<string, string> = {}, extra: string[] = []) => {
   const kv = { uid: '1000', user: 'aami', sudo: 'yes', machine: 'x86_64', init: 'systemd', gpu_tool: 'no', ...over };
-  return [...Object.entries(kv).map(([k, v]) => `${k}=${v}`), 'free /var/tmp/aami-stage 9999999', 'free /usr/local/bin 9999999', ...extra, 'probe=done'].join('\n');
+  return [...Object.entries(kv).map(([k, v]) => `${k}=${v}`), 'free /var/tmp 9999999', 'free /usr/local/bin 9999999', ...extra, 'probe=done'].join('\n');
 };
 
 /** A session answering each command by its label (probe, apply, verify, upload, uninstall). */
@@ -18,15 +18,11 @@ function fakeSsh(answer: (label: string, opts: ExecOptions) => ExecResult | Erro
     target: t,
     exec: async (_cmd, opts = {}) => {
       const label = opts.label ?? '?';
+      await drain(opts.stdin);
       log.push(label);
       const r = answer(label, opts);
       if (r instanceof Error) throw r;
       return r;
-    },
-    upload: async () => {
-      log.push('upload');
-      const r = answer('upload', {});
-      if (r instanceof Error) throw r;
     },
   });
   return { withSession: async (t, fn) => fn(session(t)) };
@@ -38,7 +34,7 @@ test('a fresh node: probe, upload, apply, verify, in that order, over one sessio
   const log: string[] = [];
   const steps: string[] = [];
   const out = await runNodeAction(target, 'install', { runId: 'r1', onStep: (s) => { steps.push(s); } }, deps(fakeSsh((l) => ok(l === 'probe' ? probeOut() : ''), log)));
-  assert.deepEqual(log, ['probe', 'upload', 'apply', 'verify']);
+  assert.deepEqual(log, ['probe', 'install', 'verify']);
   assert.deepEqual(steps, ['connecting', 'probing', 'uploading', 'applying', 'verifying']);
   assert.equal(out.ok, true);
   assert.equal(out.result, 'installed');
@@ -60,7 +56,7 @@ test('failures come back as data with a kind, a reason and whether to retry', as
   const full = await run(() => ok(probeOut({}, ['free /usr/local/bin 10'])));
   assert.equal(full.kind, 'disk-full');
 
-  const enospc = await run((l) => (l === 'apply' ? { ...ok(), code: 1, stderr: "cp: error writing '/usr/local/bin/node_exporter.aami-new': No space left on device" } : ok(l === 'probe' ? probeOut() : '')));
+  const enospc = await run((l) => (l === 'install' ? { ...ok(), code: 1, stderr: "cp: error writing '/usr/local/bin/node_exporter.aami-new': No space left on device" } : ok(l === 'probe' ? probeOut() : '')));
   assert.equal(enospc.kind, 'disk-full');
 
   const journal = Buffer.from('node_exporter: listen tcp :9100: bind: address already in use\nFailed with result exit-code').toString('base64');
@@ -68,14 +64,14 @@ test('failures come back as data with a kind, a reason and whether to retry', as
   assert.equal(unit.kind, 'unit-failed');
   assert.match(unit.reason ?? '', /aami-node-exporter\.service is failed; its journal ends: .*address already in use/);
 
-  const oneshot = await run((l) => (l === 'apply' ? { ...ok(`unit-failed aami-xid-counter.service ${Buffer.from('journalctl failed').toString('base64')}\n`), code: 3 } : ok(l === 'probe' ? probeOut() : '')));
+  const oneshot = await run((l) => (l === 'install' ? { ...ok(`unit-failed aami-xid-counter.service ${Buffer.from('journalctl failed').toString('base64')}\n`), code: 3 } : ok(l === 'probe' ? probeOut() : '')));
   assert.equal(oneshot.kind, 'unit-failed');
   assert.match(oneshot.reason ?? '', /aami-xid-counter\.service failed; its journal ends: journalctl failed/);
 
   const metrics = await run((l) => (l === 'verify' ? { ...ok('unit aami-node-exporter.service active\nmetrics 9100 fail no answer\n'), code: 1 } : ok(l === 'probe' ? probeOut() : '')));
   assert.equal(metrics.kind, 'verify-failed');
 
-  const dropped = await run((l) => (l === 'upload' ? new SshError('connection-lost', 'dropped', 'x') : ok(l === 'probe' ? probeOut() : '')));
+  const dropped = await run((l) => (l === 'install' ? new SshError('connection-lost', 'dropped', 'x') : ok(l === 'probe' ? probeOut() : '')));
   assert.equal(dropped.kind, 'connection-lost');
   assert.equal(dropped.transient, true);
 
@@ -101,10 +97,21 @@ test("an artifact whose digest differs from config.yaml's pin is never uploaded;
   const swapped = await attempt([{ version: '1.5.0', sha256: 'a'.repeat(64) }]);
   assert.equal(swapped.out.ok, false);
   assert.match(swapped.out.reason ?? '', new RegExp(`node_exporter 1\\.5\\.0 \\(amd64\\) in the artifact store has sha256 ${good}, config.yaml pins a{64}: refusing to ship it`));
-  assert.ok(!swapped.log.includes('upload'), 'nothing was sent to the node');
+  assert.ok(!swapped.log.includes('install'), 'nothing was sent to the node');
   const unpinned = await attempt([{ version: '1.4.0', sha256: good }]);
   assert.match(unpinned.out.reason ?? '', /node_exporter 1\.5\.0 \(amd64\) .* is not pinned in config\.yaml \(artifacts\.pins has 1\.4\.0\)/);
   const matching = await attempt([{ version: '1.5.0', sha256: good }]);
   assert.equal(matching.out.result, 'installed');
-  assert.deepEqual(matching.log, ['probe', 'upload', 'apply', 'verify']);
+  assert.deepEqual(matching.log, ['probe', 'install', 'verify']);
+});
+
+test('a first contact that pinned the host key says so in the outcome notes', async () => {
+  const session: SshSession = {
+    target,
+    pinnedHostKey: { type: 'ssh-ed25519', base64: 'AAAA', fingerprint: 'SHA256:firstContactKey' },
+    exec: async (_cmd, opts = {}) => { await drain(opts.stdin); return ok(opts.label === 'probe' ? probeOut() : ''); },
+  };
+  const out = await runNodeAction(target, 'install', { runId: 'r1' }, deps({ withSession: async (_t, fn) => fn(session) }));
+  assert.equal(out.ok, true, out.reason);
+  assert.equal(out.notes[0], 'pinned new host key SHA256:firstContactKey for gpu-01');
 });

@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { classifySshError, SshError, type SshFailureKind } from '../ssh/errors.ts';
 import type { SshSession, SshTarget } from '../ssh/executor.ts';
+import { pinnedNote } from '../ssh/known-hosts.ts';
 import type { ArtifactPin } from '@aami/shared';
 import type { ArtifactStore } from '../artifacts/store.ts';
 import { ALL_UNITS, buildDesired, managedPaths, PATHS, type DesiredState } from './desired.ts';
@@ -12,6 +13,7 @@ import type { NodeFiles } from './node-files.ts';
 import { makePlan, spaceShortfall, type ChangeResult } from './plan.ts';
 import { parseProbe, probeCommand, type NodeFacts } from './probe.ts';
 import { applyScript, stagedName, uninstallScript, verifyArgs } from './scripts.ts';
+import { runStaged, STAGE_MARKERS, type StagedFile } from './stage.ts';
 
 const VERIFY_SH = readFileSync(new URL('./scripts/verify.sh', import.meta.url), 'utf8');
 
@@ -43,7 +45,7 @@ export type StepReporter = (step: string, percent: number) => void | Promise<voi
 /** What the installer needs: a way to hold an SSH session, the artifacts, the node files. */
 export interface InstallerDeps {
   ssh: { withSession<T>(target: SshTarget, fn: (s: SshSession) => Promise<T>, options?: { fresh?: boolean }): Promise<T> };
-  store: Pick<ArtifactStore, 'latest' | 'read'>;
+  store: Pick<ArtifactStore, 'latest' | 'source'>;
   nodeFiles: () => Promise<NodeFiles>;
   /** config.yaml's artifacts.pins, read for each node (an edit applies to the next install). */
   pins?: () => Promise<ArtifactPin[]>;
@@ -80,6 +82,8 @@ export async function runNodeAction(
     await step('connecting', 5);
     // A fresh login per job: the host key is checked against the pinned one every run.
     await deps.ssh.withSession(target, async (s) => {
+      // Trust on first use is said out loud: the operator can compare it with the node's own key.
+      if (s.pinnedHostKey) outcome.notes.push(pinnedNote(target.name, s.pinnedHostKey));
       await step('probing', 10);
       const nodeFiles = await deps.nodeFiles();
       const facts = await probe(s, nodeFiles.xid.scriptPath);
@@ -115,15 +119,10 @@ export async function runNodeAction(
       const plan = makePlan(facts, desired, ctx.runId);
       const short = spaceShortfall(plan, facts);
       if (short) throw new NodeFailure('disk-full', short);
-      if (plan.upload.length) {
-        await step('uploading', 25);
-        const stage = `${PATHS.staging}-${ctx.runId.replace(/[^A-Za-z0-9_-]/g, '')}`;
-        await s.upload(stage, plan.upload.map((f, i) => ({ name: stagedName(i), data: f.data, sha256: f.sha256, mode: 0o600 })));
-        await step('applying', 60);
-        await apply(s, sudo, applyScript(plan, stage));
-      } else if (plan.result !== 'unchanged') {
-        await step('applying', 60);
-        await apply(s, sudo, applyScript(plan, `${PATHS.staging}-none`));
+      if (plan.result !== 'unchanged' || plan.upload.length) {
+        if (plan.upload.length) await step('uploading', 25);
+        const files = plan.upload.map((f, i) => ({ name: stagedName(i), size: f.size, sha256: f.sha256, content: f.content }));
+        await apply(s, sudo, files, applyScript(plan), () => { void Promise.resolve(step('applying', 60)).catch(() => undefined); });
       }
       if (plan.versionChanges.length) outcome.notes.push(...plan.versionChanges);
       await step('verifying', 85);
@@ -153,9 +152,14 @@ async function probe(s: SshSession, xidScriptPath: string): Promise<NodeFacts> {
   return parseProbe(res.stdout);
 }
 
-async function apply(s: SshSession, sudo: string, script: string): Promise<void> {
-  const res = await s.exec(`${sudo}bash -s`, { stdin: script, label: 'apply' });
-  if (res.code !== 0) throw scriptFailure(res.stdout, res.stderr, 'install');
+async function apply(s: SshSession, sudo: string, files: StagedFile[], script: string, onSent: () => void): Promise<void> {
+  const res = await runStaged(s, sudo, files, script, 'install', onSent);
+  if (res.code === 0) return;
+  if (res.stdout.includes(STAGE_MARKERS.mktemp)) throw new NodeFailure('command-failed', `could not make a private staging folder under ${PATHS.staging} on the node: ${tail(res.stderr, 2)}`);
+  if (res.stdout.includes(STAGE_MARKERS.checksum)) {
+    throw new NodeFailure('command-failed', `the uploaded files arrived different from what AAMI sent (SHA-256 check failed: ${tail(res.stderr, 3)}); nothing was installed`, true);
+  }
+  throw scriptFailure(res.stdout, res.stderr, 'install');
 }
 
 async function verify(s: SshSession, sudo: string, desired: DesiredState, waitS: number): Promise<void> {

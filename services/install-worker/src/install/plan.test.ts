@@ -94,11 +94,11 @@ test('GPU presence decides dcgm-exporter: none without nvidia-smi, binary or con
   assert.ok(bin.ok);
   const dcgm = bin.desired.components.find((c) => c.name === 'dcgm_exporter');
   assert.deepEqual(dcgm?.files.map((f) => f.path), [PATHS.dcgmBin, PATHS.dcgmCounters, PATHS.dcgmUnit]);
-  assert.match(dcgm?.files[2]?.data.toString() ?? '', /-f \/etc\/aami\/dcgm-counters\.csv -a :9400/);
+  assert.match(dcgm?.files[2]?.content.toString() ?? '', /-f \/etc\/aami\/dcgm-counters\.csv -a :9400/);
 
   const img = await buildDesired({ ...gpu, containerRuntime: 'docker' }, { store: fakeStore({ node_exporter: ['1.5.0', 'ne'], 'dcgm-exporter-image': ['3.3.5-3.4.0-ubuntu22.04', 'tar'] }), nodeFiles });
   assert.ok(img.ok);
-  const unit = img.desired.components.find((c) => c.name === 'dcgm_exporter')?.files.find((f) => f.path === PATHS.dcgmUnit)?.data.toString() ?? '';
+  const unit = img.desired.components.find((c) => c.name === 'dcgm_exporter')?.files.find((f) => f.path === PATHS.dcgmUnit)?.content.toString() ?? '';
   assert.match(unit, /docker run --rm --name aami-dcgm-exporter --gpus all .*nvcr\.io\/nvidia\/k8s\/dcgm-exporter:3\.3\.5-3\.4\.0-ubuntu22\.04/);
 
   const missing = await buildDesired(gpu, { store: fakeStore({ node_exporter: ['1.5.0', 'ne'] }), nodeFiles });

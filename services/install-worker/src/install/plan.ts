@@ -96,11 +96,11 @@ export function makePlan(facts: NodeFacts, desired: DesiredState, runId: string,
 export function spaceShortfall(plan: Plan, facts: NodeFacts): string | undefined {
   const MARGIN = 1024; // KiB kept free besides what we write
   const need = new Map<string, number>();
-  const total = plan.upload.reduce((n, f) => n + f.data.length, 0);
+  const total = plan.upload.reduce((n, f) => n + f.size, 0);
   if (total > 0) need.set(PATHS.staging, Math.ceil(total / 1024) + MARGIN);
   for (const f of plan.upload) {
     const d = dirname(f.path);
-    need.set(d, (need.get(d) ?? MARGIN) + Math.ceil(f.data.length / 1024));
+    need.set(d, (need.get(d) ?? MARGIN) + Math.ceil(f.size / 1024));
   }
   for (const [dir, kb] of need) {
     const free = facts.freeKb[dir];

@@ -13,7 +13,7 @@ test('generated scripts are valid bash, install by copy+rename and quote every p
   const d = await buildDesired(facts(), { store: fakeStore({ node_exporter: ['1.5.0', "it's a binary"] }), nodeFiles });
   assert.ok(d.ok);
   const plan = makePlan(facts(), d.desired, 'r1');
-  const script = applyScript(plan, "/var/tmp/aami-stage-r1");
+  const script = applyScript(plan);
   assert.ok(bashSyntaxOk(script));
   assert.match(script, /cp "\$stage\/f0" '\/usr\/local\/bin\/node_exporter\.aami-new' && chown root:root .* && mv -f '\/usr\/local\/bin\/node_exporter\.aami-new' '\/usr\/local\/bin\/node_exporter'/);
   assert.match(script, /systemctl enable --quiet 'aami-node-exporter\.service' 'aami-xid-counter\.timer'/);

@@ -1,6 +1,7 @@
-// Shell snippets that change a node, built from a plan. Each runs as one `sudo -n bash -s` over the
-// node's existing SSH connection. Files go in place by copy + rename, so a running binary is never
-// half-written and a crash leaves the old or the new file.
+// Shell snippets that change a node, built from a plan. The apply script runs as root from the
+// private staging folder its files arrived in (stage.ts), over the node's existing SSH connection;
+// uninstall runs as one `sudo -n bash -s`. Files go in place by copy + rename, so a running binary
+// is never half-written and a crash leaves the old or the new file.
 import { ALL_UNITS, PATHS, SERVICE_USER } from './desired.ts';
 import type { Plan } from './plan.ts';
 import { shq } from '../ssh/executor.ts';
@@ -8,12 +9,12 @@ import { shq } from '../ssh/executor.ts';
 /** Staged name of the i-th uploaded file. */
 export const stagedName = (i: number) => `f${i}`;
 
-/** The script that applies `plan` once its files are staged in `stage`. */
-export function applyScript(plan: Plan, stage: string): string {
+/** The script that applies `plan`; its $1 is the private folder holding the checked, staged files. */
+export function applyScript(plan: Plan): string {
   const lines = [
     'set -eu',
     'export LC_ALL=C',
-    `stage=${shq(stage)}`,
+    'stage=$1',
     `getent group ${SERVICE_USER} >/dev/null || groupadd --system ${SERVICE_USER}`,
     `getent passwd ${SERVICE_USER} >/dev/null || useradd --system --gid ${SERVICE_USER} --no-create-home --home-dir /nonexistent --shell "$(command -v nologin || echo /bin/false)" ${SERVICE_USER}`,
     `install -d -m 0755 ${shq(PATHS.textfileDir)} /etc/aami`,
@@ -40,7 +41,6 @@ export function applyScript(plan: Plan, stage: string): string {
     const json = `${JSON.stringify(plan.record, null, 2)}\n`;
     lines.push(`printf '%s' ${shq(json)} > ${shq(`${PATHS.installed}.aami-new`)} && chmod 644 ${shq(`${PATHS.installed}.aami-new`)} && mv -f ${shq(`${PATHS.installed}.aami-new`)} ${shq(PATHS.installed)}`);
   }
-  lines.push('rm -rf "$stage"');
   return `${lines.join('\n')}\n`;
 }
 
@@ -66,7 +66,7 @@ done
 systemctl daemon-reload
 systemctl reset-failed ${units.map(shq).join(' ')} >/dev/null 2>&1 || true
 rm -f ${shq(`${PATHS.textfileDir}/aami_xid.prom`)}
-rm -rf /var/lib/aami-xid-counter ${shq(PATHS.staging)}
+rm -rf /var/lib/aami-xid-counter
 rmdir /etc/aami /var/lib/aami/images /var/lib/aami 2>/dev/null || true
 if getent passwd ${SERVICE_USER} >/dev/null; then userdel ${SERVICE_USER} >/dev/null 2>&1 && n=$((n + 1)); fi
 if getent group ${SERVICE_USER} >/dev/null; then groupdel ${SERVICE_USER} >/dev/null 2>&1 || true; fi

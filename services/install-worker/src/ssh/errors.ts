@@ -9,6 +9,8 @@ export type SshFailureKind =
   | 'auth' // the server refused every key we offered
   | 'key' // our private key could not be read or decrypted
   | 'host-key-changed' // the node presented a key other than the pinned one
+  | 'host-key-unknown' // ssh.host_keys is strict and the node has no pinned key
+  | 'host-key-revoked' // the node presented a key listed as @revoked in known_hosts
   | 'connection-lost' // the connection dropped while a command ran
   | 'command-timeout' // a command ran past command_timeout_s
   | 'command-failed' // a command exited non-zero
@@ -49,6 +51,56 @@ export class HostKeyChangedError extends SshError {
     this.port = port;
     this.expectedFingerprint = expected;
     this.actualFingerprint = actual;
+  }
+}
+
+/** The host key file a node keeps for a key type, for `ssh-keygen -lf` hints. */
+function hostKeyFile(type: string): string {
+  const name = type === 'ssh-ed25519' ? 'ed25519' : type === 'ssh-rsa' ? 'rsa' : type.startsWith('ecdsa-') ? 'ecdsa' : '*';
+  return `/etc/ssh/ssh_host_${name}_key.pub`;
+}
+
+/**
+ * ssh.host_keys is strict and the node has no pinned key: the first connection is refused, and
+ * the message shows the offered fingerprint and how to pin it after checking it on the node.
+ */
+export class HostKeyUnknownError extends SshError {
+  readonly host: string;
+  readonly port: number;
+  readonly offeredFingerprint: string;
+  /** `nodeName` undefined with `jumpHost` true: the jump host, which is pinned by editing known_hosts. */
+  constructor(target: string, host: string, port: number, offered: { type: string; fingerprint: string }, nodeName?: string, jumpHost = false) {
+    const who = jumpHost ? `the jump host ${host}:${port}` : `node ${nodeName ?? `${host}:${port}`}${nodeName ? ` (${host}:${port})` : ''}`;
+    const how = jumpHost
+      ? 'add its key to the known_hosts file of the install worker (the jump host is not a node, so aami nodes trust does not pin it)'
+      : `pin it with: aami nodes trust ${nodeName ?? '<node>'} --fingerprint ${offered.fingerprint}`;
+    super(
+      'host-key-unknown',
+      `${who} has no pinned host key, and ssh.host_keys is "strict", so the connection was refused. ` +
+        `It offers ${offered.type} ${offered.fingerprint}. Check that fingerprint on the node (ssh-keygen -lf ${hostKeyFile(offered.type)}), then ${how}`,
+      target,
+    );
+    this.host = host;
+    this.port = port;
+    this.offeredFingerprint = offered.fingerprint;
+  }
+}
+
+/** The node offered a key that an `@revoked` line of known_hosts lists: refused, never retried. */
+export class HostKeyRevokedError extends SshError {
+  readonly host: string;
+  readonly port: number;
+  readonly offeredFingerprint: string;
+  constructor(target: string, host: string, port: number, offered: { type: string; fingerprint: string }, nodeName?: string) {
+    super(
+      'host-key-revoked',
+      `host key of ${host}:${port} (${offered.type} ${offered.fingerprint}) is listed as @revoked in known_hosts; refusing to connect. ` +
+        `The node needs a new host key; check it on the node, then accept it with: aami nodes trust ${nodeName ?? '<node>'}`,
+      target,
+    );
+    this.host = host;
+    this.port = port;
+    this.offeredFingerprint = offered.fingerprint;
   }
 }
 

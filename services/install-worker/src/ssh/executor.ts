@@ -3,21 +3,24 @@
 //   kept a short while after use, so the several steps of one node's install share one login.
 // - Connects are retried with exponential backoff, for transient failures only (refused, reset,
 //   handshake timeout); a refused key, a changed host key or a non-zero exit is final at once.
-// - Host keys are pinned on first use in a KnownHostsStore; a changed key is refused.
+// - Host keys are checked against a known_hosts store (see known-hosts.ts); a changed or revoked key
+//   is refused. An unknown host is refused under `ssh.host_keys: strict`; under `tofu` (the
+//   default) it is accepted for this login only, and its key is pinned once the login succeeded
+//   (the 'ready' event, after authentication), not when the key is first seen. A session whose
+//   login pinned a key says so (SshSession.pinnedHostKey).
 // - Key auth (ed25519/RSA; an encrypted key's passphrase comes from the environment), optionally
 //   through one jump host whose connection all targets share.
 // - The fan-out limit, timeouts and jump host can come from a `settings` source read at each
 //   session, so a config change applies to the next connection without a restart.
-// - Uploads stream a tarball into `tar -x` on an exec channel and check SHA-256 sums on the node.
-import { createHash } from 'node:crypto';
+// - A command's stdin may be a stream (an upload tarball), written with backpressure so a large
+//   upload never sits in memory.
 import { readFile } from 'node:fs/promises';
-import type { Duplex } from 'node:stream';
+import type { Duplex, Readable } from 'node:stream';
 import ssh2 from 'ssh2';
-import type { Client as ClientType, ClientChannel } from 'ssh2';
-import { classifySshError, CommandFailedError, HostKeyChangedError, SshError } from './errors.ts';
-import { fingerprintOf, hostKeyFromBlob, type HostKey, type KnownHostsStore } from './known-hosts.ts';
+import type { Client as ClientType, ClientChannel, ServerHostKeyAlgorithm } from 'ssh2';
+import { classifySshError, CommandFailedError, HostKeyChangedError, HostKeyRevokedError, HostKeyUnknownError, SshError } from './errors.ts';
+import { hostKeyFromBlob, type HostKey, type HostKeyCheck, type HostKeyPolicy, type HostKeyVerifier, type PinResult } from './known-hosts.ts';
 import { Semaphore } from './semaphore.ts';
-import { buildTar, type TarFile } from './tar.ts';
 
 const { Client } = ssh2;
 
@@ -46,10 +49,16 @@ export interface LiveSettings {
   connectTimeoutMs?: number;
   commandTimeoutMs?: number;
   jumpHost?: JumpHost;
+  /** ssh.host_keys: what happens at the first contact with a host that has no key on file. */
+  hostKeys?: HostKeyPolicy;
 }
 
 export interface ExecutorOptions {
-  knownHosts: Pick<KnownHostsStore, 'verify'>;
+  knownHosts: HostKeyVerifier;
+  /** First contact: pin after the login (`tofu`) or refuse (`strict`). @defaultValue 'tofu' */
+  hostKeys?: HostKeyPolicy;
+  /** Told of every key pinned on first use (nodes and the jump host), e.g. to log it. */
+  onHostKeyPinned?: (target: SshTarget, key: HostKey) => void;
   /** Sessions at once. @defaultValue 100 */
   concurrency?: number;
   /** SSH handshake limit. @defaultValue 10000 */
@@ -66,8 +75,8 @@ export interface ExecutorOptions {
   /** Passphrase of encrypted keys (from AAMI_SSH_KEY_PASSPHRASE). */
   passphrase?: string;
   /**
-   * Read at the start of each session; what it returns replaces concurrency, the timeouts and the
-   * jump host given here (a missing jump host means direct connections).
+   * Read at the start of each session; what it returns replaces concurrency, the timeouts, the
+   * host-key policy and the jump host given here (a missing jump host means direct connections).
    */
   settings?: () => Promise<LiveSettings>;
   /** Test seam. */
@@ -84,8 +93,8 @@ export interface ExecResult {
 }
 
 export interface ExecOptions {
-  /** Written to the command's stdin, then stdin is closed. */
-  stdin?: Buffer | string;
+  /** Written to the command's stdin, then stdin is closed; a stream is piped (with backpressure). */
+  stdin?: Buffer | string | Readable;
   timeoutMs?: number;
   /** Throw CommandFailedError on a non-zero exit. @defaultValue false */
   check?: boolean;
@@ -95,17 +104,12 @@ export interface ExecOptions {
   fresh?: boolean;
 }
 
-/** One file to upload, with where it lands in the staging directory. */
-export interface UploadFile extends TarFile {
-  sha256?: string;
-}
-
 /** A logged-in session on one target; commands run one after another on its connection. */
 export interface SshSession {
   readonly target: SshTarget;
   exec(command: string, options?: ExecOptions): Promise<ExecResult>;
-  /** Streams `files` as a tarball into `dir` on the node (created, mode 700) and checks each SHA-256 there. */
-  upload(dir: string, files: UploadFile[]): Promise<void>;
+  /** The node's host key when this session's login pinned it (first contact, trust on first use). */
+  readonly pinnedHostKey?: HostKey;
 }
 
 /** The settings one session runs with. */
@@ -116,6 +120,8 @@ interface Pooled {
   /** The jump connection it goes through, if any (see #jumps). */
   jumpKey?: string;
   client: ClientType;
+  /** The key this connection's login pinned, until the session that made it takes it. */
+  pinnedHostKey?: HostKey;
   busy: boolean;
   closed: boolean;
   idleTimer?: NodeJS.Timeout;
@@ -123,6 +129,21 @@ interface Pooled {
 }
 
 const MAX_OUTPUT = 8 * 1024 * 1024;
+
+/** A logged-in connection, with the host key its login pinned (first contact under tofu). */
+interface Connected {
+  client: ClientType;
+  pinned?: HostKey;
+}
+
+/** The ssh2 host key algorithms that yield a key of each known_hosts key type. */
+const HOST_KEY_ALGORITHMS: Record<string, ServerHostKeyAlgorithm[]> = {
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
 
 export const targetLabel = (t: Pick<SshTarget, 'username' | 'host' | 'port'>) => `${t.username}@${t.host}:${t.port}`;
 
@@ -138,7 +159,7 @@ const poolKey = (t: SshTarget, s: Current) => `${targetLabel(t)} ${t.keyPath} vi
 export const shq = (s: string) => `'${s.replaceAll("'", `'"'"'`)}'`;
 
 export class SshExecutor {
-  readonly options: Required<Omit<ExecutorOptions, 'jumpHost' | 'passphrase' | 'settings'>> & Pick<ExecutorOptions, 'jumpHost' | 'passphrase' | 'settings'>;
+  readonly options: Required<Omit<ExecutorOptions, 'jumpHost' | 'passphrase' | 'settings' | 'onHostKeyPinned'>> & Pick<ExecutorOptions, 'jumpHost' | 'passphrase' | 'settings' | 'onHostKeyPinned'>;
   #slots: Semaphore;
   #slotsLimit: number;
   readonly #pool = new Map<string, Pooled[]>();
@@ -159,6 +180,7 @@ export class SshExecutor {
       retries: 2,
       backoffMs: 500,
       idleMs: 5_000,
+      hostKeys: 'tofu',
       sleep: (ms) => new Promise((r) => setTimeout(r, ms)),
       ...options,
     };
@@ -179,6 +201,7 @@ export class SshExecutor {
       concurrency: live.concurrency ?? o.concurrency,
       connectTimeoutMs: live.connectTimeoutMs ?? o.connectTimeoutMs,
       commandTimeoutMs: live.commandTimeoutMs ?? o.commandTimeoutMs,
+      hostKeys: live.hostKeys ?? o.hostKeys,
       jumpHost: live.jumpHost,
     };
     // A new limit takes a new semaphore: sessions holding the old one finish there (for a moment
@@ -210,12 +233,19 @@ export class SshExecutor {
     const release = await this.#slots.acquire();
     this.#peakActive = Math.max(this.#peakActive, ++this.#active);
     let conn: Pooled | undefined;
+    // The key a login of this session pinned (first contact), taken from its connection.
+    const pinned: { key?: HostKey } = {};
+    const take = (c: Pooled) => {
+      pinned.key ??= c.pinnedHostKey;
+      delete c.pinnedHostKey;
+      return c;
+    };
     try {
-      conn = options.fresh ? await this.#connectPooled(target, s) : await this.#checkout(target, s);
-      const session = this.#session(target, s, () => conn, async () => {
+      conn = take(options.fresh ? await this.#connectPooled(target, s) : await this.#checkout(target, s));
+      const session = this.#session(target, s, pinned, () => conn, async () => {
         // A pooled connection that broke between uses: drop it and log in again, once.
         if (conn) this.#discard(conn);
-        conn = await this.#connectPooled(target, s);
+        conn = take(await this.#connectPooled(target, s));
         return conn;
       });
       return await fn(session);
@@ -226,10 +256,14 @@ export class SshExecutor {
     }
   }
 
-  /** Connects only far enough to read the host key the node offers now (nothing is pinned). */
+  /**
+   * Connects only far enough to read the host key the node offers now (nothing is pinned). Like a
+   * login, it asks first for the key types on file, so it reads the key a login would check.
+   */
   async offeredHostKey(target: Pick<SshTarget, 'host' | 'port'>): Promise<HostKey> {
     const label = `${target.host}:${target.port}`;
     const s = await this.#current();
+    const prefer = await this.#preferredHostKeyAlgorithms(target);
     const sock = s.jumpHost ? await this.#forward(target.host, target.port, s.jumpHost, s) : undefined;
     return new Promise<HostKey>((resolve, reject) => {
       const client = new Client();
@@ -247,6 +281,7 @@ export class SshExecutor {
         sock,
         username: 'aami-hostkey-probe',
         readyTimeout: s.connectTimeoutMs,
+        ...(prefer ? { algorithms: { serverHostKey: { remove: prefer, prepend: prefer, append: [] } } } : {}),
         hostVerifier: (blob: Buffer) => {
           key = hostKeyFromBlob(blob);
           return false; // stop here: only the key was wanted
@@ -265,7 +300,7 @@ export class SshExecutor {
     for (const j of await Promise.all(jumps.map((p) => p.catch(() => undefined)))) j?.end();
   }
 
-  #session(target: SshTarget, s: Current, current: () => Pooled | undefined, reconnect: () => Promise<Pooled>): SshSession {
+  #session(target: SshTarget, s: Current, pinned: { key?: HostKey }, current: () => Pooled | undefined, reconnect: () => Promise<Pooled>): SshSession {
     const exec = async (command: string, options: ExecOptions = {}): Promise<ExecResult> => {
       let conn = current();
       if (!conn || conn.closed) conn = await reconnect();
@@ -287,19 +322,7 @@ export class SshExecutor {
     return {
       target,
       exec,
-      upload: async (dir, files) => {
-        const tar = buildTar(files);
-        const sums = files.map((f) => `${f.sha256 ?? createHash('sha256').update(f.data).digest('hex')}  ${f.name}`).join('\n');
-        const script = [
-          'set -e',
-          `d=${shq(dir)}`,
-          'rm -rf "$d" && mkdir -p -m 700 "$d"',
-          'tar -x -o -f - -C "$d"',
-          'cd "$d"',
-          `printf '%s\\n' ${shq(sums)} | sha256sum -c --quiet -`,
-        ].join('; ');
-        await exec(`bash -c ${shq(script)}`, { stdin: tar, check: true, label: `upload to ${dir}` });
-      },
+      get pinnedHostKey() { return pinned.key; },
     };
   }
 
@@ -355,8 +378,14 @@ export class SshExecutor {
         });
         stream.on('error', (e: Error) => finish(classifySshError(e, label)));
         stream.on('close', () => finish());
-        if (options.stdin !== undefined) stream.end(options.stdin);
-        else stream.end();
+        const stdin = options.stdin;
+        if (stdin === undefined) stream.end();
+        else if (typeof stdin === 'string' || Buffer.isBuffer(stdin)) stream.end(stdin);
+        else {
+          // A failing source (an artifact file that vanished) fails the command, not the process.
+          stdin.once('error', (e: Error) => finish(new SshError('command-failed', `${label}: the upload to "${options.label ?? command.slice(0, 60)}" could not be read: ${e.message}`, label)));
+          stdin.pipe(stream);
+        }
       });
     });
   }
@@ -393,14 +422,16 @@ export class SshExecutor {
     }
     this.#open++; // reserved now, so concurrent connects count too
     let client: ClientType;
+    let pinnedHostKey: HostKey | undefined;
     try {
-      client = await this.#connectWithRetry(target, s, true);
+      ({ client, pinned: pinnedHostKey } = await this.#connectWithRetry(target, s, true));
     } catch (err) {
       this.#open--;
       throw err;
     }
     const key = poolKey(target, s);
     const conn: Pooled = { key, client, busy: true, closed: false, lastUsed: Date.now() };
+    if (pinnedHostKey) conn.pinnedHostKey = pinnedHostKey;
     if (s.jumpHost) conn.jumpKey = jumpKeyOf(s.jumpHost);
     const list = this.#pool.get(key) ?? [];
     list.push(conn);
@@ -439,7 +470,7 @@ export class SshExecutor {
     }
   }
 
-  async #connectWithRetry(target: SshTarget, s: Current, viaJump: boolean): Promise<ClientType> {
+  async #connectWithRetry(target: SshTarget, s: Current, viaJump: boolean): Promise<Connected> {
     const { retries, backoffMs, sleep } = this.options;
     for (let attempt = 0; ; attempt++) {
       try {
@@ -469,27 +500,60 @@ export class SshExecutor {
     return p;
   }
 
-  async #connect(target: SshTarget, s: Current, viaJump: boolean): Promise<ClientType> {
+  /**
+   * One login. `viaJump` false is the jump host's own connection. The host key is checked in
+   * hostVerifier; an unknown one under `tofu` is accepted for this login only and pinned on
+   * 'ready', after the server proved it holds the key and let us in. If another connection pinned
+   * a different key in the meantime, this one is refused as changed.
+   */
+  async #connect(target: SshTarget, s: Current, viaJump: boolean): Promise<Connected> {
     const label = targetLabel(target);
     const privateKey = await this.#key(target.keyPath);
+    const prefer = await this.#preferredHostKeyAlgorithms(target);
     const via = viaJump && s.jumpHost ? await this.#forward(target.host, target.port, s.jumpHost, s) : undefined;
-    return new Promise<ClientType>((resolve, reject) => {
+    return new Promise<Connected>((resolve, reject) => {
       const client = new Client();
-      let changed: SshError | undefined;
+      let refused: SshError | undefined;
+      /** tofu, first contact: the key this login accepted, pinned once the login succeeded. */
+      let provisional: Buffer | undefined;
       let settled = false;
       const fail = (err: unknown) => {
         if (settled) return;
         settled = true;
         client.end();
-        reject(changed ?? classifySshError(err, label));
+        reject(refused ?? classifySshError(err, label));
+      };
+      const succeed = (pinned?: HostKey) => {
+        if (settled) return;
+        settled = true;
+        client.removeListener('error', fail);
+        client.on('error', () => { /* handled by the pool's listener */ });
+        resolve(pinned ? { client, pinned } : { client });
+      };
+      const refuse = (check: HostKeyCheck | PinResult, blob: Buffer) => {
+        refused = this.#refusal(check, blob, target, !viaJump);
       };
       client.on('error', fail);
       client.once('close', () => fail(new Error('Connection lost before handshake')));
       client.once('ready', () => {
-        settled = true;
-        client.removeListener('error', fail);
-        client.on('error', () => { /* handled by the pool's listener */ });
-        resolve(client);
+        const blob = provisional;
+        if (!blob) {
+          succeed();
+          return;
+        }
+        this.options.knownHosts.pin(target.host, target.port, blob).then((r) => {
+          if (r.status === 'pinned') {
+            try { this.options.onHostKeyPinned?.(target, r.key); } catch { /* a logging hook never fails a login */ }
+            succeed(r.key);
+          } else if (r.status === 'match') succeed();
+          else {
+            refuse(r, blob);
+            fail(refused);
+          }
+        }, (err: Error) => {
+          refused = new SshError('protocol', `${label}: cannot write the known-hosts store: ${err.message}`, label);
+          fail(refused);
+        });
       });
       client.connect({
         host: target.host,
@@ -501,14 +565,19 @@ export class SshExecutor {
         readyTimeout: s.connectTimeoutMs,
         keepaliveInterval: 15_000,
         keepaliveCountMax: 4,
+        ...(prefer ? { algorithms: { serverHostKey: { remove: prefer, prepend: prefer, append: [] } } } : {}),
         hostVerifier: (blob: Buffer, verify: (ok: boolean) => void) => {
-          this.options.knownHosts.verify(target.host, target.port, blob).then((check) => {
-            if (check.status === 'changed') {
-              changed = new HostKeyChangedError(label, target.host, target.port, check.pinned.fingerprint, fingerprintOf(blob), target.name);
+          this.options.knownHosts.check(target.host, target.port, blob).then((check) => {
+            if (check.status === 'match') verify(true);
+            else if (check.status === 'new' && s.hostKeys === 'tofu') {
+              provisional = blob;
+              verify(true);
+            } else {
+              refuse(check, blob);
               verify(false);
-            } else verify(true);
+            }
           }, (err: Error) => {
-            changed = new SshError('protocol', `${label}: cannot read the known-hosts store: ${err.message}`, label);
+            refused = new SshError('protocol', `${label}: cannot read the known-hosts store: ${err.message}`, label);
             verify(false);
           });
         },
@@ -516,12 +585,33 @@ export class SshExecutor {
     });
   }
 
+  /** The error for a key that is not accepted: changed, revoked, or unknown under `strict`. */
+  #refusal(check: HostKeyCheck | PinResult, blob: Buffer, target: SshTarget, isJumpHost: boolean): SshError {
+    const label = targetLabel(target);
+    const offered = hostKeyFromBlob(blob);
+    switch (check.status) {
+      case 'changed': return new HostKeyChangedError(label, target.host, target.port, check.pinned.fingerprint, offered.fingerprint, target.name);
+      case 'revoked': return new HostKeyRevokedError(label, target.host, target.port, offered, target.name);
+      default: return new HostKeyUnknownError(label, target.host, target.port, offered, isJumpHost ? undefined : target.name, isJumpHost);
+    }
+  }
+
+  /**
+   * Host key algorithms of the key types on file for `target`, asked for first, so a node that has
+   * several host keys offers the one pinned (a site's file may hold only its ECDSA or RSA key).
+   */
+  async #preferredHostKeyAlgorithms(target: Pick<SshTarget, 'host' | 'port'>): Promise<ServerHostKeyAlgorithm[] | undefined> {
+    const types = await this.options.knownHosts.keyTypes?.(target.host, target.port).catch(() => []) ?? [];
+    const algorithms = types.flatMap((t) => HOST_KEY_ALGORITHMS[t] ?? []);
+    return algorithms.length ? [...new Set(algorithms)] : undefined;
+  }
+
   /** A TCP channel to host:port through `jump` (one connection per jump host, shared by all targets). */
   async #forward(host: string, port: number, jump: JumpHost, s: Current): Promise<Duplex> {
     const key = jumpKeyOf(jump);
     let p = this.#jumps.get(key);
     if (!p) {
-      const opened = this.#connectWithRetry({ ...jump, name: 'jump host' }, s, false);
+      const opened = this.#connectWithRetry({ ...jump, name: 'jump host' }, s, false).then((c) => c.client);
       p = opened;
       this.#jumps.set(key, opened);
       const forget = () => { if (this.#jumps.get(key) === opened) this.#jumps.delete(key); };

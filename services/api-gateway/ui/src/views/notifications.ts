@@ -1,14 +1,14 @@
 // Notification channels, as in the brief's mock: Slack and email, each with [Test] and [Edit]
 // (the test answer shown inline), plus which severities go to which channel. Secrets are never
 // shown (the API redacts them) and may be left blank when editing to keep the stored one.
-import { ApiError, call } from '../api.ts';
+import { call } from '../api.ts';
 import { h, replace } from '../dom.ts';
 import { isAdmin } from '../session.ts';
-import { SEVERITIES, type ChannelName, type ChannelsView, type EmailView, type Routing, type SlackView, type TestResult } from '../types.ts';
+import { SEVERITIES, type ChannelName, type ChannelsView, type EmailView, type Routing, type SlackView, type FailureReason, type NotificationTestResult } from '../types.ts';
 import { adminOnly, button, busy, checkField, errorBox, field, flash, input, note, pageHeader, reloadScreen, section, select, severityText, showWriteError } from '../ui.ts';
 
 /** The relay's failure kinds, in words. */
-const FAILURE_TEXT: Record<string, string> = {
+const FAILURE_TEXT: Record<FailureReason, string> = {
   clientError: 'The receiver refused this message',
   authError: 'The webhook URL or the credentials were refused',
   rateLimited: 'The receiver asked AAMI to slow down',
@@ -45,21 +45,17 @@ export async function renderNotifications(root: HTMLElement): Promise<void> {
     const test = button('Test', null, { write: true, label: `Send a test message to ${label}` });
     test.addEventListener('click', () => void busy(test, async () => {
       replace(testResult, note('info', `Sending a test message to ${label}…`));
-      const refused = (answer: TestResult) => h('div', { class: 'message error', attrs: { role: 'alert' } },
+      const refused = (answer: Extract<NotificationTestResult, { ok: false }>) => h('div', { class: 'message error', attrs: { role: 'alert' } },
         h('p', { class: 'message-title' }, `✗ ${label} did not accept the test message.`),
-        h('p', null, h('span', { class: 'detail' }, answer.error ?? answer.detail ?? 'no reason given')),
-        answer.reason ? h('p', null, `${FAILURE_TEXT[answer.reason] ?? answer.reason}. `,
-          answer.retry ? 'Real alerts are sent again when this happens.' : 'Sending again will not help: check the settings with Edit.') : null);
+        h('p', null, h('span', { class: 'detail' }, answer.error)),
+        h('p', null, `${FAILURE_TEXT[answer.reason]}. `,
+          answer.retry ? 'Real alerts are sent again when this happens.' : 'Sending again will not help: check the settings with Edit.'));
       try {
-        const { data } = await call<TestResult>('POST', '/api/v1/notifications/test', { body: { channel: name } });
-        replace(testResult, data.ok
-          ? note('ok', `✓ ${label} accepted the test message.`, data.detail ? [' ', h('span', { class: 'detail' }, data.detail)] : null)
-          : refused(data));
+        // The test's outcome is the answer (200), delivered or refused in the channel's own words.
+        const { data } = await call<NotificationTestResult>('POST', '/api/v1/notifications/test', { body: { channel: name } });
+        replace(testResult, data.ok ? note('ok', `✓ ${label} accepted the test message.`) : refused(data));
       } catch (err) {
-        // The relay answers a refused test with 502 and {ok: false, reason, error}: the channel's own words.
-        const body = err instanceof ApiError ? err.body as Partial<TestResult> | undefined : undefined;
-        if (body && body.ok === false) replace(testResult, refused(body as TestResult));
-        else replace(testResult, errorBox(err, `The ${label} test could not be sent`));
+        replace(testResult, errorBox(err, `The ${label} test could not be sent`));
       }
     }, 'Testing…'));
     const edit = button('Edit', () => {
