@@ -6,6 +6,11 @@
 //              caller on the compose network; `aami status` shows what guards each part
 //   register   four simulated GPU nodes through the CLI, Slack through the CLI, gpu-production
 //   scrape     the gateway reports all four nodes up with 8 GPUs (Prometheus scrapes them)
+//   cli        every CLI command family: tokens (a viewer cannot write, a revoked token is refused),
+//              nodes from a hosts file, show/label/remove, alerts tune/check/custom (promtool in the
+//              rule compiler), notifications email/status/dead letters, explain, xid scan, status
+//   install    a real systemd + sshd node on the compose network: test (first-use pin shown), trust,
+//              install, scraped (node_exporter only: no dcgm target on a CPU node), uninstall
 //   web ui     Chromium signs in, presses Test on the Slack channel: the sink's answer shows, the
 //              admin stays signed in (the gateway reaches the relay with the service token)
 //   xid        Xid 79 injected through the simulator's control API reaches the Slack sink, explained
@@ -15,6 +20,7 @@
 //   memory     docker stats of the idle stack (AAMI services must stay under 400 MB together)
 //   leaks      no secret (admin token, relay and service tokens, Redis password, Slack URL) in
 //              config.yaml or any container's log
+//   coverage   every route of the OpenAPI document was called (the gateway's request counter)
 //   cleanup    down -v: containers, network and volumes gone
 // Settings (environment): AAMI_E2E_PROJECT (compose project, default aami-compose-e2e), AAMI_E2E_KEEP=1
 // (leave the stack up), AAMI_COMPOSE (compose command, default `docker compose` if present, else
@@ -22,13 +28,14 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadXidCatalog } from '@aami/shared/xid/index';
 import { freePort, REPO_ROOT, runCli, waitFor } from '../src/harness/index.ts';
 import { launchUiBrowser } from '../src/web-ui/browser.ts';
+import { NODE_IMAGE, NODE_KEY, prepareNodeImage, prepareNodeKey } from '../src/install-worker-nodes.ts';
 import { slackText } from '../../services/notification-relay/src/testing/slack-sink.ts';
 
 const exec = promisify(execFile);
@@ -41,6 +48,8 @@ const NODES = ['gpu-node-01', 'gpu-node-02', 'gpu-node-03', 'gpu-node-04'];
 /** Services that run once and exit (never "healthy"). */
 const ONE_SHOT = ['aami-init'];
 const MEMORY_BUDGET_MB = 400;
+/** The real node (systemd + sshd) the install phase puts on the compose network. */
+const NODE_CONTAINER = `${PROJECT}-cpu-node-01`;
 const SINGLE_RESTART_BUDGET_S = 30;
 
 // ---- small helpers ----------------------------------------------------------------------------
@@ -127,6 +136,33 @@ async function waitHealthy(services: readonly string[], timeoutMs: number): Prom
   return (Date.now() - start) / 1000;
 }
 
+/**
+ * Whether "METHOD /openapi/{path}" was served: path parameters match whatever the router named them,
+ * and a proxy's catch-all (`/install/*rest`) covers every path under it.
+ */
+function routeServed(declared: string, served: ReadonlySet<string>): boolean {
+  const norm = (p: string) => p.replace(/\{[^}]+\}|:[A-Za-z_]+/g, '{}');
+  const [method, path] = declared.split(' ') as [string, string];
+  for (const s of served) {
+    const [m, route] = s.split(' ') as [string, string];
+    if (m !== method) continue;
+    const star = route.indexOf('/*');
+    if (star >= 0 ? norm(path).startsWith(`${norm(route.slice(0, star))}/`) : norm(route) === norm(path)) return true;
+  }
+  return false;
+}
+
+/** A folder holding the test nodes' login key, readable by the install worker's user (uid 1000) only. */
+async function sshKeyDir(): Promise<string> {
+  await prepareNodeKey();
+  const dir = await mkdtemp(join(tmpdir(), 'aami-e2e-ssh-'));
+  await chmod(dir, 0o755);
+  await copyFile(NODE_KEY, join(dir, 'id_ed25519'));
+  await chown(join(dir, 'id_ed25519'), 1000, 1000);
+  await chmod(join(dir, 'id_ed25519'), 0o600);
+  return dir;
+}
+
 // ---- the scenario -------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
@@ -145,7 +181,7 @@ async function main(): Promise<void> {
     AAMI_SLACK_SINK_SECRET: SINK_SECRET,
     SLACK_WEBHOOK_URL: `http://slack-sink:8090/services/T0AAMI/B0AAMI/${SINK_SECRET}`,
     AAMI_SECRETS_DIR: await mkdtemp(join(tmpdir(), 'aami-e2e-secrets-')),
-    AAMI_SSH_KEY_DIR: await mkdtemp(join(tmpdir(), 'aami-e2e-ssh-')),
+    AAMI_SSH_KEY_DIR: await sshKeyDir(),
   };
   const api = `http://127.0.0.1:${ports.api}`;
   const sim = `http://127.0.0.1:${ports.sim}`;
@@ -187,6 +223,16 @@ async function main(): Promise<void> {
     const text = await compose(['exec', '-T', 'prometheus', 'sh', '-c', 'wget -q -O - "http://aami:$(cat /var/lib/aami/secrets/prometheus-password)@127.0.0.1:9090/api/v1/rules"']);
     const body = JSON.parse(text) as { data: { groups: Array<{ rules: Array<{ name: string }> }> } };
     return body.data.groups.flatMap((g) => g.rules.map((r) => r.name));
+  };
+
+  /** "GET /api/v1/nodes/:name" for every route the gateway answered, gathered across its restarts. */
+  const served = new Set<string>();
+  const recordServed = async () => {
+    const text = await (await fetch(`${api}/metrics`)).text();
+    for (const m of text.matchAll(/^aami_gateway_requests_total\{([^}]*)\} (\S+)$/gm)) {
+      const labels = Object.fromEntries([...m[1]!.matchAll(/(\w+)="([^"]*)"/g)].map((l) => [l[1], l[2]]));
+      if (Number(m[2]) > 0 && labels['route'] !== 'unmatched') served.add(`${labels['method']} ${labels['route']}`);
+    }
   };
 
   let ok = false;
@@ -256,6 +302,121 @@ async function main(): Promise<void> {
         return list.nodes.length === NODES.length && list.nodes.every((n) => n.health.status === 'up' && n.health.gpus === 8);
       }, 180_000, 'all nodes up with 8 GPUs').catch((err: Error) => { throw new Error(`${err.message} (last: ${last})`); });
       log(`nodes list: ${last}`);
+    });
+
+    await phase('cli', async () => {
+      // Every CLI command family against the compose gateway (install has its own phase below).
+      const viewerOut = JSON.parse(await cli(['tokens', 'create', '--name', 'e2e-viewer', '--role', 'viewer', '-o', 'json'])) as { id: string; token: string };
+      const asViewer = (args: string[]) => runCli(args, { AAMI_URL: api, AAMI_TOKEN: viewerOut.token });
+      assert.equal((await asViewer(['nodes', 'list'])).code, 0, 'a viewer reads');
+      const refusedWrite = await asViewer(['nodes', 'add', 'viewer-node', '--ip', '127.0.0.9']);
+      assert.notEqual(refusedWrite.code, 0);
+      assert.match(refusedWrite.stderr, /may only read/);
+      assert.match(await cli(['tokens', 'list']), /e2e-viewer/);
+      log((await cli(['tokens', 'revoke', viewerOut.id])).trim());
+      assert.match((await asViewer(['nodes', 'list'])).stderr, /token was refused/, 'a revoked token is refused');
+
+      // Nodes from a hosts file (loopback addresses: nothing is sent anywhere), shown, labelled, removed.
+      const hosts = join(await mkdtemp(join(tmpdir(), 'aami-e2e-hosts-')), 'hosts.txt');
+      await writeFile(hosts, '# e2e\nimported-01 127.0.0.2\nimported-02 127.0.0.3\n');
+      assert.match(await cli(['nodes', 'add', '--file', hosts]), /Added 2 node\(s\)/);
+      assert.match(await cli(['nodes', 'show', 'imported-01']), /Scraped: what aami nodes install put there/);
+      log((await cli(['nodes', 'label', 'imported-01', 'rack=r9'])).trim());
+      assert.match(await cli(['nodes', 'show', 'imported-01']), /rack=r9/);
+      for (const n of ['imported-01', 'imported-02']) log((await cli(['nodes', 'remove', n])).trim());
+
+      // Alerts: presets, tuning, a custom rule checked by promtool in the rule compiler's image.
+      assert.match(await cli(['alerts', 'list-presets']), /gpu-production/);
+      assert.match(await cli(['alerts', 'list']), /GPUTemperatureCritical/);
+      log((await cli(['alerts', 'set', 'GPUTemperatureCritical', '--threshold', '90', '--for', '10m'])).trim());
+      log((await cli(['alerts', 'disable', 'GPUTemperatureCritical'])).trim());
+      log((await cli(['alerts', 'enable', 'GPUTemperatureCritical'])).trim());
+      assert.match(await cli(['alerts', 'check', 'max by (node) (DCGM_FI_DEV_GPU_TEMP) > 85']), /promtool accepts/);
+      const badExpr = await runCli(['alerts', 'check', 'max by (node (DCGM_FI_DEV_GPU_TEMP'], cliEnv);
+      assert.equal(badExpr.code, 1, badExpr.stderr);
+      const badRule = await runCli(['alerts', 'custom', 'add', 'E2EBroken', '--expr', 'rate(DCGM_FI_DEV_XID_ERRORS[5m]', '--summary', 'broken'], cliEnv);
+      assert.notEqual(badRule.code, 0, 'a rule promtool refuses is not saved');
+      assert.match(`${badRule.stderr}${badRule.stdout}`, /alerts\.custom|expr/);
+      log((await cli(['alerts', 'custom', 'add', 'E2EHotGpu', '--expr', 'max by (node, gpu) (DCGM_FI_DEV_GPU_TEMP) > 200', '--summary', 'GPU {{ $labels.gpu }} on {{ $labels.node }} is over 200 C', '--severity', 'warning'])).trim());
+      await waitFor(async () => (await promRules()).includes('E2EHotGpu'), 60_000, 'Prometheus loads the custom rule');
+      assert.equal((await runCli(['alerts', 'status'], cliEnv)).code, 0, 'the compile with the custom rule was accepted');
+      log((await cli(['alerts', 'custom', 'remove', 'E2EHotGpu'])).trim());
+      log((await cli(['alerts', 'apply-preset', 'exporters'])).trim());
+      log((await cli(['alerts', 'remove-preset', 'exporters'])).trim());
+      log(`firing: ${(await cli(['alerts', 'firing'])).split('\n')[0]}`);
+
+      // Notifications: channels, status, dead letters, and email set then removed again.
+      assert.match(await cli(['config', 'notifications', 'show']), /slack/i);
+      log((await cli(['config', 'notifications', 'email', '--smtp', 'slack-sink:2525', '--tls', 'none', '--from', 'aami@e2e.test', '--to', 'oncall@e2e.test'])).trim());
+      log((await cli(['notifications', 'status'])).trim().split('\n')[0] ?? '');
+      log((await cli(['notifications', 'dead-letters'])).trim().split('\n')[0] ?? '');
+      const noSuch = await runCli(['notifications', 'retry', 'slack-no-such-letter'], cliEnv);
+      assert.notEqual(noSuch.code, 0);
+      assert.doesNotMatch(noSuch.stderr, /^aami: HTTP \d+$/m, 'a refusal says why, never only the status code');
+
+      // Routes no CLI command needs (the Web UI and other portals call them): the same API, by hand.
+      const call = async (method: string, path: string, body?: unknown) => {
+        const res = await fetch(`${api}${path}`, { method, headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) }, body: body === undefined ? undefined : JSON.stringify(body) });
+        const text = await res.text();
+        assert.ok(res.ok, `${method} ${path}: ${res.status} ${text.slice(0, 300)}`);
+        return JSON.parse(text) as Record<string, unknown>;
+      };
+      const channels = await call('GET', '/api/v1/notifications/channels') as { routing: unknown };
+      await call('PUT', '/api/v1/notifications/routing', channels.routing);
+      await call('DELETE', '/api/v1/notifications/email');
+      assert.equal((await call('GET', '/api/v1/whoami'))['role'], 'admin');
+      assert.ok(Array.isArray((await call('GET', '/api/v1/xid'))['xids']));
+      assert.match(JSON.stringify(await call('GET', '/api/v1/xid/search?q=bus')), /79/);
+      assert.match(JSON.stringify(await call('GET', '/api/v1/xid/79')), /fallen off the bus|fell off the bus/i);
+      await call('GET', `/api/v1/sxid/${loadXidCatalog().sxids[0]!.code}`);
+
+      // Offline tools and the overview.
+      assert.match(await cli(['explain', 'xid', '79']), /79/);
+      const kern = join(await mkdtemp(join(tmpdir(), 'aami-e2e-kern-')), 'kern.log');
+      await writeFile(kern, 'Dec  4 03:12:01 gpu-node-02 kernel: [1234.5] NVRM: Xid (PCI:0000:3b:00): 79, pid=0, GPU has fallen off the bus.\n');
+      assert.match(await cli(['xid', 'scan', kern]), /79/);
+      assert.match(await cli(['status']), /rule-compiler/);
+    });
+
+    await phase('install', async () => {
+      // A real node (systemd + sshd container) on the compose network: test, install, scrape, uninstall.
+      await prepareNodeImage();
+      await docker(['run', '-d', '--name', NODE_CONTAINER, '--hostname', 'cpu-node-01', '--network', `${PROJECT}_default`, '--network-alias', 'cpu-node-01',
+        '--tmpfs', '/run', '--tmpfs', '/run/lock', '-v', '/sys/fs/cgroup:/sys/fs/cgroup:ro', '--label', 'aami.test=e2e', NODE_IMAGE]);
+      await waitFor(async () => (await exec('docker', ['exec', NODE_CONTAINER, 'systemctl', 'is-active', 'ssh.service']).then((r) => r.stdout.trim(), () => '')) === 'active', 60_000, 'the node container runs sshd');
+      // The worker ships only what its artifact store holds: this machine's Debian node_exporter.
+      const worker = (await containers()).get('install-worker')!;
+      await docker(['cp', '/usr/bin/prometheus-node-exporter', `${worker}:/tmp/node_exporter`]);
+      log((await compose(['exec', '-T', 'install-worker', 'node', '--input-type=module', '-e',
+        "import { ArtifactStore } from './services/install-worker/src/artifacts/store.ts'; import { binaryVersion } from './services/install-worker/src/artifacts/upstream.ts';" +
+        " const m = await new ArtifactStore(process.env.AAMI_ARTIFACTS_DIR).importFile('/tmp/node_exporter', { name: 'node_exporter', version: await binaryVersion('/tmp/node_exporter'), arch: 'amd64' }); console.log('artifact', m.name, m.version, m.sha256.slice(0, 12));"])).trim());
+
+      log((await cli(['nodes', 'add', 'cpu-node-01', '--ip', 'cpu-node-01', '--user', 'aami', '--key', '/run/secrets/aami-ssh/id_ed25519'])).trim());
+      const tested = await cli(['nodes', 'test', 'cpu-node-01']);
+      assert.match(tested, /pinned new host key SHA256:\S+ for cpu-node-01/, 'trust on first use is shown');
+      const key = JSON.parse(await cli(['nodes', 'trust', 'cpu-node-01', '--yes', '-o', 'json'])) as { fingerprint: string; changed: boolean };
+      assert.equal(key.changed, false, 'the key pinned by the test is the one the node offers');
+      assert.match(await cli(['nodes', 'trust', 'cpu-node-01', '--fingerprint', key.fingerprint]), /cpu-node-01/);
+      const installed = await cli(['nodes', 'install', 'cpu-node-01']);
+      assert.match(installed, /cpu-node-01 +│ ✔ installed/);
+      assert.equal((await exec('docker', ['exec', NODE_CONTAINER, 'systemctl', 'is-active', 'aami-node-exporter.service'])).stdout.trim(), 'active');
+      // Scraped: node_exporter, which AAMI installed; no dcgm-exporter target on a CPU node.
+      await waitFor(async () => {
+        const list = JSON.parse(await cli(['nodes', 'list', '-o', 'json'])) as { nodes: Array<{ name: string; health: { status: string | null } }> };
+        return list.nodes.find((n) => n.name === 'cpu-node-01')?.health.status === 'up';
+      }, 120_000, 'Prometheus scrapes the node_exporter AAMI installed on cpu-node-01');
+      const targets = await compose(['exec', '-T', 'prometheus', 'sh', '-c', 'wget -q -O - "http://aami:$(cat /var/lib/aami/secrets/prometheus-password)@127.0.0.1:9090/api/v1/targets"']);
+      const jobs = (JSON.parse(targets) as { data: { activeTargets: Array<{ labels: Record<string, string> }> } }).data.activeTargets.filter((t) => t.labels['node'] === 'cpu-node-01').map((t) => t.labels['job']);
+      assert.deepEqual(jobs, ['node_exporter'], 'only node_exporter is scraped on the CPU node');
+      const again = await cli(['nodes', 'install', 'cpu-node-01']);
+      assert.match(again, /✔ unchanged/);
+      const removed = await cli(['nodes', 'uninstall', 'cpu-node-01']);
+      assert.match(removed, /✔ uninstalled/);
+      assert.match((await exec('docker', ['exec', NODE_CONTAINER, 'bash', '-c', 'test -e /usr/local/bin/node_exporter && echo present || echo absent'])).stdout, /absent/);
+      log((await cli(['nodes', 'remove', 'cpu-node-01'])).trim());
+      const last = await fetch(`${api}/api/v1/install/nodes/cpu-node-01/last`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+      assert.equal(last.status, 200, 'the last install result of a node stays readable');
+      await docker(['rm', '-f', NODE_CONTAINER]);
     });
 
     await phase('web ui', async () => {
@@ -355,6 +516,7 @@ async function main(): Promise<void> {
       log('accepted by the relay, refused by "Slack": the notification is pending in the relay\'s queue');
     });
 
+    await recordServed(); // the counters start again with each gateway restart
     await phase('restart', async () => {
       await compose(['down']);
       const left = await containers();
@@ -373,6 +535,7 @@ async function main(): Promise<void> {
       log('config, nodes, rules and the pending notification all survived down/up');
     });
 
+    await recordServed();
     await phase('single restarts', async () => {
       const worst: Array<[string, number]> = [];
       for (const svc of longRunning) {
@@ -436,6 +599,16 @@ async function main(): Promise<void> {
       await writeFile(join(tmpdir(), `${PROJECT}-memory.txt`), `${[...byService].map(([s, b]) => `${s} ${b}`).join('\n')}\n`);
       assert.ok(aami < MEMORY_BUDGET_MB * 1e6, `AAMI services use ${mb(aami).toFixed(1)} MiB, more than ${MEMORY_BUDGET_MB} MB`);
     });
+    await phase('coverage', async () => {
+      // Every route the OpenAPI document declares was called during this run, by the CLI, the Web
+      // UI or a portal-style call, as the gateway's own request counter saw it.
+      await recordServed();
+      const doc = (await (await fetch(`${api}/api/v1/openapi.json`)).json()) as { paths: Record<string, Record<string, unknown>> };
+      const declared = Object.entries(doc.paths).flatMap(([path, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${path}`));
+      const missing = declared.filter((d) => !routeServed(d, served));
+      log(`${declared.length - missing.length} of ${declared.length} declared routes called; the gateway served ${served.size} method + route pairs`);
+      assert.deepEqual(missing, [], `routes in the OpenAPI document that this run never called:\n  ${missing.join('\n  ')}`);
+    });
     ok = true;
   } finally {
     if (!ok) {
@@ -447,6 +620,7 @@ async function main(): Promise<void> {
       log(`AAMI_E2E_KEEP=1: stack left running (project ${PROJECT}); gateway ${api}, token ${ADMIN_TOKEN}`);
     } else {
       await phase('cleanup', async () => {
+        await docker(['rm', '-f', NODE_CONTAINER]).catch(() => '');
         await compose(['down', '-v', '--remove-orphans'], { allowFail: !ok });
         if (ok) {
           const volumes = (await docker(['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${PROJECT}`])).trim();

@@ -223,7 +223,7 @@ before(async () => {
   // The rule compiler's own output for this cluster: prometheus.yml, the file_sd targets, the rules.
   const config = AamiConfig.parse({
     cluster: { name: CLUSTER },
-    nodes: fleet.nodes.map((n, i) => ({ name: n.name, ip: `127.0.0.${11 + i}` })),
+    nodes: fleet.nodes.map((n, i) => ({ name: n.name, ip: `127.0.0.${11 + i}`, exporters: ['node_exporter', 'dcgm_exporter'] })),
     alerts: { presets: ['gpu-production'] },
     prometheus: { scrape_interval: '1s', evaluation_interval: '1s' },
   });

@@ -4,6 +4,7 @@
 // webhooks, bad requests, Redis restarted while alerts arrive, and the relay killed mid-delivery.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { ErrorEnvelope } from '@aami/shared';
 import { slackText, startSlackSink, type SlackSink } from '@aami/notification-relay/testing/slack-sink';
 import { deferrer, postUntilAccepted, startTestRedis, postWebhook, relayApi, relayEnv, startRelayInProcess, startRelayProcess, webhookBody, writeRelayConfig, xidAlert } from './notification-relay-support.ts';
 
@@ -114,7 +115,7 @@ describe('notification relay under faults', () => {
     bad.alerts[0]!.status = 'exploding';
     const r400 = await postWebhook(relay.url, JSON.stringify(bad));
     assert.equal(r400.status, 400);
-    assert.match(((await r400.json()) as { message: string }).message, /alerts\[0\]\.status/);
+    assert.match(JSON.stringify(ErrorEnvelope.parse(await r400.json()).error), /alerts\[0\]\.status/);
     assert.equal((await postWebhook(relay.url, '{not json')).status, 400);
     const many = webhookBody(Array.from({ length: 200 }, (_, i) => xidAlert(`gpu-big-${String(i).padStart(4, '0')}`)));
     assert.ok(many.length > 65536);

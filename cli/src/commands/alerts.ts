@@ -103,6 +103,41 @@ export function registerAlertsCommands(program: Command): void {
       });
   }
 
+  const custom = alerts.command('custom').description('your own PromQL rules, checked by promtool before they are saved');
+  custom.command('add')
+    .description('add a rule: fires when EXPR returns anything for the --for duration')
+    .argument('<name>', 'rule name: letters, digits and _')
+    .requiredOption('--expr <promql>', 'the PromQL condition, e.g. DCGM_FI_DEV_GPU_TEMP > 85')
+    .requiredOption('--summary <text>', 'one line for the notification; {{ $labels.node }} works')
+    .option('--for <duration>', 'how long the condition must hold', '5m')
+    .option('--severity <level>', 'critical, warning or info', 'warning')
+    .option('--description <text>', 'more words for the notification')
+    .action(async (name: string, opts: { expr: string; summary: string; for: string; severity: string; description?: string }, cmd: Command) => {
+      if (!DURATION.test(opts.for)) throw new UsageError(`--for wants a duration like 30s, 5m or 1h, got "${opts.for}"`);
+      const res = await (await clientFor(cmd)).request<{ revision: number; compile: Compile }>('POST', '/api/v1/alerts/custom', {
+        name, expr: opts.expr, summary: opts.summary, for: opts.for, severity: opts.severity, ...(opts.description ? { description: opts.description } : {}),
+      });
+      if (outputFormat(cmd) === 'json') return printJson(res);
+      process.stdout.write(`${safe(`Added custom rule ${name} (config revision ${res.revision}).`)}${compileNote(res.compile)}\n`);
+    });
+  custom.command('remove')
+    .description('remove a custom rule')
+    .argument('<name>')
+    .action(async (name: string, _o: unknown, cmd: Command) => {
+      const res = await (await clientFor(cmd)).request<{ revision: number; compile: Compile }>('DELETE', `/api/v1/alerts/custom/${encodeURIComponent(name)}`);
+      if (outputFormat(cmd) === 'json') return printJson(res);
+      process.stdout.write(`${safe(`Removed custom rule ${name} (config revision ${res.revision}).`)}${compileNote(res.compile)}\n`);
+    });
+  alerts.command('check')
+    .description('check a PromQL expression with promtool, changing nothing')
+    .argument('<expr>')
+    .action(async (expr: string, _o: unknown, cmd: Command) => {
+      const res = await (await clientFor(cmd)).request<{ valid: boolean; error?: string }>('POST', '/api/v1/alerts/validate', { expr });
+      if (!res.valid) process.exitCode = 1;
+      if (outputFormat(cmd) === 'json') return printJson(res);
+      process.stdout.write(res.valid ? '✔ promtool accepts the expression\n' : `✖ ${safe(res.error ?? 'promtool refused the expression', { keepNewlines: true })}\n`);
+    });
+
   alerts.command('status')
     .description('did the last compile pass promtool/amtool and reload Prometheus and Alertmanager?')
     .action(async (_o: unknown, cmd: Command) => {

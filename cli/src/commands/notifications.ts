@@ -89,6 +89,9 @@ export function registerNotificationConfigCommands(config: Command): void {
     });
 }
 
+/** One undelivered notification, as the relay lists it. */
+interface DeadLetterView { id: string; channel: string; kind: string; alertname?: string; node?: string; reason: string; attempts: number }
+
 /** What kind of failure each reason is, in words. */
 const REASON_TEXT: Record<FailureReason, string> = {
   clientError: 'the channel refused this message',
@@ -121,6 +124,25 @@ export function registerNotificationsCommands(program: Command): void {
       if (outputFormat(cmd) === 'json') return printJson(res);
       process.stdout.write(`${testResultText(res)}\n`);
       if (!res.ok) process.exitCode = 1;
+    });
+  n.command('dead-letters')
+    .description('notifications that could not be delivered, with why (retry one with: aami notifications retry ID)')
+    .action(async (_o: unknown, cmd: Command) => {
+      const res = await (await clientFor(cmd)).request<{ dead_letters: DeadLetterView[] }>('GET', '/api/v1/notifications/dead-letters');
+      if (outputFormat(cmd) === 'json') return printJson(res);
+      if (res.dead_letters.length === 0) {
+        process.stdout.write('No dead letters: every notification was delivered or is still being tried.\n');
+        return;
+      }
+      process.stdout.write(`${renderTable(['ID', 'Channel', 'Alert', 'Node', 'Tries', 'Why'], res.dead_letters.map((d) => [d.id, d.channel, d.alertname ?? d.kind, d.node ?? '', String(d.attempts), d.reason]))}\n`);
+    });
+  n.command('retry')
+    .description('send a dead letter again (it goes back to its channel\'s queue)')
+    .argument('<id>', 'ID from aami notifications dead-letters')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const res = await (await clientFor(cmd)).request<{ retried: DeadLetterView }>('POST', `/api/v1/notifications/dead-letters/${encodeURIComponent(id)}/retry`, {});
+      if (outputFormat(cmd) === 'json') return printJson(res);
+      process.stdout.write(`${safe(`Queued ${res.retried.id} for ${res.retried.channel} again.`)}\n`);
     });
   n.command('status')
     .description('queued, sent, failed and dead-lettered notifications per channel')

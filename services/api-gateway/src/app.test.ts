@@ -4,17 +4,21 @@ import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ConfigStore, createLogger, loadSettings, type CompileJob } from '@aami/shared';
+import { createCompilerApp, loadPresetCatalog, validateCustomRule } from '@aami/rule-compiler';
 import { createApp } from './app.ts';
 import { TokenStore } from './auth/token-store.ts';
 import type { CompileTrigger } from './compile-trigger.ts';
 
 let server: Server;
+let compiler: Server;
 let base: string;
 let store: ConfigStore;
 let admin: string;
 let viewer: string;
 const compileJobs: CompileJob[] = [];
+const SERVICE_TOKEN = 'service-token-for-tests-0123';
 
 before(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'aami-gw-'));
@@ -25,15 +29,27 @@ before(async () => {
   admin = (await tokens.create('admin', 'admin')).token;
   viewer = (await tokens.create('viewer', 'viewer')).token;
   const compile: CompileTrigger = { request: async (job) => { compileJobs.push(job); return { queued: true }; }, close: async () => {} };
+  // The rule compiler's real API (its rule check runs promtool), as the gateway calls it in compose.
+  const catalog = await loadPresetCatalog();
+  compiler = createCompilerApp({
+    compiler: {
+      status: () => ({ state: 'never', lastAttempt: null, lastSuccess: null, reload: null }),
+      validateCandidate: () => { throw new Error('not used here'); },
+      checkCustomRule: (input) => validateCustomRule(catalog, { alerts: { presets: [], overrides: {}, custom: [] } }, input),
+    },
+    log: createLogger('test', 'error'), version: 'test', serviceToken: SERVICE_TOKEN,
+  }).listen(0, '127.0.0.1');
+  await new Promise((r) => compiler.once('listening', r));
+  const compilerUrl = `http://127.0.0.1:${(compiler.address() as AddressInfo).port}`;
   // Prometheus/Alertmanager on a closed port: health must degrade to null, not fail.
-  const settings = { ...loadSettings({ AAMI_DATA_DIR: dir, AAMI_PROMETHEUS_URL: 'http://127.0.0.1:9', AAMI_ALERTMANAGER_URL: 'http://127.0.0.1:9', AAMI_RELAY_URL: 'http://127.0.0.1:9' }) };
-  const app = createApp({ store, tokens, compile, settings, log: createLogger('test', 'error'), version: 'test', serviceToken: 'service-token-for-tests-0123', generatedDir: join(dir, 'generated') });
+  const settings = { ...loadSettings({ AAMI_DATA_DIR: dir, AAMI_PROMETHEUS_URL: 'http://127.0.0.1:9', AAMI_ALERTMANAGER_URL: 'http://127.0.0.1:9', AAMI_RELAY_URL: 'http://127.0.0.1:9', AAMI_RULE_COMPILER_URL: compilerUrl }) };
+  const app = createApp({ store, tokens, compile, settings, log: createLogger('test', 'error'), version: 'test', serviceToken: SERVICE_TOKEN, generatedDir: join(dir, 'generated') });
   server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const addr = server.address();
   base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
 });
-after(() => new Promise<void>((r) => server.close(() => r())));
+after(() => Promise.all([server, compiler].map((s) => new Promise<void>((r) => s.close(() => r())))));
 
 const call = (method: string, path: string, token: string | undefined, body?: unknown, headers: Record<string, string> = {}) =>
   fetch(`${base}${path}`, {
@@ -248,9 +264,12 @@ test('alerts: apply gpu-production, list its rules, tune a threshold, refuse a b
   assert.equal((await call('PATCH', '/api/v1/alerts/rules/GPUTemperatureCritical', viewer, { disabled: true })).status, 403);
 });
 
-test('alerts: custom rules are checked by promtool before they are saved', async () => {
+test('alerts: custom rules are checked by the rule compiler (promtool) before they are saved; a refusal names the field and saves nothing', async () => {
   const bad = await call('POST', '/api/v1/alerts/custom', admin, { name: 'MyBadRule', expr: 'sum(rate(foo[5m]) by', summary: 'x' });
   assert.equal(bad.status, 400);
+  const why = ((await bad.json()) as { error: { code: string; details: Array<{ path: string }> } }).error;
+  assert.equal(why.code, 'validation_failed');
+  assert.deepEqual(why.details.map((d) => d.path), ['expr']);
   assert.ok(!(await store.read()).config.alerts.custom.some((c) => c.name === 'MyBadRule'));
   const good = await call('POST', '/api/v1/alerts/custom', admin, { name: 'MyPowerRule', expr: 'DCGM_FI_DEV_POWER_USAGE > 650', for: '5m', severity: 'warning', summary: 'GPU {{ $labels.gpu }} draws a lot' });
   assert.equal(good.status, 201);

@@ -17,6 +17,7 @@ import { statusRouter } from './routes/status.ts';
 import { tokensRouter } from './routes/tokens.ts';
 import { whoamiRouter } from './routes/whoami.ts';
 import { xidRouter } from './routes/xid.ts';
+import { createRouteCounter } from './route-counter.ts';
 
 /** Largest JSON body of an API request. */
 export const DEFAULT_BODY_LIMIT = '1mb';
@@ -47,6 +48,10 @@ export function createApp(deps: GatewayDeps): Express {
     next();
   });
 
+  // Counted by route template; read by operators and by the compose e2e's coverage check.
+  const counter = createRouteCounter();
+  app.use(counter.middleware);
+  app.get('/metrics', async (_req, res) => { res.type(counter.registry.contentType).send(await counter.registry.metrics()); });
   app.get('/healthz', (_req, res) => { res.json({ status: 'ok', version }); });
   app.get('/readyz', async (_req, res) => {
     try {
@@ -67,7 +72,7 @@ export function createApp(deps: GatewayDeps): Express {
   api.use(express.json({ limit: DEFAULT_BODY_LIMIT }));
   api.use('/nodes', nodesRouter({ store, compile, cluster: { prometheusUrl: settings.AAMI_PROMETHEUS_URL, alertmanagerUrl: settings.AAMI_ALERTMANAGER_URL, prometheusAuth: settings.prometheusAuth, alertmanagerAuth: settings.alertmanagerAuth } }));
   api.use('/config', configRouter(store));
-  api.use('/alerts', alertsRouter({ store, compile, alertmanagerUrl: settings.AAMI_ALERTMANAGER_URL, alertmanagerAuth: settings.alertmanagerAuth, generatedDir }));
+  api.use('/alerts', alertsRouter({ store, compile, alertmanagerUrl: settings.AAMI_ALERTMANAGER_URL, alertmanagerAuth: settings.alertmanagerAuth, generatedDir, ruleCompiler: { url: settings.AAMI_RULE_COMPILER_URL, token: serviceToken } }));
   api.use('/status', statusRouter(store, settings, version));
   api.use('/tokens', tokensRouter(tokens));
   api.use('/whoami', whoamiRouter());

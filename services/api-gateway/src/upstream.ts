@@ -3,7 +3,7 @@
 // say which part is down. A service that refuses the gateway's own credential is a 502
 // `upstream_auth`, never a 401: the caller's token was fine, and a 401 would sign the UI out.
 import type { Response } from 'express';
-import { serviceAuthHeaders } from '@aami/shared';
+import { AamiError, ErrorEnvelope, UnavailableError, ValidationError, errorBody, serviceAuthHeaders } from '@aami/shared';
 
 export interface UpstreamCall {
   service: string;
@@ -20,13 +20,12 @@ export interface UpstreamCall {
 
 const READS = new Set(['GET', 'HEAD']);
 
-/** Performs the call and answers `res` with the service's status and JSON body. */
-export async function forward(res: Response, call: UpstreamCall): Promise<void> {
+/** The call itself; a network failure is an UnavailableError that names the service. */
+async function send(call: UpstreamCall): Promise<globalThis.Response> {
   const method = call.method ?? 'GET';
   const write = !READS.has(method);
-  let upstream: globalThis.Response;
   try {
-    upstream = await fetch(call.url, {
+    return await fetch(call.url, {
       method,
       headers: {
         accept: 'application/json',
@@ -38,19 +37,55 @@ export async function forward(res: Response, call: UpstreamCall): Promise<void> 
       signal: AbortSignal.timeout(call.timeoutMs ?? 30_000),
     });
   } catch (err) {
-    res.status(503).json({ error: { code: 'unavailable', message: `${call.service} is not reachable (${(err as Error).message})`, details: [] } });
+    throw new UnavailableError(`${call.service} is not reachable (${(err as Error).message})`);
+  }
+}
+
+const upstreamAuth = (call: UpstreamCall, status: number) => new AamiError(
+  `${call.service} refused the gateway's service token (HTTP ${status}): every AAMI service must read the same token (AAMI_SERVICE_TOKEN or the file secrets/service-token in the config volume)`,
+  502, 'upstream_auth',
+);
+
+/** Performs the call and answers `res` with the service's status and JSON body. */
+export async function forward(res: Response, call: UpstreamCall): Promise<void> {
+  let upstream: globalThis.Response;
+  try {
+    upstream = await send(call);
+  } catch (err) {
+    const e = err as AamiError;
+    res.status(e.status).json(errorBody(e.code, e.message));
     return;
   }
   const text = await upstream.text();
   if (upstream.status === 401 || upstream.status === 403) {
-    res.status(502).json({
-      error: {
-        code: 'upstream_auth',
-        message: `${call.service} refused the gateway's service token (HTTP ${upstream.status}): every AAMI service must read the same token (AAMI_SERVICE_TOKEN or the file secrets/service-token in the config volume)`,
-        details: [],
-      },
-    });
+    const e = upstreamAuth(call, upstream.status);
+    res.status(e.status).json(errorBody(e.code, e.message));
     return;
   }
   res.status(upstream.status).type('application/json').send(text || '{}');
+}
+
+/**
+ * Performs the call and returns its JSON answer, for a route that uses the answer itself. A refusal
+ * keeps the service's status, code, message and details (a 400 naming `expr` stays one).
+ */
+export async function requestUpstream(call: UpstreamCall): Promise<unknown> {
+  const upstream = await send(call);
+  const text = await upstream.text();
+  if (upstream.status === 401 || upstream.status === 403) throw upstreamAuth(call, upstream.status);
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (upstream.ok) return body;
+  const envelope = ErrorEnvelope.safeParse(body);
+  if (envelope.success) {
+    const { code, message, details } = envelope.data.error;
+    // A 400 stays a ValidationError, so a route can tell "your input is wrong" from "it failed".
+    if (upstream.status === 400) throw new ValidationError(message, details);
+    throw new AamiError(message, upstream.status, code, details);
+  }
+  throw new AamiError(`${call.service} answered HTTP ${upstream.status} without an error message`, 502, 'upstream_error');
 }

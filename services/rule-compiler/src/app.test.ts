@@ -2,7 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { createServer } from 'node:http';
-import { ValidationError, createLogger } from '@aami/shared';
+import { ErrorEnvelope, RuleCheckResult, ValidationError, createLogger } from '@aami/shared';
+import { validateCustomRule } from './custom-rules.ts';
+import { loadPresetCatalog } from './preset-catalog.ts';
 import { createApp, type CompilerApi } from './app.ts';
 import { createMetrics } from './metrics.ts';
 import { initialStatus } from './status.ts';
@@ -28,7 +30,24 @@ const fake: CompilerApi = {
     if (c.alerts?.presets?.includes('bogus')) throw new ValidationError('alert rules are invalid', [{ path: 'alerts.presets[0]', message: 'no preset "bogus"' }]);
     return { valid: true, hash: 'h', summary: { nodes: 0, rules: 5, disabledRules: 0, ruleFiles: 1 }, warnings: [], rules: [] };
   },
+  // The real check, with the real catalog and promtool, as Compiler.checkCustomRule runs it.
+  checkCustomRule: async (input) => validateCustomRule(await loadPresetCatalog(), { alerts: { presets: [], overrides: {}, custom: [] } }, input),
 };
+
+test('POST /api/v1/rules/check runs promtool on one custom rule: defaults applied, or a 400 naming the field', async (t) => {
+  const s = await serve(fake);
+  t.after(s.close);
+  const check = (rule: unknown) => fetch(`${s.url}/api/v1/rules/check`, { method: 'POST', headers: json, body: JSON.stringify({ rule }) });
+  const ok = await check({ name: 'HotGpu', expr: 'max by (node) (DCGM_FI_DEV_GPU_TEMP) > 90', summary: 'hot' });
+  assert.equal(ok.status, 200);
+  assert.deepEqual(RuleCheckResult.parse(await ok.json()).rule, { name: 'HotGpu', expr: 'max by (node) (DCGM_FI_DEV_GPU_TEMP) > 90', summary: 'hot', for: '5m', severity: 'warning', description: '', labels: {} });
+  const bad = await check({ name: 'Broken', expr: 'rate(DCGM_FI_DEV_XID_ERRORS[5m]', summary: 'x' });
+  assert.equal(bad.status, 400);
+  const why = ErrorEnvelope.parse(await bad.json()).error;
+  assert.match(why.message, /refused by promtool/);
+  assert.deepEqual(why.details.map((d) => d.path), ['expr']);
+  assert.equal((await fetch(`${s.url}/api/v1/rules/check`, { method: 'POST', headers: json, body: JSON.stringify({ expr: 'up' }) })).status, 400, 'the rule goes in {rule}');
+});
 
 test('GET /healthz and /api/v1/compile/status report the service and the last compile', async (t) => {
   const s = await serve(fake);

@@ -1,9 +1,9 @@
 // The rule compiler's HTTP API: liveness, the last compile's status, a dry run of a candidate
-// config, and its own /metrics. /api/v1 wants the service token (the gateway's); /healthz and
+// config, a promtool check of one custom rule (for the gateway), and its own /metrics. /api/v1 wants the service token (the gateway's); /healthz and
 // /metrics stay open on the internal network. Routes only parse, call the compiler and reply;
 // errors are mapped to JSON once, at the end.
 import express from 'express';
-import { ValidationError, jsonErrorHandler, jsonNotFound, requireServiceToken, type Logger } from '@aami/shared';
+import { RuleCheckRequest, ValidationError, jsonErrorHandler, jsonNotFound, parseOrThrow, requireServiceToken, type CustomRule, type Logger, type RuleCheckResult } from '@aami/shared';
 import type { Registry } from 'prom-client';
 import type { CandidateReport } from './compiler.ts';
 import type { CompileStatus } from './status.ts';
@@ -12,6 +12,7 @@ import type { CompileStatus } from './status.ts';
 export interface CompilerApi {
   status(): CompileStatus;
   validateCandidate(candidate: unknown): Promise<CandidateReport>;
+  checkCustomRule(input: unknown): Promise<CustomRule>;
 }
 
 export interface AppDeps {
@@ -52,6 +53,11 @@ export function createApp(deps: AppDeps): express.Express {
       throw new ValidationError('send the candidate config as a JSON object (the parsed config.yaml)');
     }
     res.json(await deps.compiler.validateCandidate(candidate));
+  });
+  api.post('/rules/check', express.json({ limit: '1mb' }), async (req, res) => {
+    const { rule } = parseOrThrow(RuleCheckRequest, req.body, 'rule check');
+    const answer: RuleCheckResult = { rule: await deps.compiler.checkCustomRule(rule) };
+    res.json(answer);
   });
   app.use('/api/v1', api);
 

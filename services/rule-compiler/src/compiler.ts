@@ -5,10 +5,10 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AamiConfig, ValidationError, parseOrThrow, type ConfigSnapshot, type ErrorDetail, type ExporterName, type Logger } from '@aami/shared';
+import { AamiConfig, ValidationError, parseOrThrow, type ConfigSnapshot, type CustomRule, type ErrorDetail, type ExporterName, type Logger } from '@aami/shared';
 import { compileConfig, type CompileOptions, type CompileOutput } from './compile.ts';
 import { checkGeneratedTree, DEFAULT_TOOLS, type ToolPaths } from './validator.ts';
-import { promtoolRuleProblems } from './custom-rules.ts';
+import { promtoolRuleProblems, validateCustomRule } from './custom-rules.ts';
 import { GeneratedTree, type CommitResult } from './writer.ts';
 import type { ReloadReport } from './reloader.ts';
 import type { StatusStore, CompileStatus } from './status.ts';
@@ -155,6 +155,15 @@ export class Compiler {
       warnings: out.warnings,
       rules: out.rules.map((r) => ({ name: r.name, group: r.group, enabled: r.enabled, severity: r.severity })),
     };
+  }
+
+  /**
+   * Checks one custom rule as loose input (shape, name, labels, and its PromQL and templates with
+   * promtool) and returns it with defaults applied; throws ValidationError naming each bad field.
+   * The gateway calls this through the API: promtool lives only in this service's image.
+   */
+  async checkCustomRule(input: unknown): Promise<CustomRule> {
+    return validateCustomRule(await this.#d.catalog(), { alerts: { presets: [], overrides: {}, custom: [] } }, input, { tools: this.#d.tools ?? DEFAULT_TOOLS });
   }
 
   /** When custom rules exist, checks each alone so an error names `alerts.custom[i]` instead of a file. */

@@ -13,4 +13,5 @@ export { readCompileStatus, CompileStatus, CompileState, STATUS_FILE } from './s
 export { renderTemplate, checkTemplate } from './annotation-template.ts';
 export { checkGeneratedTree, runTool, DEFAULT_TOOLS, type ToolPaths } from './validator.ts';
 export { loadRuleCompilerSettings, type RuleCompilerSettings } from './settings.ts';
+export { createApp as createCompilerApp, type CompilerApi } from './app.ts';
 export { startRuleCompiler, type RuleCompilerService } from './service.ts';

@@ -1,16 +1,17 @@
 // /api/v1/alerts: presets, the effective rules with their overrides, custom rules, the compile
-// status and what fires now. Validation is the rule compiler's (the same functions it compiles
-// with), so the gateway never accepts a rule the compiler would refuse.
+// status and what fires now. Validation is the rule compiler's: custom rules and expressions go to
+// its API (promtool runs only in its image), so the gateway never accepts a rule it would refuse.
 import { Router } from 'express';
 import { z } from 'zod';
 import {
-  NotFoundError, ValidationError, loadXidCatalog, parseOrThrow, type AamiConfig, type ConfigStore, type HttpAuth,
+  NotFoundError, RuleCheckResult, ValidationError, loadXidCatalog, parseOrThrow, type AamiConfig, type ConfigStore, type CustomRule, type HttpAuth,
 } from '@aami/shared';
 import {
-  applyOverride, effectiveRules, listPresets, loadPresetCatalog, readCompileStatus, validateCustomRule, validateOverride,
+  applyOverride, effectiveRules, listPresets, loadPresetCatalog, readCompileStatus, validateOverride,
   type EffectiveRule, type PresetCatalog,
 } from '@aami/rule-compiler';
 import type { CompileTrigger } from '../compile-trigger.ts';
+import { requestUpstream } from '../upstream.ts';
 import { expectedRevision, setRevision } from '../revision.ts';
 
 export interface AlertsDeps {
@@ -21,6 +22,8 @@ export interface AlertsDeps {
   alertmanagerAuth?: HttpAuth;
   generatedDir: string;
   presetsDir?: string;
+  /** The rule compiler, which checks rules with promtool (only its image has promtool). */
+  ruleCompiler: { url: string; token: string };
 }
 
 const RulePatch = z.record(z.string(), z.unknown());
@@ -58,6 +61,16 @@ export function alertsRouter(deps: AlertsDeps): Router {
   let catalogPromise: Promise<PresetCatalog> | undefined;
   const catalog = () => (catalogPromise ??= loadPresetCatalog(deps.presetsDir));
   const r = Router();
+
+  /** One custom rule, checked by the rule compiler (shape, name, promtool); defaults applied. */
+  const checkRule = async (rule: unknown): Promise<CustomRule> => {
+    const answer = await requestUpstream({
+      service: `the rule compiler at ${deps.ruleCompiler.url}`,
+      url: `${deps.ruleCompiler.url.replace(/\/+$/, '')}/api/v1/rules/check`,
+      method: 'POST', body: { rule }, token: deps.ruleCompiler.token, timeoutMs: 30_000,
+    });
+    return RuleCheckResult.parse(answer).rule;
+  };
 
   /** Writes through the store, checking that the result still compiles to valid rules. */
   const write = async (req: Parameters<typeof expectedRevision>[0], reason: string, mutate: (c: AamiConfig, cat: PresetCatalog) => void) => {
@@ -122,9 +135,7 @@ export function alertsRouter(deps: AlertsDeps): Router {
 
   r.post('/custom', async (req, res) => {
     const { expected_revision: _e, ...input } = (req.body ?? {}) as Record<string, unknown>;
-    const cat = await catalog();
-    const { config } = await store.read();
-    const rule = await validateCustomRule(cat, config, input);
+    const rule = await checkRule(input);
     const { snap, compile: queued } = await write(req, `custom rule ${rule.name} added`, (c) => {
       if (c.alerts.custom.some((x) => x.name === rule.name)) throw new ValidationError(`a custom rule named ${rule.name} already exists`, [{ path: 'name', message: 'already exists' }]);
       c.alerts.custom.push(rule);
@@ -146,9 +157,8 @@ export function alertsRouter(deps: AlertsDeps): Router {
 
   r.post('/validate', async (req, res) => {
     const { expr } = parseOrThrow(ValidateRequest, req.body, 'validation request');
-    const cat = await catalog();
     try {
-      await validateCustomRule(cat, { alerts: { presets: [], overrides: {}, custom: [] } }, { name: 'AamiExpressionCheck', expr, summary: 'expression check' });
+      await checkRule({ name: 'AamiExpressionCheck', expr, summary: 'expression check' });
       res.json({ valid: true });
     } catch (err) {
       if (err instanceof ValidationError) res.json({ valid: false, error: err.details.map((d) => d.message).join('; ') || err.message });
