@@ -238,6 +238,8 @@ async function main(): Promise<void> {
   let ok = false;
   try {
     await phase('clean slate', async () => {
+      // A kept run's node container first: it holds on to the compose network.
+      await docker(['rm', '-f', NODE_CONTAINER]).catch(() => '');
       await compose(['down', '-v', '--remove-orphans'], { allowFail: true });
     });
 
@@ -365,7 +367,9 @@ async function main(): Promise<void> {
       await call('PUT', '/api/v1/notifications/routing', channels.routing);
       await call('DELETE', '/api/v1/notifications/email');
       assert.equal((await call('GET', '/api/v1/whoami'))['role'], 'admin');
-      assert.ok(Array.isArray((await call('GET', '/api/v1/xid'))['xids']));
+      const ready = await fetch(`${api}/readyz`);
+      assert.equal(ready.status, 200, `GET /readyz with every service up: ${await ready.text()}`);
+      assert.ok(Array.isArray((await call('GET', '/api/v1/xid'))['entries']));
       assert.match(JSON.stringify(await call('GET', '/api/v1/xid/search?q=bus')), /79/);
       assert.match(JSON.stringify(await call('GET', '/api/v1/xid/79')), /fallen off the bus|fell off the bus/i);
       await call('GET', `/api/v1/sxid/${loadXidCatalog().sxids[0]!.code}`);

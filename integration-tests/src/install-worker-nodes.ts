@@ -33,13 +33,13 @@ export async function dockerUnavailable(): Promise<string | undefined> {
   }
 }
 
-/** Makes the node login key and builds the base and node images when missing (minutes, once). */
 /** Makes the test nodes' login key once (the node image authorizes it). */
 export async function prepareNodeKey(): Promise<void> {
   await mkdir(NODE_KEY_DIR, { recursive: true, mode: 0o700 });
   if (!existsSync(NODE_KEY)) execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'aami-test-node', '-f', NODE_KEY]);
 }
 
+/** Makes the node login key and builds the base and node images when missing (minutes, once). */
 export async function prepareNodeImage(): Promise<void> {
   await prepareNodeKey();
   await run(join(REPO_ROOT, 'images', 'build-node.sh'), [`${NODE_KEY}.pub`], { timeout: 15 * 60_000, maxBuffer: 16 * 1024 * 1024 });

@@ -11,7 +11,7 @@ export interface RouteCounter {
 }
 
 /** The route template express matched, or "unmatched" (a 404, a request refused before routing). */
-export function routeTemplate(req: Pick<Request, 'baseUrl' | 'route'>): string {
+export function routeTemplate(req: { baseUrl: string; route: unknown }): string {
   const path = (req.route as { path?: unknown } | undefined)?.path;
   return typeof path === 'string' ? `${req.baseUrl}${path === '/' ? '' : path}` : 'unmatched';
 }
@@ -27,8 +27,16 @@ export function createRouteCounter(): RouteCounter {
   return {
     registry,
     middleware: (req, res, next) => {
-      // Read at the end: only then has express matched the route (inside nested routers).
-      res.on('finish', () => requests.inc({ method: req.method, route: routeTemplate(req), code: String(res.statusCode) }));
+      // The template is taken when the router picks the route, inside its nested router: by the
+      // time an error reaches the app's error handler, express has already reset req.baseUrl.
+      let route: unknown;
+      let template = 'unmatched';
+      Object.defineProperty(req, 'route', {
+        configurable: true, enumerable: true,
+        get: () => route,
+        set: (value: unknown) => { route = value; template = routeTemplate({ baseUrl: req.baseUrl, route: value }); },
+      });
+      res.on('finish', () => requests.inc({ method: req.method, route: template, code: String(res.statusCode) }));
       next();
     },
   };
