@@ -8,9 +8,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { AamiConfig } from '@aami/shared';
+import { AamiConfig, loadPresetCatalog } from '@aami/shared';
 import { compileConfig, type CompileOptions } from '../services/rule-compiler/src/compile.ts';
-import { loadPresetCatalog } from '../services/rule-compiler/src/preset-catalog.ts';
 import { GeneratedTree } from '../services/rule-compiler/src/writer.ts';
 import { runTool } from '../services/rule-compiler/src/validator.ts';
 

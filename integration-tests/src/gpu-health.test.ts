@@ -15,8 +15,8 @@ import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import { Registry } from 'prom-client';
-import { AamiConfig, NodeHealthResponse, createLogger, loadXidCatalog, type GpuHealth } from '@aami/shared';
-import { compileConfig, loadPresetCatalog } from '@aami/rule-compiler';
+import { AamiConfig, NodeHealthResponse, createLogger, loadPresetCatalog, loadXidCatalog, type GpuHealth } from '@aami/shared';
+import { compileConfig } from '@aami/rule-compiler';
 import { startFleet, type FaultRequestInput } from '@aami/gpu-simulator';
 import { createApp } from '../../services/analyzer/src/app.ts';
 import { HealthService } from '../../services/analyzer/src/health/service.ts';
@@ -88,7 +88,8 @@ test('each simulated fault shows in the GPU health state and the gpu-health aler
   // Prometheus on what the rule compiler makes of this config: targets, the aami job, the preset.
   const config = AamiConfig.parse({
     cluster: { name: 'it-cluster' },
-    nodes: sim.nodes.map((n) => ({ name: n.name, ip: n.target.replace(/:\d+$/, ''), labels: {} })),
+    // The simulator plays a dcgm-exporter AAMI did not install: the nodes say so, as an operator would.
+    nodes: sim.nodes.map((n) => ({ name: n.name, ip: n.target.replace(/:\d+$/, ''), labels: {}, exporters: ['node_exporter', 'dcgm_exporter'] })),
     alerts: { presets: ['gpu-health'] },
     prometheus: { scrape_interval: '1s', evaluation_interval: '1s' },
   });

@@ -16,9 +16,9 @@ import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { AamiConfig, CLUSTER_LABEL, JOBS, NODE_LABEL } from '@aami/shared';
+import { AamiConfig, CLUSTER_LABEL, JOBS, NODE_LABEL, loadPresetCatalog } from '@aami/shared';
 import { startFleet, type RunningFleet } from '@aami/gpu-simulator';
-import { compileConfig, loadPresetCatalog } from '@aami/rule-compiler';
+import { compileConfig } from '@aami/rule-compiler';
 import {
   REPO_ROOT, freePort, httpOk, serviceAuth, makeTempDir, requireBinary, startAamiService, startDaemon, startPrometheus, waitFor,
   type AamiService, type Daemon, type PrometheusServer,

@@ -11,8 +11,8 @@ import { randomBytes, randomInt } from 'node:crypto';
 import { readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Queue, QueueEvents } from 'bullmq';
-import { ConfigStore, QUEUES, ValidationError, createLogger, type CompileJob } from '@aami/shared';
-import { loadPresetCatalog, loadRuleCompilerSettings, readCompileStatus, startRuleCompiler, validateOverride } from '@aami/rule-compiler';
+import { ConfigStore, QUEUES, ValidationError, createLogger, loadPresetCatalog, validateOverride, type CompileJob } from '@aami/shared';
+import { loadRuleCompilerSettings, readCompileStatus, startRuleCompiler } from '@aami/rule-compiler';
 import { freePort, makeTempDir, startAlertmanagerOnFile, startPrometheusOnFile, startRedis, waitFor } from './harness/index.ts';
 
 const SERVICE_TOKEN = 'service-token-for-rule-compiler-it';

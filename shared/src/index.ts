@@ -12,5 +12,6 @@ export * from './health/index.ts';
 export * from './prometheus/query.ts';
 export * from './http/json-errors.ts';
 export * from './api/index.ts';
+export * from './alerts/index.ts';
 export * from './http/service-token.ts';
 export * from './version.ts';

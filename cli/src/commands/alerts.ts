@@ -1,5 +1,6 @@
 // `aami alerts ...`: presets, the rules they run, per-rule tuning and what fires now, through the API.
 import type { Command } from 'commander';
+import type { AlertsCompileStatus } from '@aami/shared';
 import { clientFor, outputFormat } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { printJson, renderTable, terminalSafe as safe } from '../output.ts';
@@ -141,7 +142,7 @@ export function registerAlertsCommands(program: Command): void {
   alerts.command('status')
     .description('did the last compile pass promtool/amtool and reload Prometheus and Alertmanager?')
     .action(async (_o: unknown, cmd: Command) => {
-      const s = await (await clientFor(cmd)).request<{ state: string; revision: number | null; live_revision: number | null; compiled_at: string | null; error?: string; reloaded: { prometheus: boolean; alertmanager: boolean } }>('GET', '/api/v1/alerts/compile-status');
+      const s = await (await clientFor(cmd)).request<AlertsCompileStatus>('GET', '/api/v1/alerts/compile-status');
       if (s.state !== 'ok') process.exitCode = 1;
       if (outputFormat(cmd) === 'json') return printJson(s);
       if (s.state === 'unknown') {

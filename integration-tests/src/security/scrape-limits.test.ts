@@ -9,8 +9,8 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import { dirname, join } from 'node:path';
-import { AamiConfig } from '@aami/shared';
-import { compileConfig, loadPresetCatalog } from '@aami/rule-compiler';
+import { AamiConfig, loadPresetCatalog } from '@aami/shared';
+import { compileConfig } from '@aami/rule-compiler';
 import { freePort, makeTempDir, startPrometheusOnFile, waitFor, type PrometheusServer } from '../harness/index.ts';
 
 const NODES = { flood: '127.0.0.31', longLabel: '127.0.0.32', honest: '127.0.0.33', cpuOnly: '127.0.0.34' } as const;

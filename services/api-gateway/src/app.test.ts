@@ -3,10 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Server } from 'node:http';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigStore, createLogger, loadSettings, type CompileJob } from '@aami/shared';
-import { createCompilerApp, loadPresetCatalog, validateCustomRule } from '@aami/rule-compiler';
+import { AlertsCompileStatus, ConfigStore, createLogger, errorBody, loadSettings, type CompileJob, type CompileStatus } from '@aami/shared';
 import { createApp } from './app.ts';
 import { TokenStore } from './auth/token-store.ts';
 import type { CompileTrigger } from './compile-trigger.ts';
@@ -19,6 +18,8 @@ let admin: string;
 let viewer: string;
 const compileJobs: CompileJob[] = [];
 const SERVICE_TOKEN = 'service-token-for-tests-0123';
+const compilerCalls: Array<{ method: string; path: string; auth: string | undefined; body: unknown }> = [];
+const compilerAnswers: Array<{ status: number; body: unknown }> = [];
 
 before(async () => {
   const dir = await mkdtemp(join(tmpdir(), 'aami-gw-'));
@@ -29,21 +30,22 @@ before(async () => {
   admin = (await tokens.create('admin', 'admin')).token;
   viewer = (await tokens.create('viewer', 'viewer')).token;
   const compile: CompileTrigger = { request: async (job) => { compileJobs.push(job); return { queued: true }; }, close: async () => {} };
-  // The rule compiler's real API (its rule check runs promtool), as the gateway calls it in compose.
-  const catalog = await loadPresetCatalog();
-  compiler = createCompilerApp({
-    compiler: {
-      status: () => ({ state: 'never', lastAttempt: null, lastSuccess: null, reload: null }),
-      validateCandidate: () => { throw new Error('not used here'); },
-      checkCustomRule: (input) => validateCustomRule(catalog, { alerts: { presets: [], overrides: {}, custom: [] } }, input),
-    },
-    log: createLogger('test', 'error'), version: 'test', serviceToken: SERVICE_TOKEN,
+  // A stand-in for the rule compiler's API, answering what each test puts in `compilerAnswers`
+  // (the real pair, with promtool, is driven by integration-tests/src/web-ui.test.ts and make e2e).
+  compiler = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => { body += c.toString(); });
+    req.on('end', () => {
+      compilerCalls.push({ method: req.method ?? '', path: req.url ?? '', auth: req.headers.authorization, body: body ? JSON.parse(body) as unknown : undefined });
+      const answer = compilerAnswers.shift() ?? { status: 500, body: errorBody('internal', 'the test gave no answer') };
+      res.writeHead(answer.status, { 'content-type': 'application/json' }).end(JSON.stringify(answer.body));
+    });
   }).listen(0, '127.0.0.1');
   await new Promise((r) => compiler.once('listening', r));
   const compilerUrl = `http://127.0.0.1:${(compiler.address() as AddressInfo).port}`;
   // Prometheus/Alertmanager on a closed port: health must degrade to null, not fail.
   const settings = { ...loadSettings({ AAMI_DATA_DIR: dir, AAMI_PROMETHEUS_URL: 'http://127.0.0.1:9', AAMI_ALERTMANAGER_URL: 'http://127.0.0.1:9', AAMI_RELAY_URL: 'http://127.0.0.1:9', AAMI_RULE_COMPILER_URL: compilerUrl }) };
-  const app = createApp({ store, tokens, compile, settings, log: createLogger('test', 'error'), version: 'test', serviceToken: SERVICE_TOKEN, generatedDir: join(dir, 'generated') });
+  const app = createApp({ store, tokens, compile, settings, log: createLogger('test', 'error'), version: 'test', serviceToken: SERVICE_TOKEN });
   server = app.listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const addr = server.address();
@@ -264,28 +266,50 @@ test('alerts: apply gpu-production, list its rules, tune a threshold, refuse a b
   assert.equal((await call('PATCH', '/api/v1/alerts/rules/GPUTemperatureCritical', viewer, { disabled: true })).status, 403);
 });
 
-test('alerts: custom rules are checked by the rule compiler (promtool) before they are saved; a refusal names the field and saves nothing', async () => {
+test('alerts: custom rules are checked by the rule compiler, with the service token; its refusal names the field and saves nothing', async () => {
+  compilerCalls.length = 0;
+  compilerAnswers.push({ status: 400, body: errorBody('validation_failed', 'custom rule MyBadRule is refused by promtool', [{ path: 'expr', message: '1:22: parse error: unclosed left parenthesis' }]) });
   const bad = await call('POST', '/api/v1/alerts/custom', admin, { name: 'MyBadRule', expr: 'sum(rate(foo[5m]) by', summary: 'x' });
   assert.equal(bad.status, 400);
-  const why = ((await bad.json()) as { error: { code: string; details: Array<{ path: string }> } }).error;
+  const why = ((await bad.json()) as { error: { code: string; message: string; details: Array<{ path: string; message: string }> } }).error;
   assert.equal(why.code, 'validation_failed');
-  assert.deepEqual(why.details.map((d) => d.path), ['expr']);
+  assert.deepEqual(why.details, [{ path: 'expr', message: '1:22: parse error: unclosed left parenthesis' }]);
   assert.ok(!(await store.read()).config.alerts.custom.some((c) => c.name === 'MyBadRule'));
-  const good = await call('POST', '/api/v1/alerts/custom', admin, { name: 'MyPowerRule', expr: 'DCGM_FI_DEV_POWER_USAGE > 650', for: '5m', severity: 'warning', summary: 'GPU {{ $labels.gpu }} draws a lot' });
+  assert.deepEqual(compilerCalls.map((c) => [c.method, c.path, c.auth]), [['POST', '/api/v1/rules/check', `Bearer ${SERVICE_TOKEN}`]]);
+  assert.deepEqual(compilerCalls[0]?.body, { rule: { name: 'MyBadRule', expr: 'sum(rate(foo[5m]) by', summary: 'x' } });
+
+  // The compiler's answer, with its defaults, is what is saved.
+  const checked = { name: 'MyPowerRule', expr: 'DCGM_FI_DEV_POWER_USAGE > 650', for: '5m', severity: 'warning', summary: 'GPU {{ $labels.gpu }} draws a lot', description: '', labels: {} };
+  compilerAnswers.push({ status: 200, body: { rule: checked } });
+  const good = await call('POST', '/api/v1/alerts/custom', admin, { name: 'MyPowerRule', expr: 'DCGM_FI_DEV_POWER_USAGE > 650', summary: 'GPU {{ $labels.gpu }} draws a lot' });
   assert.equal(good.status, 201);
-  assert.equal((await store.read()).config.alerts.custom.find((c) => c.name === 'MyPowerRule')?.expr, 'DCGM_FI_DEV_POWER_USAGE > 650');
-  const v1 = (await (await call('POST', '/api/v1/alerts/validate', admin, { expr: 'up == 0' })).json()) as { valid: boolean };
-  assert.equal(v1.valid, true);
-  const v2 = (await (await call('POST', '/api/v1/alerts/validate', admin, { expr: 'up ==' })).json()) as { valid: boolean; error: string };
-  assert.equal(v2.valid, false);
-  assert.ok(v2.error.length > 0);
+  assert.deepEqual((await store.read()).config.alerts.custom.find((c) => c.name === 'MyPowerRule'), checked);
+
+  compilerAnswers.push({ status: 200, body: { rule: { ...checked, name: 'AamiExpressionCheck', expr: 'up == 0' } } });
+  assert.deepEqual(await (await call('POST', '/api/v1/alerts/validate', admin, { expr: 'up == 0' })).json(), { valid: true });
+  compilerAnswers.push({ status: 400, body: errorBody('validation_failed', 'refused by promtool', [{ path: 'expr', message: '1:5: parse error: unexpected end of input' }]) });
+  assert.deepEqual(await (await call('POST', '/api/v1/alerts/validate', admin, { expr: 'up ==' })).json(), { valid: false, error: '1:5: parse error: unexpected end of input' });
+
+  // A compiler that refuses the gateway's token is the gateway's problem (502), never the caller's 401.
+  compilerAnswers.push({ status: 401, body: errorBody('unauthorized', 'no') });
+  const refused = await call('POST', '/api/v1/alerts/custom', admin, { name: 'Other', expr: 'up == 0', summary: 'x' });
+  assert.equal(refused.status, 502);
+  assert.equal(((await refused.json()) as { error: { code: string } }).error.code, 'upstream_auth');
   assert.equal((await call('DELETE', '/api/v1/alerts/custom/MyPowerRule', admin)).status, 200);
 });
 
-test('alerts: compile status is "unknown" before the compiler ran; firing is 503 when Alertmanager is down', async () => {
-  const s = (await (await call('GET', '/api/v1/alerts/compile-status', viewer)).json()) as { state: string };
+test('alerts: compile status is the compiler\'s, summed up: "unknown" before its first compile, "failed" with its errors', async () => {
+  const never: CompileStatus = { state: 'never', lastAttempt: null, lastSuccess: null, reload: null };
+  compilerAnswers.push({ status: 200, body: never });
+  const s = AlertsCompileStatus.parse(await (await call('GET', '/api/v1/alerts/compile-status', viewer)).json());
   assert.equal(s.state, 'unknown');
-  assert.equal((await call('GET', '/api/v1/alerts/firing', viewer)).status, 503);
+  const failed: CompileStatus = { ...never, state: 'failed', lastAttempt: { at: '2026-12-04T10:00:00Z', revision: 9, ok: false, durationMs: 40, changed: false, errors: [{ path: 'alerts.custom[0].expr', message: 'parse error' }], warnings: [] } };
+  compilerAnswers.push({ status: 200, body: failed });
+  const f = AlertsCompileStatus.parse(await (await call('GET', '/api/v1/alerts/compile-status', viewer)).json());
+  assert.equal(f.state, 'failed');
+  assert.equal(f.revision, 9);
+  assert.equal(f.error, 'alerts.custom[0].expr: parse error');
+  assert.equal((await call('GET', '/api/v1/alerts/firing', viewer)).status, 503, 'Alertmanager is down');
 });
 
 test('notification channels: an SMTP password goes to secrets.json, an unknown ${secret:...} is refused, routing recompiles, removing a channel removes its secret', async () => {

@@ -34,11 +34,10 @@ export interface GatewayDeps {
   /** What the gateway presents to the services behind it (shared/src/http/service-token.ts). */
   serviceToken: string;
   /** The rule compiler's output folder (its status.json tells whether the last compile was accepted). */
-  generatedDir: string;
 }
 
 export function createApp(deps: GatewayDeps): Express {
-  const { store, tokens, compile, settings, log, version, serviceToken, generatedDir } = deps;
+  const { store, tokens, compile, settings, log, version, serviceToken } = deps;
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -72,7 +71,7 @@ export function createApp(deps: GatewayDeps): Express {
   api.use(express.json({ limit: DEFAULT_BODY_LIMIT }));
   api.use('/nodes', nodesRouter({ store, compile, cluster: { prometheusUrl: settings.AAMI_PROMETHEUS_URL, alertmanagerUrl: settings.AAMI_ALERTMANAGER_URL, prometheusAuth: settings.prometheusAuth, alertmanagerAuth: settings.alertmanagerAuth } }));
   api.use('/config', configRouter(store));
-  api.use('/alerts', alertsRouter({ store, compile, alertmanagerUrl: settings.AAMI_ALERTMANAGER_URL, alertmanagerAuth: settings.alertmanagerAuth, generatedDir, ruleCompiler: { url: settings.AAMI_RULE_COMPILER_URL, token: serviceToken } }));
+  api.use('/alerts', alertsRouter({ store, compile, alertmanagerUrl: settings.AAMI_ALERTMANAGER_URL, alertmanagerAuth: settings.alertmanagerAuth, ruleCompiler: { url: settings.AAMI_RULE_COMPILER_URL, token: serviceToken } }));
   api.use('/status', statusRouter(store, settings, version));
   api.use('/tokens', tokensRouter(tokens));
   api.use('/whoami', whoamiRouter());

@@ -2,7 +2,6 @@
 // once), and serves until SIGTERM/SIGINT.
 import { join, dirname } from 'node:path';
 import { AAMI_VERSION, ConfigStore, createLogger, loadServiceTokenAtStart, loadSettings } from '@aami/shared';
-import { loadRuleCompilerSettings } from '@aami/rule-compiler';
 import { createApp } from './app.ts';
 import { bootstrapAdminToken, TokenStore } from './auth/token-store.ts';
 import { createCompileTrigger } from './compile-trigger.ts';
@@ -25,7 +24,7 @@ if (!(await store.exists())) {
 }
 const compile = createCompileTrigger(settings.AAMI_REDIS_URL, log);
 const serviceToken = loadServiceTokenAtStart(log);
-const app = createApp({ store, tokens, compile, settings, log, version: AAMI_VERSION, serviceToken, generatedDir: loadRuleCompilerSettings().generatedDir });
+const app = createApp({ store, tokens, compile, settings, log, version: AAMI_VERSION, serviceToken });
 const server = app.listen(settings.AAMI_API_PORT, settings.AAMI_BIND, () => {
   log.info('api-gateway listening', { address: `${settings.AAMI_BIND}:${settings.AAMI_API_PORT}`, config: settings.configPath });
 });

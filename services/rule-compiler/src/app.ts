@@ -3,10 +3,9 @@
 // /metrics stay open on the internal network. Routes only parse, call the compiler and reply;
 // errors are mapped to JSON once, at the end.
 import express from 'express';
-import { RuleCheckRequest, ValidationError, jsonErrorHandler, jsonNotFound, parseOrThrow, requireServiceToken, type CustomRule, type Logger, type RuleCheckResult } from '@aami/shared';
+import { RuleCheckRequest, ValidationError, jsonErrorHandler, jsonNotFound, parseOrThrow, requireServiceToken, type CompileStatus, type CustomRule, type Logger, type RuleCheckResult } from '@aami/shared';
 import type { Registry } from 'prom-client';
 import type { CandidateReport } from './compiler.ts';
-import type { CompileStatus } from './status.ts';
 
 /** The slice of the compiler the routes use. */
 export interface CompilerApi {

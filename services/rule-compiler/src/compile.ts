@@ -1,13 +1,11 @@
 // config.yaml -> every generated file, in memory. Pure: no clock, no disk, no randomness, so the same
 // config gives byte-identical files (the writer then skips an unchanged set and the reload with it).
 import { createHash } from 'node:crypto';
-import { EXPORTER_PORTS, type AamiConfig, type ErrorDetail, type ExporterName } from '@aami/shared';
-import { effectiveRules, type EffectiveRule } from './effective-rules.ts';
+import { EXPORTER_PORTS, type AamiConfig, type ErrorDetail, type ExporterName, effectiveRules, type EffectiveRule, type PresetCatalog } from '@aami/shared';
 import { renderRuleFiles } from './rule-files.ts';
 import { renderTargetFiles, type ExporterPorts } from './file-sd.ts';
 import { renderPrometheusConfig, type BasicAuthFile, type SelfTarget } from './prometheus-config.ts';
 import { renderAlertmanagerConfig, type AlertmanagerConfigOptions } from './alertmanager-config.ts';
-import type { PresetCatalog } from './preset-catalog.ts';
 
 /** Folders of the generated tree, one per program that mounts it. */
 export const PROMETHEUS_DIR = 'prometheus';

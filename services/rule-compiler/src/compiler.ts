@@ -5,15 +5,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AamiConfig, ValidationError, parseOrThrow, type ConfigSnapshot, type CustomRule, type ErrorDetail, type ExporterName, type Logger } from '@aami/shared';
+import { AamiConfig, ValidationError, parseOrThrow, type CompileStatus, type ConfigSnapshot, type CustomRule, type ErrorDetail, type ExporterName, type Logger, type PresetCatalog } from '@aami/shared';
 import { compileConfig, type CompileOptions, type CompileOutput } from './compile.ts';
 import { checkGeneratedTree, DEFAULT_TOOLS, type ToolPaths } from './validator.ts';
 import { promtoolRuleProblems, validateCustomRule } from './custom-rules.ts';
 import { GeneratedTree, type CommitResult } from './writer.ts';
 import type { ReloadReport } from './reloader.ts';
-import type { StatusStore, CompileStatus } from './status.ts';
+import type { StatusStore } from './status.ts';
 import type { CompilerMetrics } from './metrics.ts';
-import type { PresetCatalog } from './preset-catalog.ts';
 
 /** A reload a running program refused: the files are live on disk, the program still runs the old ones. */
 export class ReloadFailedError extends Error {

@@ -1,7 +1,6 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { AamiConfig, ConflictError, UnavailableError, ValidationError } from '@aami/shared';
-import { loadPresetCatalog, type PresetCatalog } from './preset-catalog.ts';
+import { AamiConfig, ConflictError, UnavailableError, ValidationError, loadPresetCatalog, type PresetCatalog } from '@aami/shared';
 import { validateCustomRule } from './custom-rules.ts';
 
 let catalog: PresetCatalog;

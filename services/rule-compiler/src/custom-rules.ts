@@ -1,11 +1,9 @@
 // Checking a custom rule before it is saved (`aami alerts add` / POST on the gateway): the shape by
 // config.yaml's schema, the name against the presets, and the PromQL and templates by promtool itself,
 // so a rule that Prometheus would refuse never reaches config.yaml.
-import { ConflictError, CustomRule, ValidationError, issuesToDetails, type AamiConfig, type ErrorDetail } from '@aami/shared';
-import { effectiveRules, type EffectiveRule } from './effective-rules.ts';
+import { ConflictError, CustomRule, ValidationError, issuesToDetails, type AamiConfig, type ErrorDetail, effectiveRules, type EffectiveRule, type PresetCatalog } from '@aami/shared';
 import { renderRuleFile } from './rule-files.ts';
 import { checkRuleFileText, DEFAULT_TOOLS, failureDetails, type ToolPaths } from './validator.ts';
-import type { PresetCatalog } from './preset-catalog.ts';
 
 /** Options of validateCustomRule. */
 export interface CustomRuleCheckOptions {

@@ -9,10 +9,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
-import { JOBS, EXPORTER_PORTS, ValidationError, issuesToDetails, type ErrorDetail } from '@aami/shared';
+import { JOBS, EXPORTER_PORTS, ValidationError, issuesToDetails, type ErrorDetail, renderTemplate, type EffectiveRule } from '@aami/shared';
 import { Duration } from '@aami/shared';
-import { renderTemplate } from './annotation-template.ts';
-import type { EffectiveRule } from './effective-rules.ts';
 
 /** The cluster every test series belongs to. */
 export const TEST_CLUSTER = 'test-cluster';

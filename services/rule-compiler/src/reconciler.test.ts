@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createLogger } from '@aami/shared';
 import { compileDue, startReconciler } from './reconciler.ts';
-import { initialStatus, type CompileStatus } from './status.ts';
+import type { CompileStatus } from '@aami/shared';
+import { initialStatus } from './status.ts';
 
 const attempted = (revision: number | null, state: CompileStatus['state'] = 'ok'): CompileStatus => ({
   ...initialStatus(),

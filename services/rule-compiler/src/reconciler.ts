@@ -3,8 +3,7 @@
 // once at start, it compares config.yaml's revision with the revision its last compile attempt
 // read, and compiles when they differ, or when that attempt's files are live but a reload failed
 // (Prometheus was down). A refused config is not retried until the config changes again.
-import type { Logger } from '@aami/shared';
-import type { CompileStatus } from './status.ts';
+import type { CompileStatus, Logger } from '@aami/shared';
 
 export interface ReconcilerDeps {
   /** config.yaml's current revision. */

@@ -2,7 +2,7 @@
 // (rules/gpu-basic.yml, group aami.gpu-basic) plus rules/custom.yml. Disabled rules are left out.
 // The output depends only on the rules, so the same config gives byte-identical files.
 import YAML from 'yaml';
-import type { EffectiveRule } from './effective-rules.ts';
+import type { EffectiveRule } from '@aami/shared';
 
 /** Directory of the rule files, relative to prometheus.yml. */
 export const RULES_DIR = 'rules';

@@ -3,14 +3,13 @@
 // integration test starts it the same way against real daemons.
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { AAMI_VERSION, ConfigStore, readInstalledExporters, redisConnectionOptions, type ExporterName, type Logger } from '@aami/shared';
+import { AAMI_VERSION, ConfigStore, readInstalledExporters, redisConnectionOptions, type ExporterName, type Logger, loadPresetCatalog, type PresetCatalog } from '@aami/shared';
 import type { Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { createApp } from './app.ts';
 import { Coalescer } from './coalescer.ts';
 import { Compiler, type CompileOutcome } from './compiler.ts';
 import { createMetrics } from './metrics.ts';
-import { loadPresetCatalog, type PresetCatalog } from './preset-catalog.ts';
 import { startReconciler, type Reconciler } from './reconciler.ts';
 import { reloadAll } from './reloader.ts';
 import { StatusStore } from './status.ts';

@@ -6,8 +6,7 @@
 // volume at /var/lib/aami in each).
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { loadSettings, parseOrThrow, type RuntimeSettings } from '@aami/shared';
-import { DEFAULT_PRESETS_DIR } from './preset-catalog.ts';
+import { loadSettings, parseOrThrow, type RuntimeSettings, DEFAULT_PRESETS_DIR } from '@aami/shared';
 import type { BasicAuthFile, SelfTarget } from './prometheus-config.ts';
 import type { ToolPaths } from './validator.ts';
 

@@ -4,12 +4,10 @@
 import { Router } from 'express';
 import { z } from 'zod';
 import {
-  NotFoundError, RuleCheckResult, ValidationError, loadXidCatalog, parseOrThrow, type AamiConfig, type ConfigStore, type CustomRule, type HttpAuth,
+  CompileStatus, NotFoundError, RuleCheckResult, ValidationError, applyOverride, effectiveRules, listPresets, loadPresetCatalog, loadXidCatalog,
+  parseOrThrow, validateOverride, type AamiConfig, type AlertsCompileStatus, type ConfigStore, type CustomRule, type EffectiveRule, type HttpAuth,
+  type PresetCatalog,
 } from '@aami/shared';
-import {
-  applyOverride, effectiveRules, listPresets, loadPresetCatalog, readCompileStatus, validateOverride,
-  type EffectiveRule, type PresetCatalog,
-} from '@aami/rule-compiler';
 import type { CompileTrigger } from '../compile-trigger.ts';
 import { requestUpstream } from '../upstream.ts';
 import { expectedRevision, setRevision } from '../revision.ts';
@@ -20,9 +18,8 @@ export interface AlertsDeps {
   alertmanagerUrl: string;
   /** Basic-auth headers for Alertmanager (settings.alertmanagerAuth); none when absent. */
   alertmanagerAuth?: HttpAuth;
-  generatedDir: string;
   presetsDir?: string;
-  /** The rule compiler, which checks rules with promtool (only its image has promtool). */
+  /** The rule compiler: it checks rules with promtool (only its image has promtool) and knows its last compile. */
   ruleCompiler: { url: string; token: string };
 }
 
@@ -62,15 +59,13 @@ export function alertsRouter(deps: AlertsDeps): Router {
   const catalog = () => (catalogPromise ??= loadPresetCatalog(deps.presetsDir));
   const r = Router();
 
+  const compiler = (path: string, method = 'GET', body?: unknown) => requestUpstream({
+    service: `the rule compiler at ${deps.ruleCompiler.url}`,
+    url: `${deps.ruleCompiler.url.replace(/\/+$/, '')}${path}`,
+    method, body, token: deps.ruleCompiler.token, timeoutMs: 30_000,
+  });
   /** One custom rule, checked by the rule compiler (shape, name, promtool); defaults applied. */
-  const checkRule = async (rule: unknown): Promise<CustomRule> => {
-    const answer = await requestUpstream({
-      service: `the rule compiler at ${deps.ruleCompiler.url}`,
-      url: `${deps.ruleCompiler.url.replace(/\/+$/, '')}/api/v1/rules/check`,
-      method: 'POST', body: { rule }, token: deps.ruleCompiler.token, timeoutMs: 30_000,
-    });
-    return RuleCheckResult.parse(answer).rule;
-  };
+  const checkRule = async (rule: unknown): Promise<CustomRule> => RuleCheckResult.parse(await compiler('/api/v1/rules/check', 'POST', { rule })).rule;
 
   /** Writes through the store, checking that the result still compiles to valid rules. */
   const write = async (req: Parameters<typeof expectedRevision>[0], reason: string, mutate: (c: AamiConfig, cat: PresetCatalog) => void) => {
@@ -167,9 +162,9 @@ export function alertsRouter(deps: AlertsDeps): Router {
   });
 
   r.get('/compile-status', async (_req, res) => {
-    const s = await readCompileStatus(deps.generatedDir);
+    const s = CompileStatus.parse(await compiler('/api/v1/compile/status'));
     const state = s.state === 'never' ? 'unknown' : s.state === 'ok' ? 'ok' : 'failed';
-    res.json({
+    const answer: AlertsCompileStatus = {
       state,
       revision: s.lastAttempt?.revision ?? null,
       compiled_at: s.lastAttempt?.at ?? null,
@@ -177,7 +172,8 @@ export function alertsRouter(deps: AlertsDeps): Router {
       error: s.lastAttempt && !s.lastAttempt.ok ? s.lastAttempt.errors.map((e) => `${e.path ? `${e.path}: ` : ''}${e.message}`).join('\n') : s.state === 'reload_failed' ? 'the files were written but a reload failed' : undefined,
       reloaded: { prometheus: s.reload?.prometheus.ok ?? false, alertmanager: s.reload?.alertmanager.ok ?? false },
       detail: s,
-    });
+    };
+    res.json(answer);
   });
 
   r.get('/firing', async (_req, res) => {

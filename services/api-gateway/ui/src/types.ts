@@ -113,15 +113,8 @@ export interface RulePatchResult {
   compile?: CompileRequest;
 }
 
-export interface CompileStatus {
-  state: 'ok' | 'failed' | 'pending' | 'unknown';
-  revision: number | null;
-  compiled_at: string | null;
-  error?: string;
-  reloaded?: { prometheus: boolean; alertmanager: boolean };
-  /** The last revision whose rules are in force. */
-  live_revision?: number | null;
-}
+// GET /alerts/compile-status: the shared schema's type (types only).
+export type { AlertsCompileStatus as CompileStatus } from '@aami/shared/api/compile-status';
 
 export interface CustomRuleInput {
   name: string;

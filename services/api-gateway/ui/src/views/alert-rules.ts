@@ -26,23 +26,19 @@ function durationEditor(value: string, title: string): { el: HTMLElement; value:
 /** Words for a compile state, with whether Prometheus and Alertmanager took the new files. */
 function compileSummary(cs: CompileStatus): HTMLElement {
   const rel = cs.reloaded;
-  const reloaded = rel
-    ? ` Prometheus ${rel.prometheus ? 'reloaded ✓' : 'NOT reloaded ✗'}, Alertmanager ${rel.alertmanager ? 'reloaded ✓' : 'NOT reloaded ✗'}.`
-    : '';
+  const reloaded = ` Prometheus ${rel.prometheus ? 'reloaded ✓' : 'NOT reloaded ✗'}, Alertmanager ${rel.alertmanager ? 'reloaded ✓' : 'NOT reloaded ✗'}.`;
   switch (cs.state) {
     case 'ok': {
-      const all = !rel || (rel.prometheus && rel.alertmanager);
+      const all = rel.prometheus && rel.alertmanager;
       return note(all ? 'ok' : 'warn', `Rules compiled and accepted (config revision ${cs.revision ?? '?'}, ${ago(cs.compiled_at)}).${reloaded}`);
     }
     case 'failed':
       return h('div', { class: 'message error', attrs: { role: 'alert' } },
         h('p', { class: 'message-title' }, `The rules of config revision ${cs.revision ?? '?'} are not in force.`,
-          cs.live_revision !== undefined && cs.live_revision !== null ? ` Prometheus still runs the rules of revision ${cs.live_revision}.` : ''),
+          cs.live_revision !== null ? ` Prometheus still runs the rules of revision ${cs.live_revision}.` : ''),
         cs.error ? h('pre', { class: 'compile-error' }, cs.error) : null,
-        rel ? h('p', null, reloaded.trim()) : null);
-    case 'pending':
-      return note('info', `Compiling config revision ${cs.revision ?? '?'}…`);
-    default:
+        h('p', null, reloaded.trim()));
+    case 'unknown':
       return note('info', 'The rule compiler has not reported yet.');
   }
 }

@@ -9,7 +9,7 @@ import { DEFAULT_PRESETS_DIR, loadPresetCatalog, parsePresetCatalog, presetRuleN
 import { listPresets, renderRuleTable } from './presets-list.ts';
 import { ValidationError } from '@aami/shared';
 
-const DATA = (p: string) => fileURLToPath(new URL(`../../gpu-simulator/data/${p}`, import.meta.url));
+const DATA = (p: string) => fileURLToPath(new URL(`../../../services/gpu-simulator/data/${p}`, import.meta.url));
 /** dcgm-exporter's default counters (byte-exact copy kept with the simulator). */
 const DEFAULT_COUNTERS = DATA('default-counters.csv');
 /** The counters file AAMI installs with dcgm-exporter: the defaults plus the fields the presets need. */

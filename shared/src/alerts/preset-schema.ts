@@ -3,7 +3,7 @@
 // Every rule says which dcgm-exporter fields it reads (`needs`), so a test can prove each one is in the
 // counters file AAMI installs, and which labels the notification relay can route and enrich on.
 import { z } from 'zod';
-import { Duration, Severity } from '@aami/shared';
+import { Duration, Severity } from '../config/schema.ts';
 import { checkTemplate } from './annotation-template.ts';
 
 /** Preset names: kebab-case, also the file name. */

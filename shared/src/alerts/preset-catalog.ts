@@ -5,7 +5,8 @@ import { readdir, readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import YAML from 'yaml';
-import { NotFoundError, ValidationError, issuesToDetails, type ErrorDetail } from '@aami/shared';
+import { issuesToDetails } from '../config/issues.ts';
+import { NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
 import { Preset, type PresetRule } from './preset-schema.ts';
 
 /** Where the presets live in the repository (images copy them to AAMI_PRESETS_DIR). */

@@ -3,7 +3,8 @@
 // message naming the field and the running rules never see it; the compiler runs the same checks on
 // whatever config.yaml holds.
 import { z } from 'zod';
-import { Duration, NotFoundError, RuleOverride, Severity, ValidationError, type AamiConfig, type ErrorDetail } from '@aami/shared';
+import { Duration, RuleOverride, Severity, type AamiConfig } from '../config/schema.ts';
+import { NotFoundError, ValidationError, type ErrorDetail } from '../errors.ts';
 import type { PresetCatalog } from './preset-catalog.ts';
 import type { Threshold } from './preset-schema.ts';
 

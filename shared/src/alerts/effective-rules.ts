@@ -1,7 +1,8 @@
 // The rules a config actually runs: the applied presets' rules (with includes), each with its
 // overrides, then the custom rules. This is what `aami alerts list` shows and what the rule files are
 // rendered from, so the list and the running rules cannot disagree.
-import { ValidationError, type AamiConfig, type ErrorDetail, type Severity } from '@aami/shared';
+import type { AamiConfig, Severity } from '../config/schema.ts';
+import { ValidationError, type ErrorDetail } from '../errors.ts';
 import { substituteThreshold } from './annotation-template.ts';
 import { presetRuleNames, type PresetCatalog } from './preset-catalog.ts';
 import { checkOverride } from './overrides.ts';
