@@ -143,6 +143,15 @@ test('gpu-production + a temperature ramp fires GPUTemperatureCritical in a real
   assert.equal(series?.metric.cluster, 'it-cluster');
   assert.equal(series?.metric.rack, 'r7');
 
+  // A node added later: its target file is written in place and Prometheus's file_sd finds it
+  // without a reload (nothing listens there, so the target is down; that it exists is the point).
+  const ip2 = ip.replace(/\.(\d+)$/, (_m, last: string) => `.${Number(last) === 254 ? 2 : Number(last) + 1}`);
+  await store.update((c) => { c.nodes.push({ name: 'gpu-node-02', ip: ip2, labels: {}, exporters: ['node_exporter'] }); });
+  const added = await compile('node added');
+  assert.equal(added.changed, true);
+  assert.equal(added.reloaded, false, 'a node add reloads nothing');
+  await waitFor(async () => (await promQuery(promUrl, 'up{job="node_exporter",node="gpu-node-02"}')).length === 1, 30_000, 'Prometheus found the new node\'s target without a reload');
+
   // `aami alerts apply-preset gpu-production`, with the critical rule's `for` shortened for the test.
   await store.update((c) => {
     c.alerts.presets = ['gpu-production'];

@@ -1,6 +1,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { chmod, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigStore, ValidationError, createLogger, loadPresetCatalog } from '@aami/shared';
@@ -9,13 +9,14 @@ import { readCompileStatus, StatusStore } from './status.ts';
 import { GeneratedTree } from './writer.ts';
 import { createMetrics } from './metrics.ts';
 import type { ReloadReport } from './reloader.ts';
+import type { ToolPaths } from './validator.ts';
 
 const OK: ReloadReport = { prometheus: { ok: true, status: 200 }, alertmanager: { ok: true, status: 200 } };
 
 const made: string[] = [];
 after(() => Promise.all(made.map((d) => rm(d, { recursive: true, force: true }))));
 
-async function setup(initial: Record<string, unknown>) {
+async function setup(initial: Record<string, unknown>, tools?: ToolPaths) {
   const dir = await mkdtemp(join(tmpdir(), 'aami-compiler-'));
   made.push(dir);
   const store = new ConfigStore(join(dir, 'config.yaml'));
@@ -31,6 +32,7 @@ async function setup(initial: Record<string, unknown>) {
     tree: new GeneratedTree(generated),
     status: new StatusStore(generated),
     options: { relayUrl: 'http://relay:8081', relayTokenFile: '/t', alertmanagerUrl: 'http://am:9093', selfTargets: [] },
+    ...(tools ? { tools } : {}),
     reload: async () => { reloads.push(Date.now()); return nextReload; },
     log: createLogger('test', 'error'),
     metrics,
@@ -59,6 +61,53 @@ test('a run writes the files, reloads both programs and records ok; the same inp
   assert.equal(second.revision, 2);
   assert.equal(s.reloads.length, 1, 'no reload for identical output');
   assert.match(await s.metrics.registry.metrics(), /aami_rule_compiler_compiles_total\{result="ok"\} 2/);
+});
+
+test('a node added or removed writes its target file in place: no promtool run, no reload; a rule change still gets both', async () => {
+  // promtool and amtool behind wrappers that count their runs and then run the real programs.
+  const bin = await mkdtemp(join(tmpdir(), 'aami-tools-'));
+  made.push(bin);
+  const runs = join(bin, 'runs');
+  await writeFile(runs, '');
+  for (const tool of ['promtool', 'amtool']) {
+    await writeFile(join(bin, tool), `#!/bin/sh\necho ${tool} >> '${runs}'\nexec ${tool} "$@"\n`);
+    await chmod(join(bin, tool), 0o755);
+  }
+  const toolRuns = async () => (await readFile(runs, 'utf8')).split('\n').filter(Boolean).length;
+  const s = await setup({ alerts: { presets: ['gpu-basic'] } }, { promtool: join(bin, 'promtool'), amtool: join(bin, 'amtool') });
+  await s.compiler.run();
+  const checked = await toolRuns();
+  assert.ok(checked > 0, 'the first compile is checked');
+  const promYml = join(s.generated, 'prometheus/prometheus.yml');
+  const promYmlBefore = (await stat(promYml)).mtimeMs;
+
+  await s.store.update((c) => { c.nodes.push({ name: 'n2', ip: '10.0.0.2', labels: { rack: 'r2' } }); });
+  const added = await s.compiler.run();
+  assert.equal(added.changed, true);
+  assert.equal(added.reloaded, false, 'file_sd needs no reload');
+  assert.deepEqual(added.files, { written: 1, removed: 0, unchanged: added.files.unchanged });
+  assert.equal(s.reloads.length, 1);
+  assert.equal(await toolRuns(), checked, 'no promtool or amtool run for a target file');
+  const target = JSON.parse(await readFile(join(s.generated, 'prometheus/targets/nodes/n2.json'), 'utf8')) as Array<{ targets: string[]; labels: Record<string, string> }>;
+  assert.ok(target.some((t) => t.targets.includes('10.0.0.2:9100') && t.labels['rack'] === 'r2'), JSON.stringify(target));
+  assert.equal((await stat(promYml)).mtimeMs, promYmlBefore, 'prometheus.yml is not rewritten');
+  assert.deepEqual((await readdir(s.generated)).filter((n) => n.startsWith('.staging-')), [], 'nothing staged');
+  assert.equal((await readCompileStatus(s.generated)).lastSuccess?.revision, 2);
+
+  await s.store.update((c) => { c.nodes = c.nodes.filter((n) => n.name !== 'n2'); });
+  const removed = await s.compiler.run();
+  assert.equal(removed.files.removed, 1);
+  assert.equal(removed.reloaded, false);
+  await assert.rejects(stat(join(s.generated, 'prometheus/targets/nodes/n2.json')), 'the removed node\'s target file is gone');
+  assert.equal(await toolRuns(), checked);
+  // The manifest follows: the same config again is a no-op, not a rewrite.
+  await s.store.update(() => {});
+  assert.equal((await s.compiler.run()).changed, false);
+
+  await s.store.update((c) => { c.alerts.overrides.GPUTemperatureCritical = { threshold: 80 }; });
+  const tuned = await s.compiler.run();
+  assert.equal(tuned.reloaded, true, 'a rule change is reloaded');
+  assert.ok(await toolRuns() > checked, 'and checked by promtool');
 });
 
 test('a config the checkers refuse keeps the previous files live and reports the error at its config path', async () => {

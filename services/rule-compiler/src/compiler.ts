@@ -6,7 +6,8 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AamiConfig, ValidationError, parseOrThrow, type CompileStatus, type ConfigSnapshot, type CustomRule, type ErrorDetail, type ExporterName, type Logger, type PresetCatalog } from '@aami/shared';
-import { compileConfig, type CompileOptions, type CompileOutput } from './compile.ts';
+import { compileConfig, PROMETHEUS_DIR, type CompileOptions, type CompileOutput } from './compile.ts';
+import { TARGETS_DIR } from './file-sd.ts';
 import { checkGeneratedTree, DEFAULT_TOOLS, type ToolPaths } from './validator.ts';
 import { promtoolRuleProblems, validateCustomRule } from './custom-rules.ts';
 import { GeneratedTree, type CommitResult } from './writer.ts';
@@ -112,6 +113,18 @@ export class Compiler {
       return this.#succeed(prev, { at, started, revision: revision!, out, files, changed: false, reload: await this.#d.reload() });
     }
 
+    // A node added, removed or relabelled changes its target file and nothing else: write that one
+    // file and stop. No promtool run (target files are JSON rendered from the schema-checked
+    // config by one renderer, which every full compile and the tests check with promtool) and no
+    // reload (file_sd reads target files by itself), so a node add costs the same at 10 or 10,000 nodes.
+    const diff = await this.#d.tree.diff(out.files);
+    const touched = diff ? [...diff.changed, ...diff.removed] : [];
+    if (touched.length > 0 && touched.every(isTargetFile)) {
+      const files = await this.#d.tree.applyTargets(out.files, diff!, out.hash);
+      this.#d.log.info('only target files changed: written in place, no check or reload needed', { revision, written: files.written, removed: files.removed });
+      return this.#succeed(prev, { at, started, revision: revision!, out, files, changed: true, reload: lastReloadOk ? null : await this.#d.reload() });
+    }
+
     const staging = await this.#d.tree.stage(out.files, out.hash);
     let problems: ErrorDetail[];
     try {
@@ -201,4 +214,9 @@ export class Compiler {
 
 function ruleFilesOf(out: CompileOutput): string[] {
   return [...out.files.keys()].filter((p) => p.startsWith('prometheus/rules/')).map((p) => p.slice('prometheus/'.length));
+}
+
+/** A file_sd target file (prometheus/targets/nodes/<node>.json). */
+function isTargetFile(path: string): boolean {
+  return path.startsWith(`${PROMETHEUS_DIR}/${TARGETS_DIR}/`) && !path.slice(PROMETHEUS_DIR.length + TARGETS_DIR.length + 2).includes('/');
 }

@@ -33,6 +33,14 @@ export interface Staging {
   hash: string;
 }
 
+/** How a new set differs from the live one, file by file. */
+export interface TreeDiff {
+  /** Paths that are new or whose content changed. */
+  changed: string[];
+  /** Live paths the new set no longer has. */
+  removed: string[];
+}
+
 /** What a commit changed. */
 export interface CommitResult {
   written: number;
@@ -71,6 +79,43 @@ export class GeneratedTree {
       if (present.includes(false)) return false;
     }
     return true;
+  }
+
+  /** How `files` differs from the live set; undefined when nothing is live yet (no manifest). */
+  async diff(files: ReadonlyMap<string, string>): Promise<TreeDiff | undefined> {
+    const m = await this.manifest();
+    if (!m) return undefined;
+    const changed: string[] = [];
+    for (const [p, text] of files) if (m.files[p] !== sha256(text)) changed.push(p);
+    const removed = Object.keys(m.files).filter((p) => !files.has(p));
+    return { changed, removed };
+  }
+
+  /**
+   * Applies a change that touches file_sd target files only, in place: each changed file written
+   * atomically (temp name + rename in its folder; the temp name does not match `*.json`, so
+   * Prometheus never reads it half-written), removed ones deleted, then the manifest. No staging
+   * and no reload: Prometheus's file_sd picks target files up by itself. The caller has checked
+   * that every path in `diff` is a target file.
+   */
+  async applyTargets(files: ReadonlyMap<string, string>, diff: TreeDiff, hash: string): Promise<CommitResult> {
+    const previous = (await this.manifest())?.files ?? {};
+    const hashes = { ...previous };
+    await mkdir(join(this.dir, PROMETHEUS_DIR, TARGETS_DIR), { recursive: true });
+    for (let i = 0; i < diff.changed.length; i += 256) {
+      await Promise.all(diff.changed.slice(i, i + 256).map(async (p) => {
+        const text = files.get(p)!;
+        await writeFileAtomic(join(this.dir, p), text, 0o644);
+        hashes[p] = sha256(text);
+      }));
+    }
+    let removed = 0;
+    for (const p of diff.removed) {
+      await unlink(join(this.dir, p)).then(() => { removed++; }, () => undefined);
+      delete hashes[p];
+    }
+    await writeFileAtomic(join(this.dir, MANIFEST_FILE), `${JSON.stringify({ hash, files: hashes } satisfies Manifest)}\n`, 0o644);
+    return { written: diff.changed.length, removed, unchanged: files.size - diff.changed.length };
   }
 
   /** Writes `files` into a fresh staging folder inside the generated folder (same filesystem). */
