@@ -62,6 +62,7 @@ COPY --from=prod-deps /app/ ./
 COPY shared/ ./shared/
 COPY presets/ ./presets/
 COPY xid-db/ ./xid-db/
+COPY node-files/ ./node-files/
 COPY services/ ./services/
 COPY integration-tests/src/support/ ./integration-tests/src/support/
 COPY docker/healthcheck.sh /usr/local/bin/aami-healthcheck

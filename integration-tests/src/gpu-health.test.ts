@@ -27,7 +27,7 @@ import { renderNodeExporterText } from './support/node-exporter-standin.ts';
 import { deferrer } from './notification-relay-support.ts';
 
 const run = promisify(execFile);
-const COUNTER = join(REPO_ROOT, 'services/analyzer/node/aami-xid-counter');
+const COUNTER = join(REPO_ROOT, 'node-files/aami-xid-counter');
 const NODE = 'gpu-node-01';
 /** A V100: boards before A100 retire pages instead of remapping rows. */
 const V100_NODE = 'gpu-node-02';

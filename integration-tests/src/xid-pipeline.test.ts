@@ -21,7 +21,7 @@ import { REPO_ROOT, freePort, httpOk, makeTempDir, requireBinary, startAlertmana
 import { RELAY_TOKEN, deferrer, relayEnv, startRelayProcess, startTestRedis } from './notification-relay-support.ts';
 
 const run = promisify(execFile);
-const COUNTER = join(REPO_ROOT, 'services/analyzer/node/aami-xid-counter');
+const COUNTER = join(REPO_ROOT, 'node-files/aami-xid-counter');
 
 test('Xid 79 on a simulated GPU reaches Slack and email, explained, through every real part', { timeout: 240_000 }, async (t) => {
   const defer = deferrer(t);

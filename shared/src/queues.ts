@@ -5,7 +5,6 @@ export const QUEUES = {
   install: 'install',
   compile: 'compile',
   notify: 'notify',
-  federation: 'federation',
 } as const;
 
 /** Ask the rule compiler to regenerate files from the config at (at least) this revision. */

@@ -3,7 +3,7 @@
 // by its own host name (the container carries one network alias per node). One process serves them
 // all: the GPU simulator's fleet renders each node's dcgm-exporter text, a front listener picks the
 // node from the HTTP Host header, a node_exporter stand-in answers on :9100, and AAMI's real Xid
-// counter (services/analyzer/node/aami-xid-counter) reads each node's simulated kernel log into that
+// counter (node-files/aami-xid-counter) reads each node's simulated kernel log into that
 // node's textfile folder, as it does on a GPU node. Faults go through the simulator's control API.
 import { execFile } from 'node:child_process';
 import { mkdir } from 'node:fs/promises';
@@ -18,7 +18,7 @@ import { renderNodeExporterText } from './node-exporter-standin.ts';
 const run = promisify(execFile);
 
 /** AAMI's Xid counter script, as installed on GPU nodes. */
-export const XID_COUNTER_SCRIPT = fileURLToPath(new URL('../../../services/analyzer/node/aami-xid-counter', import.meta.url));
+export const XID_COUNTER_SCRIPT = fileURLToPath(new URL('../../../node-files/aami-xid-counter', import.meta.url));
 
 /** How the demo fleet is set up. */
 export interface DemoFleetOptions {

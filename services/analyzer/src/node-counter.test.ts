@@ -1,4 +1,4 @@
-// Runs the real node-side counter (node/aami-xid-counter, POSIX sh + awk) against log files and a
+// Runs the real node-side counter (node-files/aami-xid-counter, POSIX sh + awk) against log files and a
 // fake journalctl: each event counted once, appends counted, reruns and restarts never recount,
 // rotation and truncation handled, output atomic; and it agrees with the TypeScript parser.
 import { describe, it, beforeEach, afterEach } from 'node:test';
@@ -27,7 +27,7 @@ import { gzipSync } from 'node:zlib';
 import { CONTINUATION_WINDOW_LINES, UNKNOWN_PCI_BUS_ID_LABEL, parseKernelLog } from '@aami/shared/xid/index';
 
 const here = dirname(fileURLToPath(import.meta.url));
-const script = join(here, '../node/aami-xid-counter');
+const script = join(here, '../../../node-files/aami-xid-counter');
 // The parser's fixtures (one per kernel-log format) serve both implementations.
 const fixtures = join(here, '../../../shared/src/xid/testdata');
 const fixture = (name: string): string => readFileSync(join(fixtures, name), 'utf8');

@@ -32,7 +32,7 @@ export const COUNTERS_FILES = {
   /** Byte-exact copy of dcgm-exporter's etc/default-counters.csv. */
   default: fileURLToPath(new URL('../data/default-counters.csv', import.meta.url)),
   /** The default fields plus what AAMI's alert presets need; the install worker ships this file. */
-  aami: fileURLToPath(new URL('../data/aami-counters.csv', import.meta.url)),
+  aami: fileURLToPath(new URL('../../../node-files/dcgm-counters.csv', import.meta.url)),
 } as const;
 
 /** Parses counters-file text; throws with the line number on anything dcgm-exporter would reject. */

@@ -15,7 +15,7 @@ import { startFleet } from './index.ts';
 import type { SimNode } from './sim-node.ts';
 import { label, manualClock, scrape, testNode, valueOf } from './test-support.ts';
 
-const XID_COUNTER = fileURLToPath(new URL('../../analyzer/node/aami-xid-counter', import.meta.url));
+const XID_COUNTER = fileURLToPath(new URL('../../../node-files/aami-xid-counter', import.meta.url));
 
 /** The exact series line dcgm-exporter prints for `field` on GPU `gpu` of a node called node-01. */
 function expectedLine(node: SimNode, field: string, gpu: number, value: number): string {

@@ -56,6 +56,20 @@ test('the same alert state always gets the same job id; another state another', 
   assert.notEqual(ids[0], ids[2]);
 });
 
+test("each job says until when its state counts as delivered: before the next reminder of the alert's route", async () => {
+  const { calls, queues } = fakeQueues();
+  const repeat = Notifications.parse({ ...cfg, repeat: { critical: '30m', warning: '2h' } });
+  const intake = createIntake({ notifications: { get: async () => repeat }, xidLookup: catalogLookup, queues, jobOptions: {} });
+  const at = 1_700_000_000_000;
+  await intake.accept(payload([xid79Alert(), xid79Alert({ fingerprint: 'w1' }, { severity: 'warning' }), xid79Alert({ fingerprint: 'x1' }, { severity: '' }), xid79Alert({ fingerprint: 'r1', status: 'resolved' })]), at);
+  const until = Object.fromEntries((calls.slack[0] ?? []).map((j) => [j.data.kind === 'alert' ? (j.data.alert.fingerprint ?? '') : '', j.data.kind === 'alert' ? j.data.dedupUntil : undefined]));
+  const min = 60_000;
+  assert.equal(until['4a1c0d9e8b7f6a5c'], at + 28 * min, 'critical: 30m repeat less 1m group_interval and 1m');
+  assert.equal(until['w1'], at + 114 * min, 'warning: 2h less 5m and 1m');
+  assert.equal(until['x1'], at + 114 * min, 'no severity label: Alertmanager sends it by the root route, the warning cadence');
+  assert.equal(until['r1'], at + 3 * 3600_000, 'resolved: the fixed 3 h');
+});
+
 test('no config means no 2xx: intake rejects and nothing is queued', async () => {
   const { calls, queues } = fakeQueues();
   const intake = createIntake({ notifications: { get: () => Promise.reject(new Error('cannot read config')) }, xidLookup: catalogLookup, queues, jobOptions: {} });

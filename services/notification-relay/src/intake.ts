@@ -2,11 +2,14 @@
 // routes to (config.yaml's notifications.routing), and queues them: one call per channel queue
 // the request touches, all sent together (addBulk, atomic per queue; a lone job uses add, which
 // costs BullMQ half the CPU and is just as atomic). Each job's id comes from the alert state (fingerprint +
-// status + startsAt) and channel, so a copy of an alert still queued collapses into it.
+// status + startsAt) and channel, so a copy of an alert still queued collapses into it. Each job
+// also carries until when its state counts as delivered (notifications.repeat, per severity), so
+// Alertmanager's reminders of a firing alert get through and copies in between do not.
 import type { JobsOptions } from 'bullmq';
 import type { ChannelName } from './channels/channel.ts';
 import type { NotificationsSource } from './domain/config-source.ts';
 import { deliveryJobId, dedupKey } from './domain/dedup.ts';
+import { dedupLifetimeMs } from './domain/dedup-lifetime.ts';
 import { alertSeverity, type XidLookup } from './domain/enrichment.ts';
 import type { WebhookPayload } from './domain/payload.ts';
 import { routeAlert } from './domain/routing.ts';
@@ -51,12 +54,13 @@ export function createIntake(deps: IntakeDeps): Intake {
         const channels = routeAlert(cfg, alertSeverity(alert, deps.xidLookup));
         if (channels.length === 0) unrouted++;
         const key = dedupKey(alert);
+        const dedupUntil = receivedAt + dedupLifetimeMs(alert, cfg.repeat);
         for (const channel of channels) {
           let list = byChannel.get(channel);
           if (!list) byChannel.set(channel, (list = []));
           list.push({
             name: 'alert',
-            data: { kind: 'alert', channel, dedupKey: key, alert, externalURL: payload.externalURL, receivedAt },
+            data: { kind: 'alert', channel, dedupKey: key, alert, externalURL: payload.externalURL, receivedAt, dedupUntil },
             opts: { ...deps.jobOptions, jobId: deliveryJobId(channel, key) },
           });
           deliveries++;

@@ -23,6 +23,11 @@ export const DeliveryJob = z.discriminatedUnion('kind', [
     alert: WebhookAlert,
     externalURL: z.string(),
     receivedAt: z.number(),
+    /**
+     * Until when (epoch ms) this alert state counts as delivered, set at intake from
+     * notifications.repeat (domain/dedup-lifetime.ts). Absent in jobs queued by an older relay.
+     */
+    dedupUntil: z.number().optional(),
   }),
   z.object({
     kind: z.literal('summary'),

@@ -11,6 +11,7 @@ import { createApp } from './app.ts';
 import { createChannelSource } from './channels/registry.ts';
 import { createConfigSource } from './domain/config-source.ts';
 import { createRedisDedup } from './domain/dedup.ts';
+import { FIXED_DEDUP_TTL_MS } from './domain/dedup-lifetime.ts';
 import type { XidLookup } from './domain/enrichment.ts';
 import type { NotificationsConfig } from './domain/routing.ts';
 import { createRedisStats } from './domain/stats.ts';
@@ -93,8 +94,10 @@ export async function startRelay(opts: StartRelayOptions): Promise<RunningRelay>
   xidLookup(79); // load the catalog now, so a broken one is reported at start, not at the first alert
   const notifications = createConfigSource(opts.configStore ?? new ConfigStore(s.shared.configPath), { ttlMs: s.configTtlMs, logger });
   const channels = createChannelSource(notifications, { timeoutMs: s.sendTimeoutMs, ...(s.smtpCa ? { emailTls: { ca: s.smtpCa } } : {}), ...(opts.env ? { env: opts.env } : {}) });
-  const dedup = createRedisDedup(commands, { prefix: s.queuePrefix, ttlMs: s.dedupTtlMs });
-  const storm = createRedisStorm(commands, { prefix: s.queuePrefix, threshold: s.stormThreshold, windowMs: s.stormWindowMs, dedupTtlMs: s.dedupTtlMs });
+  // Each delivery job says how long its state's key lives (notifications.repeat); the fixed
+  // lifetime is only for a caller that names none.
+  const dedup = createRedisDedup(commands, { prefix: s.queuePrefix, ttlMs: FIXED_DEDUP_TTL_MS });
+  const storm = createRedisStorm(commands, { prefix: s.queuePrefix, threshold: s.stormThreshold, windowMs: s.stormWindowMs, dedupTtlMs: FIXED_DEDUP_TTL_MS });
   const stats = createRedisStats(commands, s.queuePrefix);
   const admin = createAdmin({ queues, stats, notifications });
 

@@ -7,13 +7,13 @@ import { ValidationError } from '@aami/shared';
 import { presentedToken } from './auth.ts';
 import { loadRelaySettings, loadRelayToken } from './settings.ts';
 
-test('defaults: port 8081, 30 tries, a 3 h dedup window, storms over 10 per minute', () => {
+test('defaults: port 8081, 30 tries, storms over 10 per minute; the dedup window is not an environment setting', () => {
   const s = loadRelaySettings({ AAMI_RELAY_TOKEN: 'abc', AAMI_DATA_DIR: '/var/lib/aami' });
   assert.equal(s.port, 8081);
   assert.equal(s.shared.AAMI_BIND, '127.0.0.1');
   assert.equal(s.shared.configPath, '/var/lib/aami/config.yaml');
   assert.equal(s.attempts, 30);
-  assert.equal(s.dedupTtlMs, 10_800_000);
+  assert.equal('dedupTtlMs' in s, false, 'it follows config.yaml notifications.repeat');
   assert.deepEqual([s.stormThreshold, s.stormWindowMs], [10, 60_000]);
   assert.equal(s.workers, true);
 });

@@ -39,7 +39,6 @@ const RelayEnv = z.object({
   AAMI_RELAY_BACKOFF_BASE_MS: int(2000, 1),
   AAMI_RELAY_BACKOFF_MAX_MS: int(300_000, 1),
   AAMI_RELAY_SEND_TIMEOUT_MS: int(10_000, 50),
-  AAMI_RELAY_DEDUP_TTL_S: int(10_800, 1),
   AAMI_RELAY_STORM_THRESHOLD: int(10, 1),
   AAMI_RELAY_STORM_WINDOW_MS: int(60_000, 100),
   AAMI_RELAY_CONCURRENCY: int(8, 1),
@@ -70,7 +69,6 @@ export interface RelaySettings {
   backoffBaseMs: number;
   backoffMaxMs: number;
   sendTimeoutMs: number;
-  dedupTtlMs: number;
   stormThreshold: number;
   stormWindowMs: number;
   concurrency: number;
@@ -132,7 +130,6 @@ export function loadRelaySettings(env: NodeJS.ProcessEnv = process.env): RelaySe
     backoffBaseMs: e.AAMI_RELAY_BACKOFF_BASE_MS,
     backoffMaxMs: e.AAMI_RELAY_BACKOFF_MAX_MS,
     sendTimeoutMs: e.AAMI_RELAY_SEND_TIMEOUT_MS,
-    dedupTtlMs: e.AAMI_RELAY_DEDUP_TTL_S * 1000,
     stormThreshold: e.AAMI_RELAY_STORM_THRESHOLD,
     stormWindowMs: e.AAMI_RELAY_STORM_WINDOW_MS,
     concurrency: e.AAMI_RELAY_CONCURRENCY,

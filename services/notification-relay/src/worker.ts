@@ -1,14 +1,16 @@
 // The relay's BullMQ side: one delivery worker per channel queue, thin over the domain modules.
-// The processor claims the alert state (dedup), enriches it, places it (storm grouping), renders,
-// sends, and turns the channel's SendResult into BullMQ's language: retry -> throw RetryableError
-// (backoff with jitter), no retry -> UnrecoverableError (straight to the dead-letter list). A
-// flusher turns alerts held back during a storm into summary jobs once per storm window.
+// The processor claims the alert state (dedup, until the deadline intake gave the job), enriches
+// it, places it (storm grouping), renders, sends, and turns the channel's SendResult into BullMQ's
+// language: retry -> throw RetryableError (backoff with jitter), no retry -> UnrecoverableError
+// (straight to the dead-letter list). A flusher turns alerts held back during a storm into summary
+// jobs once per storm window.
 import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from '@aami/shared';
 import { CHANNEL_NAMES, type Channel, type ChannelName } from './channels/channel.ts';
 import { createBackoffStrategy, RetryableError } from './domain/backoff.ts';
 import type { DedupStore } from './domain/dedup.ts';
+import { FIXED_DEDUP_TTL_MS } from './domain/dedup-lifetime.ts';
 import { enrichAlert, type XidLookup } from './domain/enrichment.ts';
 import { buildAlertMessage, buildSummaryMessage, stormItem, type StormItem } from './domain/message.ts';
 import type { StatsStore } from './domain/stats.ts';
@@ -25,6 +27,19 @@ export type DeliveryOutcome = 'sent' | 'duplicate' | 'grouped';
 /** Alerts listed per storm summary message (each part is its own delivery job). */
 export const SUMMARY_ITEMS_PER_MESSAGE = 100;
 
+/**
+ * The shortest life of a claim or done mark. A job that runs past its state's deadline (it waited
+ * behind retries) still claims and marks for a moment, but the next copy, which by then is
+ * Alertmanager's reminder, goes out. Redis wants a TTL above zero.
+ */
+const MIN_DEDUP_TTL_MS = 1000;
+
+/** How long from `now` the dedup key of `data` lives: until its deadline, counted from receipt. */
+function dedupTtlMs(data: DeliveryJob, now: number): number {
+  const until = data.kind === 'alert' && data.dedupUntil !== undefined ? data.dedupUntil : data.receivedAt + FIXED_DEDUP_TTL_MS;
+  return Math.max(MIN_DEDUP_TTL_MS, Math.floor(until - now));
+}
+
 const parseOrUnrecoverable = <T>(schema: { safeParse(d: unknown): { success: true; data: T } | { success: false; error: { message: string } } }, data: unknown, what: string): T => {
   const r = schema.safeParse(data);
   if (!r.success) throw new UnrecoverableError(`${what} job data is invalid: ${r.error.message}`);
@@ -40,10 +55,13 @@ export interface DeliveryDeps {
   stats: StatsStore;
   metrics: Pick<RelayMetrics, 'delivered' | 'failed' | 'deadLettered' | 'deduplicated' | 'grouped' | 'latency'>;
   logger: Logger;
+  /** The clock the dedup deadlines are measured with. @defaultValue Date.now */
+  now?: () => number;
 }
 
 /** Delivers one message to one channel (see the file comment for the retry contract). */
 export function createDeliveryProcessor(deps: DeliveryDeps): (job: ProcessorJob, token?: string, signal?: AbortSignal) => Promise<DeliveryOutcome> {
+  const now = deps.now ?? Date.now;
   return async (job, _token, signal) => {
     const data = parseOrUnrecoverable(DeliveryJob, job.data, 'delivery');
     const ch = data.channel;
@@ -62,14 +80,14 @@ export function createDeliveryProcessor(deps: DeliveryDeps): (job: ProcessorJob,
     // Claim first: copies are the common case (Alertmanager re-sends whole groups), so a copy stops
     // here, before enrichment reads its label text. Storm placement needs the enriched line, so it
     // is a second round trip, made only by the job that holds the claim.
-    const claim = await deps.dedup.claim(ch, data.dedupKey, jobId);
+    const claim = await deps.dedup.claim(ch, data.dedupKey, jobId, dedupTtlMs(data, now()));
     if (claim !== 'claimed') {
       deps.metrics.deduplicated.inc({ channel: ch });
       await deps.stats.incr(ch, 'duplicates');
       return 'duplicate';
     }
     const ctx = data.kind === 'alert' ? enrichAlert(data.alert, deps.xidLookup) : undefined;
-    const placed = ctx ? await deps.storm.place(ch, jobId, stormItem(ctx), deps.dedup.redisKey(ch, data.dedupKey)) : 'single';
+    const placed = ctx ? await deps.storm.place(ch, jobId, stormItem(ctx), deps.dedup.redisKey(ch, data.dedupKey), now(), dedupTtlMs(data, now())) : 'single';
     if (placed === 'grouped') {
       deps.metrics.grouped.inc({ channel: ch });
       await deps.stats.incr(ch, 'grouped');
@@ -84,7 +102,7 @@ export function createDeliveryProcessor(deps: DeliveryDeps): (job: ProcessorJob,
     if (res.ok) {
       deps.metrics.delivered.inc({ channel: ch, kind: data.kind });
       deps.metrics.latency.observe({ channel: ch }, Math.max(0, Date.now() - data.receivedAt) / 1000);
-      await Promise.all([deps.dedup.markDone(ch, data.dedupKey, jobId), deps.stats.incr(ch, 'sent')]);
+      await Promise.all([deps.dedup.markDone(ch, data.dedupKey, jobId, dedupTtlMs(data, now())), deps.stats.incr(ch, 'sent')]);
       return 'sent';
     }
 

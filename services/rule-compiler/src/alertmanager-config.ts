@@ -1,9 +1,11 @@
 // alertmanager.yml: one route per severity, each to a receiver that posts to AAMI's notification
 // relay (POST {relay}/alertmanager/webhook) and, when direct delivery is switched on, also straight
 // to Slack / email by config.yaml's notifications.routing. Secrets stay out of the file: the relay's
-// bearer token, the Slack URL and the SMTP password are read by Alertmanager from files.
+// bearer token, the Slack URL and the SMTP password are read by Alertmanager from files. How often a
+// still-firing alert is told again is config.yaml's notifications.repeat; the grouping timings are
+// shared with the relay (GROUP_TIMING), which sizes its dedup window from both.
 import YAML from 'yaml';
-import { CLUSTER_LABEL, NODE_LABEL, type AamiConfig, type ErrorDetail, type Severity } from '@aami/shared';
+import { CLUSTER_LABEL, GROUP_TIMING, NODE_LABEL, type AamiConfig, type ErrorDetail, type Severity } from '@aami/shared';
 
 /** The relay's webhook path. */
 export const RELAY_WEBHOOK_PATH = '/alertmanager/webhook';
@@ -24,13 +26,6 @@ export interface AlertmanagerConfigOptions {
 
 const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
 
-/** How soon and how often each severity is told. */
-const TIMING: Record<Severity, { group_wait: string; group_interval: string; repeat_interval: string }> = {
-  critical: { group_wait: '10s', group_interval: '1m', repeat_interval: '1h' },
-  warning: { group_wait: '30s', group_interval: '5m', repeat_interval: '4h' },
-  info: { group_wait: '1m', group_interval: '10m', repeat_interval: '24h' },
-};
-
 /** Receiver name of a severity. */
 export function receiverName(severity: Severity): string {
   return `aami-${severity}`;
@@ -48,7 +43,9 @@ export function renderAlertmanagerConfig(config: Pick<AamiConfig, 'notifications
   if (!options.relayTokenFile) warnings.push({ path: 'AAMI_RELAY_TOKEN_FILE', message: 'not set: Alertmanager posts to the relay without a bearer token' });
 
   const direct = options.direct;
-  const { slack, email, routing } = config.notifications;
+  const { slack, email, routing, repeat } = config.notifications;
+  /** How soon and how often each severity is told. */
+  const timing = (s: Severity) => ({ ...GROUP_TIMING[s], repeat_interval: repeat[s] });
   const receiver = (severity: Severity) => {
     const r: Record<string, unknown> = { name: receiverName(severity), webhook_configs: [webhook] };
     if (!direct) return r;
@@ -83,8 +80,9 @@ export function renderAlertmanagerConfig(config: Pick<AamiConfig, 'notifications
     route: {
       receiver: receiverName('warning'),
       group_by: ['alertname', CLUSTER_LABEL, NODE_LABEL],
-      ...TIMING.warning,
-      routes: SEVERITIES.map((s) => ({ receiver: receiverName(s), matchers: [`severity="${s}"`], ...TIMING[s] })),
+      // An alert without a known severity label takes the root route: the warning cadence.
+      ...timing('warning'),
+      routes: SEVERITIES.map((s) => ({ receiver: receiverName(s), matchers: [`severity="${s}"`], ...timing(s) })),
     },
     inhibit_rules: [
       // A critical alert on a GPU (or a node, for node-level rules) silences the warning about the

@@ -13,7 +13,7 @@ const DATA = (p: string) => fileURLToPath(new URL(`../../../services/gpu-simulat
 /** dcgm-exporter's default counters (byte-exact copy kept with the simulator). */
 const DEFAULT_COUNTERS = DATA('default-counters.csv');
 /** The counters file AAMI installs with dcgm-exporter: the defaults plus the fields the presets need. */
-const AAMI_COUNTERS = DATA('aami-counters.csv');
+const AAMI_COUNTERS = fileURLToPath(new URL('../../../node-files/dcgm-counters.csv', import.meta.url));
 
 /** Fields a counters file turns on: uncommented lines, first cell. */
 function enabledFields(path: string): Set<string> {

@@ -7,3 +7,5 @@ export * from './secrets.ts';
 export * from './secret-fields.ts';
 export * from './redact.ts';
 export * from './hosts-file.ts';
+export * from './duration.ts';
+export * from './notification-timing.ts';

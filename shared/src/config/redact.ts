@@ -16,6 +16,5 @@ export function redactConfig(config: AamiConfig): AamiConfig {
   const out = structuredClone(config);
   if (out.notifications.slack) out.notifications.slack.webhook_url = hide(out.notifications.slack.webhook_url) ?? '';
   if (out.notifications.email?.password !== undefined) out.notifications.email.password = hide(out.notifications.email.password);
-  for (const c of out.clusters) if (c.token !== undefined) c.token = hide(c.token);
   return out;
 }

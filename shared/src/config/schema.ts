@@ -3,6 +3,7 @@
 import { z } from 'zod';
 import { isIP } from 'node:net';
 import { ENV_REF_PATTERN, SECRET_REF_PATTERN } from './references.ts';
+import { durationMs } from './duration.ts';
 import { ExporterName } from '../installed-exporters.ts';
 
 /** `${VAR}` and `${secret:name}` references, kept verbatim in the file and expanded only in memory. */
@@ -35,6 +36,18 @@ export const Labels = z.record(
 
 /** Prometheus duration: 30s, 5m, 1h30m, 15d... */
 export const Duration = z.string().regex(/^([0-9]+(ms|s|m|h|d|w|y))+$/, 'must be a Prometheus duration such as 30s, 5m, 1h or 15d');
+
+/**
+ * A Duration that Prometheus and Alertmanager also take as a length of time above zero: units from
+ * the largest to the smallest, each once ("1h30m", not "30m1h"). For values AAMI hands to them as
+ * flags or settings that must not be zero.
+ */
+export const PositiveDuration = Duration.superRefine((v, ctx) => {
+  if (!Duration.safeParse(v).success) return; // Duration's own message says what is wrong
+  const ms = durationMs(v);
+  if (ms === undefined) ctx.addIssue({ code: 'custom', message: 'must list its units from the largest to the smallest, each once (1h30m, not 30m1h)' });
+  else if (ms === 0) ctx.addIssue({ code: 'custom', message: 'must be longer than zero' });
+});
 
 export const Severity = z.enum(['critical', 'warning', 'info']);
 
@@ -110,6 +123,15 @@ export const EmailChannel = z.strictObject({
   password: secretString.optional(),
 });
 
+/** Reminder intervals by default: a critical alert every hour, a warning every 4 h, info once a day. */
+const DEFAULT_REPEAT = { critical: '1h', warning: '4h', info: '24h' } as const;
+
+export const NotificationRepeat = z.strictObject({
+  critical: PositiveDuration.default(DEFAULT_REPEAT.critical),
+  warning: PositiveDuration.default(DEFAULT_REPEAT.warning),
+  info: PositiveDuration.default(DEFAULT_REPEAT.info),
+});
+
 export const Notifications = z.strictObject({
   slack: SlackChannel.optional(),
   email: EmailChannel.optional(),
@@ -121,25 +143,18 @@ export const Notifications = z.strictObject({
       info: z.array(z.enum(['slack', 'email'])).default([]),
     })
     .default({ critical: ['slack', 'email'], warning: ['slack'], info: [] }),
+  /**
+   * How often Alertmanager reminds of an alert that is still firing, per severity (its
+   * repeat_interval). The relay lets each reminder through, so this is the one place to set it.
+   */
+  repeat: NotificationRepeat.default(DEFAULT_REPEAT),
 });
 
 export const PrometheusSettings = z.strictObject({
-  retention: Duration.default('15d'),
-  storage_path: z.string().min(1).default('/var/lib/aami/prometheus'),
+  /** How long Prometheus keeps samples; handed to it at start (a change applies when it restarts). */
+  retention: PositiveDuration.default('15d'),
   scrape_interval: Duration.default('15s'),
   evaluation_interval: Duration.default('15s'),
-});
-
-export const Federation = z.strictObject({
-  enabled: z.boolean().default(false),
-  shards: z.number().int().min(1).max(64).default(1),
-  mode: z.enum(['federate', 'remote_write']).default('federate'),
-});
-
-export const Slurm = z.strictObject({
-  enabled: z.boolean().default(false),
-  controller: z.string().optional(),
-  drain_on_critical_xid: z.boolean().default(false),
 });
 
 const ArtifactPart = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._+-]*$/, 'letters, digits and . _ + - only');
@@ -169,12 +184,6 @@ export const Artifacts = z.strictObject({
   }),
 });
 
-export const ClusterRef = z.strictObject({
-  name: NodeName,
-  api_url: z.url(),
-  token: secretString.optional(),
-});
-
 /** The whole config.yaml. `revision` is owned by the config store: it counts writes. */
 export const AamiConfig = z.strictObject({
   revision: z.number().int().min(0).default(0),
@@ -182,11 +191,8 @@ export const AamiConfig = z.strictObject({
   ssh: SshDefaults.default({ user: 'root', port: 22, concurrency: 100, connect_timeout_s: 10, command_timeout_s: 300, host_keys: 'tofu' }),
   nodes: z.array(Node).default([]),
   alerts: Alerts.default({ presets: [], overrides: {}, custom: [] }),
-  notifications: Notifications.default({ routing: { critical: ['slack', 'email'], warning: ['slack'], info: [] } }),
-  prometheus: PrometheusSettings.default({ retention: '15d', storage_path: '/var/lib/aami/prometheus', scrape_interval: '15s', evaluation_interval: '15s' }),
-  federation: Federation.default({ enabled: false, shards: 1, mode: 'federate' }),
-  slurm: Slurm.default({ enabled: false, drain_on_critical_xid: false }),
-  clusters: z.array(ClusterRef).default([]),
+  notifications: Notifications.default({ routing: { critical: ['slack', 'email'], warning: ['slack'], info: [] }, repeat: { ...DEFAULT_REPEAT } }),
+  prometheus: PrometheusSettings.default({ retention: '15d', scrape_interval: '15s', evaluation_interval: '15s' }),
   artifacts: Artifacts.default({ pins: [] }),
 }).superRefine((cfg, ctx) => {
   // Two nodes with one name or one address would scrape and alert as one: refuse both.
@@ -215,5 +221,4 @@ export type Severity = z.infer<typeof Severity>;
 export const SECRET_PATHS: readonly string[] = [
   'notifications.slack.webhook_url',
   'notifications.email.password',
-  'clusters[].token',
 ];

@@ -3,11 +3,14 @@
 // same volume, and refused when based on a stale revision. `${VAR}` and `${secret:name}` references
 // stay verbatim. No write leaves a secret in plain text: the Slack webhook URL and the SMTP password
 // go to the secrets store beside the file (secrets.json) and config.yaml gets their reference.
+// Keys an older AAMI wrote for features it never had are dropped as the file is read (while they
+// hold the old defaults; see retired-keys.ts), so the next write leaves them out.
 import { mkdir, readFile } from 'node:fs/promises';
 import { dirname, basename } from 'node:path';
 import YAML from 'yaml';
 import { AamiConfig } from './schema.ts';
 import { parseOrThrow } from './issues.ts';
+import { dropRetiredKeys } from './retired-keys.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { serialQueue, withFileLock } from './file-lock.ts';
 import { secretRef } from './references.ts';
@@ -43,13 +46,19 @@ export interface ConfigStoreOptions {
 
 /** Parses YAML text into a validated config; errors name the line (syntax) or the path (schema). */
 export function parseConfigText(text: string, source = 'config.yaml'): AamiConfig {
+  return readConfigText(text, source).config;
+}
+
+/** parseConfigText, also saying which retired keys (at their old defaults) were dropped. */
+function readConfigText(text: string, source: string): { config: AamiConfig; retired: string[] } {
   const doc = YAML.parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const details = doc.errors.map((e) => ({ line: e.linePos?.[0]?.line, message: e.message.split('\n')[0] ?? e.message }));
     throw new ValidationError(`${source} is not valid YAML`, details);
   }
   const raw: unknown = doc.toJS() ?? {};
-  return parseOrThrow(AamiConfig, raw, source);
+  const retired = dropRetiredKeys(raw, source);
+  return { config: parseOrThrow(AamiConfig, raw, source), retired };
 }
 
 /** Renders a config the way the store writes it. */
@@ -73,6 +82,12 @@ export class ConfigStore {
 
   /** Reads and validates the current file. */
   async read(): Promise<ConfigSnapshot> {
+    const { config, revision } = await this.#read();
+    return { config, revision };
+  }
+
+  /** read(), plus the retired keys the file still had (the next write drops them). */
+  async #read(): Promise<ConfigSnapshot & { retired: string[] }> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
@@ -82,8 +97,8 @@ export class ConfigStore {
       }
       throw err;
     }
-    const config = parseConfigText(text, basename(this.path));
-    return { config, revision: config.revision };
+    const { config, retired } = readConfigText(text, basename(this.path));
+    return { config, revision: config.revision, retired };
   }
 
   /** True when the config file exists. */
@@ -103,7 +118,7 @@ export class ConfigStore {
       if (!force && (await this.exists())) throw new ConflictError(`${this.path} already exists (use --force to overwrite)`);
       const config = parseOrThrow(AamiConfig, initial, 'config');
       config.revision = 1;
-      await this.#write(config, undefined);
+      await this.#write(config, undefined, []);
       return { config, revision: 1 };
     }));
   }
@@ -114,7 +129,7 @@ export class ConfigStore {
    */
   async update(mutate: ConfigMutator, options: UpdateOptions = {}): Promise<ConfigSnapshot> {
     return this.#serial(() => withFileLock(this.path, async () => {
-      const current = await this.read();
+      const current = await this.#read();
       if (options.expectedRevision !== undefined && options.expectedRevision !== current.revision) {
         throw new ConflictError(
           `config changed elsewhere: you edited revision ${options.expectedRevision}, it is now at revision ${current.revision}; reload and try again`,
@@ -124,7 +139,7 @@ export class ConfigStore {
       const replaced = mutate(draft);
       const next = parseOrThrow(AamiConfig, replaced ?? draft, 'config');
       next.revision = current.revision + 1;
-      await this.#write(next, current.config);
+      await this.#write(next, current.config, current.retired);
       return { config: next, revision: next.revision };
     }));
   }
@@ -133,9 +148,10 @@ export class ConfigStore {
    * Writes `next` (changed in place to hold references instead of secrets). Secrets are stored
    * before config.yaml is replaced, so a crash in between leaves the old file, never a reference to
    * a secret not yet stored; secrets nothing refers to any more are removed only after.
-   * `before` is the config as it was read, to tell a migration from a new value.
+   * `before` is the config as it was read, to tell a migration from a new value; `retired` the
+   * retired keys the file had, which this write leaves out (logged by name).
    */
-  async #write(next: AamiConfig, before: AamiConfig | undefined): Promise<void> {
+  async #write(next: AamiConfig, before: AamiConfig | undefined, retired: readonly string[]): Promise<void> {
     const inFileBefore = new Set(before ? literalSecretFields(before).map((f) => f.path) : []);
     const moved = literalSecretFields(next).length > 0 ? await this.secrets.update((values) => moveLiteralSecrets(next, values)) : [];
     await writeFileAtomic(this.path, renderConfigText(next));
@@ -152,5 +168,6 @@ export class ConfigStore {
     }
     if (stored.length > 0) this.#logger.info(`stored new values in ${basename(this.secrets.path)}`, { fields: describe(stored) });
     if (dropped.length > 0) this.#logger.info(`removed values no field refers to any more from ${basename(this.secrets.path)}`, { names: dropped });
+    if (retired.length > 0) this.#logger.info(`${basename(this.path)} held keys of features this release does not have, at the defaults an older AAMI wrote: left them out`, { keys: retired });
   }
 }

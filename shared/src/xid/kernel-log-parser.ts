@@ -15,7 +15,7 @@
 // A continuation line pairs only with a record from the same source (the prefix without its time
 // stamps: host and tag, switch device) and only within CONTINUATION_WINDOW_LINES lines of the
 // record's first line; a record waits at most that long, so memory stays constant. Events come out
-// in the order of their first lines. The node counter (services/analyzer/node/aami-xid-counter)
+// in the order of their first lines. The node counter (node-files/aami-xid-counter)
 // pairs lines by the same rules.
 //
 // A marker (`NVRM: Xid (`, `nvidia-nvswitchN: SXid (`, `NVRM:`) counts only where a driver message

@@ -23,7 +23,7 @@ export function normalizePciBusId(address: string): string | undefined {
  * (domain 4 to 8 hex digits, optional; bus and device 2 digits each). A shorter field means the
  * text was cut or edited (`PCI:0000:3b:0`, `PCI:XXXX:XX:XX`, `PCI:<redacted>`): undefined, so the
  * event is reported with an unknown address instead of a wrong GPU's. The node counter
- * (services/analyzer/node/aami-xid-counter, awk `norm()`) applies the same rule.
+ * (node-files/aami-xid-counter, awk `norm()`) applies the same rule.
  */
 export function parseKernelPciAddress(address: string): string | undefined {
   const m = /^(?:PCI:)?(?:([0-9a-fA-F]{4,8}):)?([0-9a-fA-F]{2}):([0-9a-fA-F]{2})(?:\.([0-7]))?$/.exec(address);

@@ -1,11 +1,11 @@
-// Files AAMI ships to nodes besides exporter binaries: the Xid counter (script, service, timer) made
-// by the analyzer, and the dcgm-exporter counters file. They are read from this checkout (or the
-// folders named by AAMI_NODE_FILES_DIR / AAMI_DCGM_COUNTERS in a container image) once per run.
+// Files AAMI ships to nodes besides exporter binaries: the Xid counter (script, service, timer) and
+// the dcgm-exporter counters file, all in the repository's node-files/ folder (or the folder named
+// by AAMI_NODE_FILES_DIR). They are read once per run.
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
-const SERVICES = fileURLToPath(new URL('../../../', import.meta.url));
+const NODE_FILES = process.env.AAMI_NODE_FILES_DIR ?? fileURLToPath(new URL('../../../../node-files/', import.meta.url));
 
 /** Where the node-side files come from. */
 export interface NodeFileSources {
@@ -16,8 +16,8 @@ export interface NodeFileSources {
 }
 
 export const DEFAULT_NODE_FILE_SOURCES: NodeFileSources = {
-  xidDir: process.env.AAMI_NODE_FILES_DIR ?? join(SERVICES, 'analyzer', 'node'),
-  countersFile: process.env.AAMI_DCGM_COUNTERS ?? join(SERVICES, 'gpu-simulator', 'data', 'aami-counters.csv'),
+  xidDir: NODE_FILES,
+  countersFile: join(NODE_FILES, 'dcgm-counters.csv'),
 };
 
 /** The Xid counter as it will be installed. */

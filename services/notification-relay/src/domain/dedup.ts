@@ -2,7 +2,9 @@
 // webhooks it thinks failed, so the same alert state reaches the relay many times. Each channel
 // sends one alert state (fingerprint + status + startsAt) once: the delivery job claims the key
 // with SET NX + TTL before sending and marks it done after. A job re-run after a crash finds its
-// own claim and goes on; any later copy finds "done" and is skipped.
+// own claim and goes on; any later copy finds "done" and is skipped, until the key expires. Each
+// job says how long its key lives (dedup-lifetime.ts: a firing state's key is gone before
+// Alertmanager's next reminder of it).
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { ChannelName } from '../channels/channel.ts';
@@ -27,8 +29,10 @@ export type ClaimResult = 'claimed' | 'done' | 'busy';
 
 /** The dedup store the delivery processor uses. */
 export interface DedupStore {
-  claim(channel: ChannelName, key: string, owner: string): Promise<ClaimResult>;
-  markDone(channel: ChannelName, key: string, owner: string): Promise<void>;
+  /** Claims the state for `owner`; the claim lives `ttlMs` (the store's default when unset). */
+  claim(channel: ChannelName, key: string, owner: string, ttlMs?: number): Promise<ClaimResult>;
+  /** Marks the state delivered for `ttlMs` from now (the store's default when unset). */
+  markDone(channel: ChannelName, key: string, owner: string, ttlMs?: number): Promise<void>;
   /** The Redis key holding a claim (the storm script marks grouped alerts done in the same step). */
   redisKey(channel: ChannelName, key: string): string;
 }
@@ -46,17 +50,17 @@ if string.sub(v, 1, 5) == 'done:' then return 'done' end
 return 'busy'
 `;
 
-/** The Redis-backed dedup store; keys live under `<prefix>:relay:dedup:` for `ttlMs`. */
+/** The Redis-backed dedup store; keys live under `<prefix>:relay:dedup:`, for `ttlMs` unless a call says otherwise. */
 export function createRedisDedup(redis: Redis, opts: { prefix: string; ttlMs: number }): DedupStore {
   const claim = redisScript(redis, CLAIM);
   const redisKey = (channel: ChannelName, key: string): string => `${opts.prefix}:relay:dedup:${channel}:${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
   return {
     redisKey,
-    async claim(channel, key, owner) {
-      return (await claim([redisKey(channel, key)], [owner, opts.ttlMs])) as ClaimResult;
+    async claim(channel, key, owner, ttlMs = opts.ttlMs) {
+      return (await claim([redisKey(channel, key)], [owner, ttlMs])) as ClaimResult;
     },
-    async markDone(channel, key, owner) {
-      await redis.set(redisKey(channel, key), `done:${owner}`, 'PX', opts.ttlMs);
+    async markDone(channel, key, owner, ttlMs = opts.ttlMs) {
+      await redis.set(redisKey(channel, key), `done:${owner}`, 'PX', ttlMs);
     },
   };
 }

@@ -16,7 +16,7 @@ export interface StormOptions {
   threshold: number;
   /** Window length in ms; also how often held alerts are flushed into a summary. @defaultValue 60000 */
   windowMs: number;
-  /** TTL of the "done" mark on a grouped alert's dedup key. */
+  /** TTL of the "done" mark on a grouped alert's dedup key, when place() is given none. */
   dedupTtlMs: number;
 }
 
@@ -33,9 +33,10 @@ export interface StormGrouper {
   /**
    * single: send it now; grouped: held for the next summary (and marked done under
    * `dedupRedisKey`); skipped: `jobId` does not hold the dedup claim, nothing was counted. The
-   * claim check lets a caller send claim and place in one round trip.
+   * claim check lets a caller send claim and place in one round trip. `doneTtlMs`: how long the
+   * done mark lives (the alert state's dedup lifetime).
    */
-  place(channel: ChannelName, jobId: string, item: StormItem, dedupRedisKey: string, now?: number): Promise<'single' | 'grouped' | 'skipped'>;
+  place(channel: ChannelName, jobId: string, item: StormItem, dedupRedisKey: string, now?: number, doneTtlMs?: number): Promise<'single' | 'grouped' | 'skipped'>;
   /** Moves held alerts into a new batch and returns every batch not yet acknowledged. */
   takeBatches(channel: ChannelName): Promise<StormBatch[]>;
   /** Deletes a batch once its summaries are queued. */
@@ -69,11 +70,11 @@ export function createRedisStorm(redis: Redis, opts: StormOptions): StormGrouper
   return {
     threshold: opts.threshold,
     windowMs: opts.windowMs,
-    async place(channel, jobId, item, dedupRedisKey, now = Date.now()) {
+    async place(channel, jobId, item, dedupRedisKey, now = Date.now(), doneTtlMs = opts.dedupTtlMs) {
       const window = Math.floor(now / opts.windowMs);
       const res = await place(
         [`${base(channel)}:w:${window}`, `${base(channel)}:pending`, dedupRedisKey],
-        [jobId, now, opts.threshold, opts.windowMs * 2, JSON.stringify(item), opts.dedupTtlMs],
+        [jobId, now, opts.threshold, opts.windowMs * 2, JSON.stringify(item), doneTtlMs],
       );
       return res === 'grouped' || res === 'skipped' ? res : 'single';
     },

@@ -7,24 +7,40 @@ import type { Message, StormItem } from '../domain/message.ts';
 import type { StatField, StatsStore } from '../domain/stats.ts';
 import type { StormBatch, StormGrouper } from '../domain/storm.ts';
 
-/** A dedup store over a Map (no TTL). */
-export function createFakeDedup(): DedupStore & { values: Map<string, string> } {
+/**
+ * A dedup store over a Map. A key given a TTL expires by `now` (a test's clock); one given none
+ * never does. `ttls` records the TTL of each claim and done mark, in call order.
+ */
+export function createFakeDedup(now: () => number = Date.now): DedupStore & { values: Map<string, string>; ttls: Array<number | undefined> } {
   const values = new Map<string, string>();
+  const expires = new Map<string, number>();
+  const ttls: Array<number | undefined> = [];
   const redisKey = (ch: ChannelName, key: string): string => `${ch}:${key}`;
+  const put = (k: string, v: string, ttlMs: number | undefined): void => {
+    values.set(k, v);
+    if (ttlMs === undefined) expires.delete(k);
+    else expires.set(k, now() + ttlMs);
+  };
   return {
     values,
+    ttls,
     redisKey,
-    async claim(ch, key, owner): Promise<ClaimResult> {
+    async claim(ch, key, owner, ttlMs): Promise<ClaimResult> {
+      ttls.push(ttlMs);
       const k = redisKey(ch, key);
-      const v = values.get(k);
-      if (v === undefined || v === owner) {
-        values.set(k, owner);
-        return 'claimed';
+      const at = expires.get(k);
+      if (at !== undefined && at <= now()) {
+        values.delete(k);
+        expires.delete(k);
       }
+      const v = values.get(k);
+      if (v === undefined) put(k, owner, ttlMs);
+      if (v === undefined || v === owner) return 'claimed';
       return v.startsWith('done:') ? 'done' : 'busy';
     },
-    async markDone(ch, key, owner) {
-      values.set(redisKey(ch, key), `done:${owner}`);
+    async markDone(ch, key, owner, ttlMs) {
+      ttls.push(ttlMs);
+      put(redisKey(ch, key), `done:${owner}`, ttlMs);
     },
   };
 }
