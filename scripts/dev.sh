@@ -76,8 +76,11 @@ for p in 8080 8081 8082 8083 8084 9090 9093; do port_busy $p && { echo "port $p 
 
 start rule-compiler node services/rule-compiler/src/main.ts
 for _ in $(seq 1 150); do [ -f "$AAMI_DATA_DIR/generated/prometheus/prometheus.yml" ] && break; sleep 0.2; done
+# config.yaml's prometheus.retention, as the rule compiler wrote it into prometheus.yml (compose does the same).
+retention=$(sed -n 's/^# aami-retention: \([0-9a-z]*\)$/\1/p' "$AAMI_DATA_DIR/generated/prometheus/prometheus.yml" 2>/dev/null)
 start prometheus prometheus --config.file="$AAMI_DATA_DIR/generated/prometheus/prometheus.yml" \
-  --storage.tsdb.path="$AAMI_DATA_DIR/prometheus" --web.listen-address=127.0.0.1:9090 --web.enable-lifecycle \
+  --storage.tsdb.path="$AAMI_DATA_DIR/prometheus" --storage.tsdb.retention.time="${retention:-15d}" \
+  --web.listen-address=127.0.0.1:9090 --web.enable-lifecycle \
   --web.config.file="$secrets/prometheus-web.yml"
 start alertmanager prometheus-alertmanager --config.file="$AAMI_DATA_DIR/generated/alertmanager/alertmanager.yml" \
   --storage.path="$AAMI_DATA_DIR/alertmanager" --web.listen-address=127.0.0.1:9093 --cluster.listen-address= \
