@@ -350,6 +350,14 @@ async function main(): Promise<void> {
       // Notifications: channels, status, dead letters, and email set then removed again.
       assert.match(await cli(['config', 'notifications', 'show']), /slack/i);
       log((await cli(['config', 'notifications', 'email', '--smtp', 'slack-sink:2525', '--tls', 'none', '--from', 'aami@e2e.test', '--to', 'oncall@e2e.test'])).trim());
+      // The demo sink is also a mail server: the test mail goes through the relay and nodemailer.
+      const mailed = await cli(['notifications', 'test', 'email']);
+      assert.match(mailed, /email/i);
+      await waitFor(async () => {
+        const { mails } = (await (await fetch(`${sink}/mails`)).json()) as { mails: Array<{ to: string; subject: string }> };
+        return mails.some((m) => m.to.includes('oncall@e2e.test'));
+      }, 30_000, 'the mail sink receives the test mail');
+      log(`email test: ${mailed.trim().split('\n')[0] ?? ''}`);
       log((await cli(['notifications', 'status'])).trim().split('\n')[0] ?? '');
       log((await cli(['notifications', 'dead-letters'])).trim().split('\n')[0] ?? '');
       const noSuch = await runCli(['notifications', 'retry', 'slack-no-such-letter'], cliEnv);
@@ -442,8 +450,24 @@ async function main(): Promise<void> {
         await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor();
         assert.equal(await page.getByLabel('API token').count(), 0, 'the admin was not signed out');
         await browser.screenshot(page, 'e2e-notifications-test');
-        assert.deepEqual(browser.pageErrors, []);
         log('the Test button reached Slack through the relay; the admin stayed signed in');
+
+        // A custom rule from the UI: promtool (in the rule compiler's image) refuses the bad PromQL
+        // and its message is shown; the fixed one is saved and goes live in Prometheus.
+        await page.getByRole('link', { name: 'Alert rules' }).click();
+        await page.getByRole('button', { name: '+ New custom rule' }).click();
+        await page.getByLabel('Rule name').fill('E2EUiPower');
+        await page.getByLabel('PromQL expression').fill('sum(DCGM_FI_DEV_POWER_USAGE by (node) > 5000');
+        await page.getByLabel('Summary').fill('GPU power above 5000 W');
+        await page.getByRole('button', { name: 'Save custom rule' }).click();
+        await page.getByText('Not valid PromQL:').waitFor({ timeout: 30_000 });
+        await page.getByLabel('PromQL expression').fill('sum by (node) (DCGM_FI_DEV_POWER_USAGE) > 5000');
+        await page.getByRole('button', { name: 'Save custom rule' }).click();
+        await page.getByText('Saved custom rule E2EUiPower').waitFor({ timeout: 30_000 });
+        await waitFor(async () => (await promRules()).includes('E2EUiPower'), 60_000, 'Prometheus loads the rule saved in the UI');
+        await browser.screenshot(page, 'e2e-custom-rule');
+        assert.deepEqual(browser.pageErrors, []);
+        log('a custom rule saved in the UI was checked by promtool and went live');
       } finally {
         await browser.close();
       }
@@ -487,6 +511,27 @@ async function main(): Promise<void> {
       const refused = (await sinkMessages(true)).filter((m) => m.problems.length > 0);
       assert.deepEqual(refused.map((m) => m.problems), [], 'every payload the relay sent is one Slack accepts');
       log(`Slack got: ${text.split('\n').slice(0, 4).join(' | ')}`);
+
+      // The same alert in the Web UI's firing list, with the catalog's explanation.
+      const browser = await launchUiBrowser();
+      try {
+        const page = await browser.newPage();
+        await page.goto(api);
+        await page.getByLabel('API token').fill(ADMIN_TOKEN);
+        await page.getByRole('button', { name: 'Sign in' }).click();
+        await page.getByRole('link', { name: 'Firing alerts' }).click();
+        const card = page.locator('article[data-alertname="GPUXidError"]');
+        await card.waitFor({ timeout: 60_000 });
+        const explain = card.getByRole('region', { name: 'Explanation of Xid 79' });
+        await explain.getByRole('heading', { name: /^Xid 79: / }).waitFor();
+        const shown = (await explain.textContent()) ?? '';
+        for (const part of ['What it means', 'What to do']) assert.ok(shown.includes(part), `the explanation has "${part}"`);
+        await browser.screenshot(page, 'e2e-firing-xid');
+        assert.deepEqual(browser.pageErrors, []);
+        log('the Web UI shows the firing Xid 79 with its explanation');
+      } finally {
+        await browser.close();
+      }
     });
 
     await phase('health', async () => {

@@ -27,6 +27,8 @@ export interface SlackSinkServerOptions {
   secret?: string;
   /** Oldest records are dropped beyond this many. */
   maxRecords?: number;
+  /** Mails a local SMTP sink beside it accepted, served at GET /mails (the demo's mail stand-in). */
+  mails?: () => unknown[];
 }
 
 /** A running sink. */
@@ -101,6 +103,7 @@ export async function startSlackSinkServer(options: SlackSinkServerOptions = {})
       const all = new URL(req.url ?? '/', 'http://sink').searchParams.get('all') === '1';
       return sendJson(res, 200, { messages: all ? records : records.filter((r) => r.status === 200), failing: failure ?? null });
     }
+    if (req.method === 'GET' && route === '/mails' && options.mails) return sendJson(res, 200, { mails: options.mails() });
     if (req.method === 'DELETE' && route === '/messages') {
       records.length = 0;
       return sendJson(res, 200, { cleared: true });
@@ -122,12 +125,12 @@ export async function startSlackSinkServer(options: SlackSinkServerOptions = {})
       failure = undefined;
       return sendJson(res, 200, { failing: null });
     }
-    sendJson(res, 404, { error: 'not found', routes: ['POST ' + path, 'GET /messages[?all=1]', 'DELETE /messages', 'POST /control/fail {status,count}', 'DELETE /control/fail', 'GET /healthz'] });
+    sendJson(res, 404, { error: 'not found', routes: ['POST ' + path, 'GET /messages[?all=1]', 'DELETE /messages', 'POST /control/fail {status,count}', 'DELETE /control/fail', 'GET /healthz', ...(options.mails ? ['GET /mails'] : [])] });
   };
 
   const server: Server = createServer((req, res) => {
     const route = (req.url ?? '/').split('?')[0] ?? '/';
-    const isControl = route === '/healthz' || route === '/messages' || route === '/control/fail';
+    const isControl = route === '/healthz' || route === '/messages' || route === '/mails' || route === '/control/fail';
     (isControl ? control(req, res, route) : webhook(req, res)).catch((err: Error) => {
       if (!res.headersSent) sendJson(res, 500, { error: err.message });
       else res.destroy();

@@ -3,20 +3,12 @@
 // artifact store. config.yaml's ssh settings (jump host, timeouts, concurrency, host_keys,
 // known_hosts_path) are read per job and per connection through the NodeDirectory, so config written after start
 // (compose may start this first) or edited later applies without a restart. Settings beyond the
-// shared ones (all optional):
-//   AAMI_ARTIFACTS_DIR          artifact store (default <data dir>/artifacts)
-//   AAMI_ARTIFACTS_SEED_SYSTEM  "1": import this machine's Debian node_exporter when the store has none
-//   AAMI_KNOWN_HOSTS            pinned host keys (default ssh.known_hosts_path at use, else <data dir>/known_hosts)
-//   AAMI_SSH_KEY_PASSPHRASE     passphrase of an encrypted SSH key
-//   AAMI_INSTALL_ATTEMPTS, AAMI_INSTALL_BACKOFF_MS        job retries for transient failures (3, 2000)
-//   AAMI_INSTALL_LOCK_MS, AAMI_INSTALL_STALLED_MS         BullMQ lock / stalled check (30000, 30000)
-//   AAMI_INSTALL_VERIFY_WAIT_S                            how long verify waits for exporters (20)
-//   AAMI_NODE_EXPORTER_PORT, AAMI_DCGM_EXPORTER_PORT      exporter ports on nodes (9100, 9400)
+// shared ones: src/settings.ts (a bad value stops the start, naming the variable).
 import { arch } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { AAMI_VERSION, ConfigStore, createLogger, loadServiceTokenAtStart, loadSettings, QUEUES, redactRedisUrl, redisConnectionOptions, type InstallJob } from '@aami/shared';
+import { AAMI_VERSION, ConfigStore, createLogger, loadServiceTokenAtStart, QUEUES, redactRedisUrl, redisConnectionOptions, type InstallJob } from '@aami/shared';
 import { createApp } from './app.ts';
 import { ArtifactStore, normalizeArch } from './artifacts/store.ts';
 import { seedFromSystem } from './artifacts/upstream.ts';
@@ -26,11 +18,17 @@ import { RedisRunStore } from './runs.ts';
 import { liveSsh, NodeDirectory, type SshSettings } from './targets.ts';
 import { startInstallWorker } from './worker.ts';
 import { createInstalledRecorder } from './installed-exporters.ts';
+import { loadInstallWorkerSettings, type InstallWorkerSettings } from './settings.ts';
 
 const log = createLogger('install-worker');
-const settings = loadSettings();
-const env = process.env;
-const num = (name: string, fallback: number) => (env[name] ? Number(env[name]) : fallback);
+let own: InstallWorkerSettings;
+try {
+  own = loadInstallWorkerSettings();
+} catch (err) {
+  log.error('bad settings', { error: err as Error });
+  process.exit(2);
+}
+const settings = own.shared;
 
 const store = new ConfigStore(settings.configPath);
 const nodes = new NodeDirectory(store);
@@ -52,8 +50,8 @@ const { executor, knownHosts } = liveSsh(nodes, {
     }),
   },
 });
-const artifacts = new ArtifactStore(env.AAMI_ARTIFACTS_DIR ?? join(settings.AAMI_DATA_DIR, 'artifacts'));
-if (env.AAMI_ARTIFACTS_SEED_SYSTEM === '1') {
+const artifacts = new ArtifactStore(own.AAMI_ARTIFACTS_DIR ?? join(settings.AAMI_DATA_DIR, 'artifacts'));
+if (own.AAMI_ARTIFACTS_SEED_SYSTEM === '1') {
   const seeded = await seedFromSystem(artifacts, normalizeArch(arch() === 'x64' ? 'amd64' : arch()));
   if (seeded) log.info('artifact store seeded from this machine', { name: seeded.name, version: seeded.version, source: seeded.source });
 }
@@ -83,30 +81,30 @@ const worker = startInstallWorker({
   log,
   installed,
   concurrency: atStart?.concurrency ?? 100,
-  lockDurationMs: num('AAMI_INSTALL_LOCK_MS', 30_000),
-  stalledIntervalMs: num('AAMI_INSTALL_STALLED_MS', 30_000),
+  lockDurationMs: own.AAMI_INSTALL_LOCK_MS,
+  stalledIntervalMs: own.AAMI_INSTALL_STALLED_MS,
   installer: {
     ssh: executor,
     store: artifacts,
     nodeFiles: () => loadNodeFiles(),
     // Read for each node, so a pin added through the gateway applies to the next install.
     pins: async () => (await store.read()).config.artifacts.pins,
-    ports: { nodeExporter: num('AAMI_NODE_EXPORTER_PORT', 9100), dcgmExporter: num('AAMI_DCGM_EXPORTER_PORT', 9400) },
-    verifyWaitS: num('AAMI_INSTALL_VERIFY_WAIT_S', 20),
+    ports: { nodeExporter: own.AAMI_NODE_EXPORTER_PORT, dcgmExporter: own.AAMI_DCGM_EXPORTER_PORT },
+    verifyWaitS: own.AAMI_INSTALL_VERIFY_WAIT_S,
   },
 });
 
 const service = new InstallService({
   queue, runs, nodes, ssh: executor, knownHosts,
-  policy: { attempts: num('AAMI_INSTALL_ATTEMPTS', 3), backoffMs: num('AAMI_INSTALL_BACKOFF_MS', 2000) },
+  policy: { attempts: own.AAMI_INSTALL_ATTEMPTS, backoffMs: own.AAMI_INSTALL_BACKOFF_MS },
 });
 const app = createApp({ service, log, version: AAMI_VERSION, serviceToken: loadServiceTokenAtStart(log) });
-const port = num('AAMI_INSTALL_WORKER_PORT', 8084);
+const port = own.AAMI_INSTALL_WORKER_PORT;
 const server = app.listen(port, settings.AAMI_BIND, () => {
   log.info('install-worker listening', { address: `${settings.AAMI_BIND}:${port}`, redis: redactRedisUrl(settings.AAMI_REDIS_URL), artifacts: artifacts.dir,
     // Read again per job and connection; this is what config said at start.
     sshAtStart: atStart
-      ? { concurrency: atStart.concurrency, hostKeys: atStart.hostKeys, jumpHost: atStart.jumpHost ? `${atStart.jumpHost.username}@${atStart.jumpHost.host}:${atStart.jumpHost.port}` : 'none', knownHosts: env.AAMI_KNOWN_HOSTS ?? atStart.knownHostsPath ?? join(settings.AAMI_DATA_DIR, 'known_hosts') }
+      ? { concurrency: atStart.concurrency, hostKeys: atStart.hostKeys, jumpHost: atStart.jumpHost ? `${atStart.jumpHost.username}@${atStart.jumpHost.host}:${atStart.jumpHost.port}` : 'none', knownHosts: process.env['AAMI_KNOWN_HOSTS'] ?? atStart.knownHostsPath ?? join(settings.AAMI_DATA_DIR, 'known_hosts') }
       : 'no config.yaml yet',
   });
 });

@@ -48,3 +48,8 @@ test('every setting can be given, and a bad one is named', () => {
   assert.throws(() => loadRuleCompilerSettings({ AAMI_COMPILE_DEBOUNCE_MS: 'soon' }), (err: unknown) => err instanceof ValidationError && /AAMI_COMPILE_DEBOUNCE_MS/.test(err.message));
   assert.throws(() => parseSelfTargets('analyzer'), /AAMI_SELF_SCRAPE/);
 });
+
+test('its port is AAMI_RULE_COMPILER_PORT, as every service listens on AAMI_<SERVICE>_PORT; a bad one names the variable', () => {
+  assert.equal(loadRuleCompilerSettings({ AAMI_RULE_COMPILER_PORT: '9183' }).port, 9183);
+  assert.throws(() => loadRuleCompilerSettings({ AAMI_RULE_COMPILER_PORT: 'eighty' }), (err: unknown) => err instanceof ValidationError && err.details.some((d) => d.path === 'AAMI_RULE_COMPILER_PORT'));
+});

@@ -11,6 +11,8 @@ import type { BasicAuthFile, SelfTarget } from './prometheus-config.ts';
 import type { ToolPaths } from './validator.ts';
 
 const Own = z.object({
+  /** Where its HTTP API listens (on AAMI_BIND); the others find it at AAMI_RULE_COMPILER_URL. */
+  AAMI_RULE_COMPILER_PORT: z.coerce.number().int().min(1).max(65535).default(8083),
   /** Where the generated files go; default $AAMI_DATA_DIR/generated. */
   AAMI_GENERATED_DIR: z.string().min(1).optional(),
   /** The relay's bearer token file, as Alertmanager sees it (written into alertmanager.yml as a path). */
@@ -70,7 +72,6 @@ export function loadRuleCompilerSettings(env: NodeJS.ProcessEnv = process.env): 
   const direct = own.AAMI_ALERTMANAGER_DIRECT === 'true'
     ? { ...(own.AAMI_SLACK_WEBHOOK_URL_FILE ? { slackApiUrlFile: own.AAMI_SLACK_WEBHOOK_URL_FILE } : {}), ...(own.AAMI_SMTP_PASSWORD_FILE ? { smtpPasswordFile: own.AAMI_SMTP_PASSWORD_FILE } : {}) }
     : undefined;
-  const self = new URL(shared.AAMI_RULE_COMPILER_URL);
   return {
     shared,
     generatedDir: own.AAMI_GENERATED_DIR ?? join(shared.AAMI_DATA_DIR, 'generated'),
@@ -89,6 +90,6 @@ export function loadRuleCompilerSettings(env: NodeJS.ProcessEnv = process.env): 
     selfTargets,
     ...(direct ? { direct } : {}),
     bind: shared.AAMI_BIND,
-    port: Number(self.port || (self.protocol === 'https:' ? 443 : 80)),
+    port: own.AAMI_RULE_COMPILER_PORT,
   };
 }

@@ -12,6 +12,11 @@ export interface SmtpSinkOptions {
   password?: string;
   /** On a failed login, put the offered password into the reply (to prove the relay hides it). */
   echoCredentials?: boolean;
+  /** Where to listen (default 127.0.0.1 on a free port). */
+  bind?: string;
+  port?: number;
+  /** Oldest mails are dropped beyond this many (default: all kept). */
+  maxMails?: number;
 }
 
 /** The running sink. */
@@ -27,7 +32,7 @@ export interface SmtpSink {
   close(): Promise<void>;
 }
 
-/** Starts the sink on 127.0.0.1 with a random port. */
+/** Starts the sink (by default on 127.0.0.1 with a free port). */
 export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSink> {
   const mode = opts.tls ?? 'none';
   const mails: ParsedMail[] = [];
@@ -58,6 +63,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
         simpleParser(Buffer.concat(chunks))
           .then((mail) => {
             mails.push(mail);
+            if (opts.maxMails !== undefined && mails.length > opts.maxMails) mails.splice(0, mails.length - opts.maxMails);
             callback();
           })
           .catch((err: Error) => callback(err));
@@ -68,7 +74,7 @@ export async function startSmtpSink(opts: SmtpSinkOptions = {}): Promise<SmtpSin
   server.on('error', () => {
     // client disconnects and TLS noise are expected in fault tests
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, opts.bind ?? '127.0.0.1', () => resolve()));
   const addr = server.server.address();
   const port = typeof addr === 'object' && addr ? addr.port : 0;
   return {
