@@ -1,5 +1,5 @@
 // Tests the catalog loader on small fixtures, and the real xid-db/ data against NVIDIA's facts
-// (copied into testdata/ from shared/reference/ so the test reads nothing outside the repo).
+// (NVIDIA's Xid and SXid tables, kept in testdata/*.tsv, so the test reads nothing outside the repo).
 import { describe, it, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
