@@ -1,32 +1,28 @@
 // `aami alerts ...`: presets, the rules they run, per-rule tuning and what fires now, through the API.
 import type { Command } from 'commander';
-import type { AlertsCompileStatus } from '@aami/shared';
+import type {
+  AlertsCompileStatus, CompileQueueResult, CustomRuleAddResponse, CustomRuleRemoveResponse, ExpressionCheckResponse, FiringAlertsResponse, PresetApplyResponse,
+  PresetRemoveResponse, PresetsListResponse, RulePatchResponse, RuleView, RulesListResponse,
+} from '@aami/shared';
 import { clientFor, outputFormat } from '../context.ts';
-import { UsageError } from '../errors.ts';
+import { CliError, UsageError } from '../errors.ts';
 import { printJson, renderTable, terminalSafe as safe } from '../output.ts';
-
-interface RuleView {
-  name: string;
-  preset: string;
-  summary: string;
-  severity: string;
-  for: string;
-  enabled: boolean;
-  threshold: { value: number; default: number; unit: string } | null;
-  condition_template: string | null;
-  overridden: boolean;
-}
-interface Compile { queued: boolean; reason?: string }
 
 const DURATION = /^([0-9]+(ms|s|m|h|d|w|y))+$/;
 
-function compileNote(c: Compile | undefined): string {
+function compileNote(c: CompileQueueResult | undefined): string {
   if (!c) return '';
-  return c.queued ? ' The rule compiler will apply it shortly (aami alerts status).' : ` Not compiled yet: ${safe(c.reason ?? '')}.`;
+  return c.queued ? ' The rule compiler will apply it shortly (aami alerts status).' : ` Not compiled yet: ${safe(c.reason)}.`;
+}
+
+/** The rule a PATCH answered; null only when the rule vanished meanwhile. */
+function patchedRule(res: RulePatchResponse, name: string): RuleView {
+  if (!res.rule) throw new CliError(`${name} was changed (config revision ${res.revision}) but is no longer among the rules`);
+  return res.rule;
 }
 
 /** "GPU core temperature ... > 90 °C for 5m" */
-export function describeCondition(r: RuleView): string {
+export function describeCondition(r: Pick<RuleView, 'condition_template' | 'threshold' | 'summary' | 'for'>): string {
   const cond = r.condition_template && r.threshold ? r.condition_template.replace('{{threshold}}', String(r.threshold.value)) : r.summary;
   return `${cond} for ${r.for}`;
 }
@@ -37,7 +33,7 @@ export function registerAlertsCommands(program: Command): void {
   alerts.command('list-presets')
     .description('the presets AAMI ships and whether each is applied')
     .action(async (_o: unknown, cmd: Command) => {
-      const res = await (await clientFor(cmd)).request<{ presets: Array<{ name: string; description: string; applied: boolean; rules: unknown[] }> }>('GET', '/api/v1/alerts/presets');
+      const res = await (await clientFor(cmd)).request<PresetsListResponse>('GET', '/api/v1/alerts/presets');
       if (outputFormat(cmd) === 'json') return printJson(res);
       process.stdout.write(`${renderTable(['Preset', 'Applied', 'Rules', 'What it covers'], res.presets.map((p) => [p.name, p.applied ? '✔' : '', String(p.rules.length), p.description.length > 70 ? `${p.description.slice(0, 67)}...` : p.description]))}\n`);
     });
@@ -46,7 +42,7 @@ export function registerAlertsCommands(program: Command): void {
     .description('apply a preset (its rules start running once compiled)')
     .argument('<name>')
     .action(async (name: string, _o: unknown, cmd: Command) => {
-      const res = await (await clientFor(cmd)).request<{ revision: number; active_rules: number; compile: Compile }>('POST', `/api/v1/alerts/presets/${encodeURIComponent(name)}`);
+      const res = await (await clientFor(cmd)).request<PresetApplyResponse>('POST', `/api/v1/alerts/presets/${encodeURIComponent(name)}`);
       if (outputFormat(cmd) === 'json') return printJson(res);
       process.stdout.write(`Applied ${name}: ${res.active_rules} alert rule(s) active (config revision ${res.revision}).${compileNote(res.compile)}\n`);
     });
@@ -55,7 +51,7 @@ export function registerAlertsCommands(program: Command): void {
     .description('stop running a preset')
     .argument('<name>')
     .action(async (name: string, _o: unknown, cmd: Command) => {
-      const res = await (await clientFor(cmd)).request<{ revision: number; compile: Compile }>('DELETE', `/api/v1/alerts/presets/${encodeURIComponent(name)}`);
+      const res = await (await clientFor(cmd)).request<PresetRemoveResponse>('DELETE', `/api/v1/alerts/presets/${encodeURIComponent(name)}`);
       if (outputFormat(cmd) === 'json') return printJson(res);
       process.stdout.write(`Removed ${name} (config revision ${res.revision}).${compileNote(res.compile)}\n`);
     });
@@ -63,7 +59,7 @@ export function registerAlertsCommands(program: Command): void {
   alerts.command('list')
     .description('every rule that runs, with its condition and severity')
     .action(async (_o: unknown, cmd: Command) => {
-      const res = await (await clientFor(cmd)).request<{ rules: RuleView[] }>('GET', '/api/v1/alerts/rules');
+      const res = await (await clientFor(cmd)).request<RulesListResponse>('GET', '/api/v1/alerts/rules');
       if (outputFormat(cmd) === 'json') return printJson(res);
       if (res.rules.length === 0) {
         process.stdout.write('No alert rules yet. Apply a preset: aami alerts apply-preset gpu-production\n');
@@ -88,9 +84,10 @@ export function registerAlertsCommands(program: Command): void {
       }
       if (opts.severity !== undefined) body.severity = opts.severity;
       if (Object.keys(body).length === 0) throw new UsageError('nothing to change: give --threshold, --for or --severity');
-      const res = await (await clientFor(cmd)).request<{ revision: number; rule: RuleView; compile: Compile }>('PATCH', `/api/v1/alerts/rules/${encodeURIComponent(rule)}`, body);
+      const res = await (await clientFor(cmd)).request<RulePatchResponse>('PATCH', `/api/v1/alerts/rules/${encodeURIComponent(rule)}`, body);
       if (outputFormat(cmd) === 'json') return printJson(res);
-      process.stdout.write(`${safe(`${rule}: ${describeCondition(res.rule)}, ${res.rule.severity}`)} (config revision ${res.revision}).${compileNote(res.compile)}\n`);
+      const now = patchedRule(res, rule);
+      process.stdout.write(`${safe(`${rule}: ${describeCondition(now)}, ${now.severity}`)} (config revision ${res.revision}).${compileNote(res.compile)}\n`);
     });
 
   for (const [verb, body, what] of [['disable', { disabled: true }, 'stop evaluating a rule'], ['enable', { disabled: null }, 'evaluate a disabled rule again'], ['reset', { threshold: null, for: null, severity: null, disabled: null }, "go back to the preset's defaults"]] as const) {
@@ -98,9 +95,10 @@ export function registerAlertsCommands(program: Command): void {
       .description(what)
       .argument('<rule>')
       .action(async (rule: string, _o: unknown, cmd: Command) => {
-        const res = await (await clientFor(cmd)).request<{ revision: number; rule: RuleView; compile: Compile }>('PATCH', `/api/v1/alerts/rules/${encodeURIComponent(rule)}`, body);
+        const res = await (await clientFor(cmd)).request<RulePatchResponse>('PATCH', `/api/v1/alerts/rules/${encodeURIComponent(rule)}`, body);
         if (outputFormat(cmd) === 'json') return printJson(res);
-        process.stdout.write(`${safe(`${rule}: ${res.rule.enabled ? 'enabled' : 'disabled'}, ${describeCondition(res.rule)}`)} (config revision ${res.revision}).${compileNote(res.compile)}\n`);
+        const now = patchedRule(res, rule);
+        process.stdout.write(`${safe(`${rule}: ${now.enabled ? 'enabled' : 'disabled'}, ${describeCondition(now)}`)} (config revision ${res.revision}).${compileNote(res.compile)}\n`);
       });
   }
 
@@ -115,7 +113,7 @@ export function registerAlertsCommands(program: Command): void {
     .option('--description <text>', 'more words for the notification')
     .action(async (name: string, opts: { expr: string; summary: string; for: string; severity: string; description?: string }, cmd: Command) => {
       if (!DURATION.test(opts.for)) throw new UsageError(`--for wants a duration like 30s, 5m or 1h, got "${opts.for}"`);
-      const res = await (await clientFor(cmd)).request<{ revision: number; compile: Compile }>('POST', '/api/v1/alerts/custom', {
+      const res = await (await clientFor(cmd)).request<CustomRuleAddResponse>('POST', '/api/v1/alerts/custom', {
         name, expr: opts.expr, summary: opts.summary, for: opts.for, severity: opts.severity, ...(opts.description ? { description: opts.description } : {}),
       });
       if (outputFormat(cmd) === 'json') return printJson(res);
@@ -125,7 +123,7 @@ export function registerAlertsCommands(program: Command): void {
     .description('remove a custom rule')
     .argument('<name>')
     .action(async (name: string, _o: unknown, cmd: Command) => {
-      const res = await (await clientFor(cmd)).request<{ revision: number; compile: Compile }>('DELETE', `/api/v1/alerts/custom/${encodeURIComponent(name)}`);
+      const res = await (await clientFor(cmd)).request<CustomRuleRemoveResponse>('DELETE', `/api/v1/alerts/custom/${encodeURIComponent(name)}`);
       if (outputFormat(cmd) === 'json') return printJson(res);
       process.stdout.write(`${safe(`Removed custom rule ${name} (config revision ${res.revision}).`)}${compileNote(res.compile)}\n`);
     });
@@ -133,7 +131,7 @@ export function registerAlertsCommands(program: Command): void {
     .description('check a PromQL expression with promtool, changing nothing')
     .argument('<expr>')
     .action(async (expr: string, _o: unknown, cmd: Command) => {
-      const res = await (await clientFor(cmd)).request<{ valid: boolean; error?: string }>('POST', '/api/v1/alerts/validate', { expr });
+      const res = await (await clientFor(cmd)).request<ExpressionCheckResponse>('POST', '/api/v1/alerts/validate', { expr });
       if (!res.valid) process.exitCode = 1;
       if (outputFormat(cmd) === 'json') return printJson(res);
       process.stdout.write(res.valid ? '✔ promtool accepts the expression\n' : `✖ ${safe(res.error ?? 'promtool refused the expression', { keepNewlines: true })}\n`);
@@ -155,7 +153,7 @@ export function registerAlertsCommands(program: Command): void {
   alerts.command('firing')
     .description('alerts firing now, with the Xid explanation where there is one')
     .action(async (_o: unknown, cmd: Command) => {
-      const res = await (await clientFor(cmd)).request<{ alerts: Array<{ labels: Record<string, string>; annotations: Record<string, string>; startsAt: string; xid?: { code: number; title: string; actions: string[] } }> }>('GET', '/api/v1/alerts/firing');
+      const res = await (await clientFor(cmd)).request<FiringAlertsResponse>('GET', '/api/v1/alerts/firing');
       if (outputFormat(cmd) === 'json') return printJson(res);
       if (res.alerts.length === 0) {
         process.stdout.write('Nothing is firing.\n');

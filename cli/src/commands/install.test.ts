@@ -1,19 +1,21 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { HostKeyTrustResult, HostKeyView, InstallRun, NodesTestResponse } from '@aami/shared';
 import type { ApiClient } from '../client.ts';
 import { CliError, UsageError } from '../errors.ts';
-import { followRun, formatDuration, progressLine, resultTable, summaryLine, testReport, trustNode, type HostKeyViewResponse, type RunViewResponse, type TrustIo } from './install.ts';
+import { followRun, formatDuration, progressLine, resultTable, summaryLine, testReport, trustNode, type TrustIo } from './install.ts';
 
-const run: RunViewResponse = {
-  id: 'r1', action: 'install', status: 'done', total: 3, percent: 100, durationMs: 42_000, createdAt: '2026-01-01T00:00:00Z',
+// A run as GET /api/v1/install/runs/:id answers it, checked against the shared contract.
+const run: InstallRun = InstallRun.parse({
+  id: 'r1', action: 'install', nodes: ['gpu-01', 'gpu-02', 'gpu-03'], status: 'done', total: 3, percent: 100, durationMs: 42_000, createdAt: '2026-01-01T00:00:00Z',
   counts: { queued: 0, running: 0, retrying: 0, done: 2, failed: 1 },
   results: { installed: 1, unchanged: 1, failed: 1 },
   states: [
-    { node: 'gpu-01', state: 'done', percent: 100, attempts: 1, result: 'installed', durationMs: 3200, notes: ['no nvidia-smi on this node: dcgm-exporter not installed'] },
-    { node: 'gpu-02', state: 'done', percent: 100, attempts: 1, result: 'unchanged', durationMs: 410 },
-    { node: 'gpu-03', state: 'failed', percent: 100, attempts: 3, result: 'failed', kind: 'unreachable', reason: 'connection refused', durationMs: 61_000 },
+    { node: 'gpu-01', runId: 'r1', action: 'install', state: 'done', percent: 100, attempts: 1, result: 'installed', durationMs: 3200, notes: ['no nvidia-smi on this node: dcgm-exporter not installed'] },
+    { node: 'gpu-02', runId: 'r1', action: 'install', state: 'done', percent: 100, attempts: 1, result: 'unchanged', durationMs: 410 },
+    { node: 'gpu-03', runId: 'r1', action: 'install', state: 'failed', percent: 100, attempts: 3, result: 'failed', kind: 'unreachable', reason: 'connection refused', durationMs: 61_000 },
   ],
-};
+});
 
 test('the final table shows node, result, duration and reason (notes when it went well)', () => {
   const t = resultTable(run);
@@ -30,11 +32,11 @@ test('the progress line shows the bar, finished/total, running and failed', () =
 });
 
 test('hostile node text (escapes, CR, newlines, bidi) reaches neither the progress lines nor the table as control bytes', async () => {
-  const hostile: RunViewResponse = {
+  const hostile: InstallRun = {
     ...run,
     states: [
-      { node: 'gpu-01\x1b]0;owned\x07', state: 'done', percent: 100, attempts: 1, result: 'installed', notes: ['\x1b]52;c;cm0gLXJmIH4=\x07copied'] },
-      { node: 'gpu-\u202e02', state: 'failed', percent: 100, attempts: 1, result: 'failed', reason: 'E: dpkg\r\x1b[2Kall fine\n  gpu-09: installed [9/9]\x9b2J' },
+      { node: 'gpu-01\x1b]0;owned\x07', runId: 'r1', action: 'install', state: 'done', percent: 100, attempts: 1, result: 'installed', notes: ['\x1b]52;c;cm0gLXJmIH4=\x07copied'] },
+      { node: 'gpu-\u202e02', runId: 'r1', action: 'install', state: 'failed', percent: 100, attempts: 1, result: 'failed', reason: 'E: dpkg\r\x1b[2Kall fine\n  gpu-09: installed [9/9]\x9b2J' },
     ],
   };
   const client = { request: async () => hostile } as unknown as ApiClient;
@@ -48,13 +50,13 @@ test('hostile node text (escapes, CR, newlines, bidi) reaches neither the progre
 });
 
 /** A fake API: the host-key view it answers, and every request it got. */
-function trustApi(view: Partial<HostKeyViewResponse> = {}) {
+function trustApi(view: Partial<HostKeyView> = {}) {
   const calls: Array<[string, string, unknown]> = [];
   const client = {
     request: async (method: string, path: string, body?: unknown) => {
       calls.push([method, path, body]);
-      if (method === 'GET') return { node: 'gpu-01', host: '10.0.0.1', port: 22, type: 'ssh-ed25519', fingerprint: 'SHA256:offered', pinned: 'SHA256:old', status: 'changed', ...view };
-      return { node: 'gpu-01', host: '10.0.0.1', port: 22, type: 'ssh-ed25519', fingerprint: 'SHA256:offered', previous: view.pinned === undefined ? 'SHA256:old' : view.pinned, changed: true };
+      if (method === 'GET') return HostKeyView.parse({ node: 'gpu-01', host: '10.0.0.1', port: 22, type: 'ssh-ed25519', fingerprint: 'SHA256:offered', pinned: 'SHA256:old', status: 'changed', ...view });
+      return HostKeyTrustResult.parse({ node: 'gpu-01', host: '10.0.0.1', port: 22, type: 'ssh-ed25519', fingerprint: 'SHA256:offered', previous: view.pinned === undefined ? 'SHA256:old' : view.pinned, changed: true });
     },
   } as unknown as ApiClient;
   return { client, calls };
@@ -119,13 +121,13 @@ test('nodes trust --yes accepts the offered key without asking; --fingerprint as
 });
 
 test('nodes test prints a line for each key pinned on first contact', () => {
-  const out = testReport({
+  const out = testReport(NodesTestResponse.parse({
     ok: 2, failed: 0,
     results: [
       { node: 'gpu-01', ok: true, latencyMs: 12, user: 'root', sudo: 'root', pinnedHostKey: { type: 'ssh-ed25519', fingerprint: 'SHA256:abc' }, notes: ['pinned new host key SHA256:abc for gpu-01'] },
       { node: 'gpu-02', ok: true, latencyMs: 9, user: 'root', sudo: 'root' },
     ],
-  });
+  }));
   assert.match(out, /┘\npinned new host key SHA256:abc for gpu-01\n2 reachable, 0 not\n$/);
   assert.equal(out.match(/pinned new host key/g)?.length, 1);
 });

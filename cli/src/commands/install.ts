@@ -5,75 +5,11 @@
 // and asks before pinning it (or wants --yes when no one is at a terminal to answer).
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
+import type { HostKeyTrustResult, HostKeyView, InstallAction, InstallRun, InstallRunStarted, NodesTestResponse } from '@aami/shared';
 import type { ApiClient } from '../client.ts';
 import { clientFor, outputFormat } from '../context.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { printJson, renderTable, terminalSafe as safe } from '../output.ts';
-
-/** One node's state in a run, as the API returns it. */
-export interface NodeRunStateView {
-  node: string;
-  state: 'queued' | 'running' | 'retrying' | 'done' | 'failed';
-  step?: string;
-  percent: number;
-  attempts: number;
-  result?: string;
-  kind?: string;
-  reason?: string;
-  durationMs?: number;
-  notes?: string[];
-  versions?: Record<string, string>;
-}
-
-/** A run, as the API returns it. */
-export interface RunViewResponse {
-  id: string;
-  action: string;
-  status: 'running' | 'done';
-  total: number;
-  counts: Record<NodeRunStateView['state'], number>;
-  results: Record<string, number>;
-  percent: number;
-  durationMs?: number;
-  createdAt: string;
-  states: NodeRunStateView[];
-}
-
-interface NodeTestResult {
-  node: string;
-  ok: boolean;
-  latencyMs: number;
-  user?: string;
-  sudo?: string;
-  arch?: string;
-  kind?: string;
-  reason?: string;
-  /** Set when this test was the first contact and pinned the node's key. */
-  pinnedHostKey?: { type: string; fingerprint: string };
-  notes?: string[];
-}
-
-/** GET /api/v1/nodes/:name/host-key: the key a node offers now, beside what is pinned. */
-export interface HostKeyViewResponse {
-  node: string;
-  host: string;
-  port: number;
-  type: string;
-  fingerprint: string;
-  pinned: string | null;
-  status: 'match' | 'new' | 'changed' | 'revoked';
-}
-
-/** POST /api/v1/nodes/:name/trust. */
-export interface TrustResponse {
-  node: string;
-  host: string;
-  port: number;
-  type: string;
-  fingerprint: string;
-  previous: string | null;
-  changed: boolean;
-}
 
 /** Where trust talks to a person: a terminal to ask on, or none (a script, a pipe). */
 export interface TrustIo {
@@ -110,7 +46,7 @@ export async function trustNode(client: ApiClient, name: string, opts: { fingerp
   const path = `/api/v1/nodes/${encodeURIComponent(name)}`;
   let fingerprint = opts.fingerprint;
   if (!fingerprint) {
-    const offered = await client.request<HostKeyViewResponse>('GET', `${path}/host-key`);
+    const offered = await client.request<HostKeyView>('GET', `${path}/host-key`);
     const where = safe(`${name} (${offered.host}:${offered.port})`);
     const key = safe(`${offered.type} ${offered.fingerprint}`);
     if (offered.status === 'revoked') throw new CliError(`${where} offers ${key}, which known_hosts lists as @revoked; it cannot be trusted. Nothing was changed`);
@@ -131,10 +67,10 @@ export async function trustNode(client: ApiClient, name: string, opts: { fingerp
     }
     fingerprint = offered.fingerprint;
   }
-  printTrust(await client.request<TrustResponse>('POST', `${path}/trust`, { fingerprint }), name, opts.json, io);
+  printTrust(await client.request<HostKeyTrustResult>('POST', `${path}/trust`, { fingerprint }), name, opts.json, io);
 }
 
-function printTrust(res: TrustResponse, name: string, json: boolean | undefined, io: TrustIo): void {
+function printTrust(res: HostKeyTrustResult, name: string, json: boolean | undefined, io: TrustIo): void {
   if (json) {
     io.out(`${JSON.stringify(res, null, 2)}\n`);
     return;
@@ -147,7 +83,7 @@ function printTrust(res: TrustResponse, name: string, json: boolean | undefined,
 }
 
 /** The `aami nodes test` table, the first-contact notes (one line each) and the summary. */
-export function testReport(res: { results: NodeTestResult[]; ok: number; failed: number }): string {
+export function testReport(res: NodesTestResponse): string {
   const rows = res.results.map((r) => [r.node, r.ok ? '✔ ok' : `✖ ${r.kind ?? 'failed'}`, `${r.latencyMs} ms`, r.user ?? '-', r.sudo ?? '-', r.reason ?? '']);
   const notes = res.results.flatMap((r) => r.notes ?? []).map((n) => `${safe(n)}\n`).join('');
   return `${renderTable(['Node', 'SSH', 'Latency', 'User', 'Sudo', 'Reason'], rows)}\n${notes}${res.ok} reachable, ${res.failed} not\n`;
@@ -168,7 +104,7 @@ export function formatDuration(ms: number | undefined): string {
 }
 
 /** The progress line: bar, percent, finished/total, running, failed, elapsed. */
-export function progressLine(run: RunViewResponse, elapsedMs: number, width = 24): string {
+export function progressLine(run: InstallRun, elapsedMs: number, width = 24): string {
   const filled = Math.round((run.percent / 100) * width);
   const finished = run.counts.done + run.counts.failed;
   const parts = [
@@ -183,7 +119,7 @@ export function progressLine(run: RunViewResponse, elapsedMs: number, width = 24
 }
 
 /** The closing table: node, result, duration, reason (or notes when it went well). */
-export function resultTable(run: RunViewResponse): string {
+export function resultTable(run: InstallRun): string {
   const rows = run.states.map((s) => [
     s.node,
     s.state === 'failed' ? `✖ ${s.result ?? 'failed'}${s.kind ? ` (${s.kind})` : ''}` : s.state === 'done' ? `✔ ${s.result ?? 'done'}` : s.state,
@@ -194,19 +130,19 @@ export function resultTable(run: RunViewResponse): string {
 }
 
 /** One summary line: "20 nodes: 18 installed, 2 unchanged in 41.0s". */
-export function summaryLine(run: RunViewResponse): string {
+export function summaryLine(run: InstallRun): string {
   const parts = Object.entries(run.results).sort(([a], [b]) => a.localeCompare(b)).map(([r, n]) => `${n} ${r}`);
   return `${run.total} node(s): ${parts.join(', ') || 'nothing finished'}${run.durationMs !== undefined ? ` in ${formatDuration(run.durationMs)}` : ''}`;
 }
 
 /** Polls a run until every node finished, drawing progress on stderr. */
-export async function followRun(client: ApiClient, runId: string, opts: { intervalMs?: number; quiet?: boolean; stream?: NodeJS.WriteStream } = {}): Promise<RunViewResponse> {
+export async function followRun(client: ApiClient, runId: string, opts: { intervalMs?: number; quiet?: boolean; stream?: NodeJS.WriteStream } = {}): Promise<InstallRun> {
   const stream = opts.stream ?? process.stderr;
   const tty = Boolean(stream.isTTY) && !opts.quiet;
   const started = Date.now();
   const reported = new Set<string>();
   for (;;) {
-    const run = await client.request<RunViewResponse>('GET', `/api/v1/install/runs/${encodeURIComponent(runId)}`);
+    const run = await client.request<InstallRun>('GET', `/api/v1/install/runs/${encodeURIComponent(runId)}`);
     if (tty) stream.write(`\r\x1b[2K${progressLine(run, Date.now() - started)}`);
     else if (!opts.quiet) {
       for (const s of run.states) {
@@ -224,14 +160,14 @@ export async function followRun(client: ApiClient, runId: string, opts: { interv
   }
 }
 
-async function startAndFollow(cmd: Command, action: string, names: string[], opts: { all?: boolean; concurrency?: number; wait: boolean; attach?: string }): Promise<void> {
+async function startAndFollow(cmd: Command, action: InstallAction, names: string[], opts: { all?: boolean; concurrency?: number; wait: boolean; attach?: string }): Promise<void> {
   const client = await clientFor(cmd);
   const json = outputFormat(cmd) === 'json';
   let runId = opts.attach;
   if (!runId) {
     if (opts.all && names.length) throw new UsageError('give node names or --all, not both');
     if (!opts.all && names.length === 0) throw new UsageError(`name the nodes to ${action}, or use --all`);
-    const started = await client.request<{ runId: string; total: number }>('POST', '/api/v1/install/runs', {
+    const started = await client.request<InstallRunStarted>('POST', '/api/v1/install/runs', {
       action, ...(opts.all ? { all: true } : { nodes: names }), ...(opts.concurrency ? { concurrency: opts.concurrency } : {}),
     });
     runId = started.runId;
@@ -283,7 +219,7 @@ export function registerInstallCommands(nodes: Command): void {
     .argument('[names...]', 'nodes to test')
     .option('--all', 'every node in config (the default)')
     .action(async (names: string[], opts: { all?: boolean }, cmd: Command) => {
-      const res = await (await clientFor(cmd)).request<{ results: NodeTestResult[]; ok: number; failed: number }>('POST', '/api/v1/nodes/test', names.length && !opts.all ? { nodes: names } : { all: true });
+      const res = await (await clientFor(cmd)).request<NodesTestResponse>('POST', '/api/v1/nodes/test', names.length && !opts.all ? { nodes: names } : { all: true });
       if (outputFormat(cmd) === 'json') printJson(res);
       else process.stdout.write(testReport(res));
       if (res.failed > 0) throw new CliError(`${res.failed} node(s) could not be reached`);

@@ -1,20 +1,10 @@
 // `aami nodes ...`: add one or a hosts file, list with health, show, label, remove.
 import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
-import { ExporterName } from '@aami/shared';
+import { ExporterName, type NodeAddResponse, type NodeGetResponse, type NodeLabelsResponse, type NodeRemoveResponse, type NodeView, type NodesImportResponse, type NodesListResponse } from '@aami/shared';
 import { clientFor, outputFormat } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { printJson, renderTable, terminalSafe as safe } from '../output.ts';
-
-interface NodeView {
-  name: string;
-  ip: string;
-  ssh_user?: string;
-  ssh_port?: number;
-  labels: Record<string, string>;
-  exporters?: ExporterName[];
-  health: { status: 'up' | 'down' | null; gpus: number | null; alerts: number | null };
-}
 
 const collectLabel = (v: string, prev: Record<string, string>) => {
   const m = /^([a-zA-Z_][a-zA-Z0-9_]*)=(.*)$/.exec(v);
@@ -71,16 +61,16 @@ export function registerNodesCommands(program: Command): Command {
         } catch (err) {
           throw new UsageError(`cannot read ${opts.file}: ${(err as Error).message}`);
         }
-        const res = await client.request<{ added: number; names: string[]; skipped: Array<{ line: number; message: string }>; revision: number }>('POST', '/api/v1/nodes/import', {
+        const res = await client.request<NodesImportResponse>('POST', '/api/v1/nodes/import', {
           text, ssh_user: opts.user, ssh_key: opts.key, ssh_port: opts.port, labels: opts.label, skip_invalid: opts.skipInvalid ?? false,
         });
         if (json) return printJson(res);
-        for (const s of res.skipped) process.stderr.write(`skipped line ${s.line}: ${safe(s.message)}\n`);
+        for (const s of res.skipped) process.stderr.write(`skipped line ${s.line ?? '?'}: ${safe(s.message)}\n`);
         process.stdout.write(`Added ${res.added} node(s) from ${opts.file} (config revision ${res.revision}).\nNext: aami nodes install --all\n`);
         return;
       }
       if (!name || !opts.ip) throw new UsageError('usage: aami nodes add NAME --ip IP [--user U] [--key PATH] [--port N] [--label k=v]  (or --file hosts.txt)');
-      const res = await client.request<{ revision: number; node: NodeView }>('POST', '/api/v1/nodes', {
+      const res = await client.request<NodeAddResponse>('POST', '/api/v1/nodes', {
         name, ip: opts.ip, ssh_user: opts.user, ssh_key: opts.key, ssh_port: opts.port, labels: opts.label, exporters: opts.exporters,
       });
       if (json) return printJson(res);
@@ -91,7 +81,7 @@ export function registerNodesCommands(program: Command): Command {
     .command('list')
     .description('list nodes with GPUs, status and firing alerts (from Prometheus and Alertmanager)')
     .action(async (_opts: unknown, cmd: Command) => {
-      const res = await (await clientFor(cmd)).request<{ revision: number; nodes: NodeView[] }>('GET', '/api/v1/nodes');
+      const res = await (await clientFor(cmd)).request<NodesListResponse>('GET', '/api/v1/nodes');
       if (outputFormat(cmd) === 'json') return printJson(res);
       if (res.nodes.length === 0) {
         process.stdout.write('No nodes yet. Add one: aami nodes add NAME --ip IP --user root --key ~/.ssh/id_ed25519\n');
@@ -106,7 +96,7 @@ export function registerNodesCommands(program: Command): Command {
     .description('one node, with its labels and health')
     .argument('<name>')
     .action(async (name: string, _opts: unknown, cmd: Command) => {
-      const res = await (await clientFor(cmd)).request<{ node: NodeView }>('GET', `/api/v1/nodes/${encodeURIComponent(name)}`);
+      const res = await (await clientFor(cmd)).request<NodeGetResponse>('GET', `/api/v1/nodes/${encodeURIComponent(name)}`);
       if (outputFormat(cmd) === 'json') return printJson(res);
       const n = res.node;
       const labels = Object.entries(n.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '-';
@@ -121,7 +111,7 @@ export function registerNodesCommands(program: Command): Command {
     .addOption(new Option('--remove <key...>', 'label keys to remove').default([]))
     .action(async (name: string, pairs: string[], opts: { remove: string[] }, cmd: Command) => {
       const set = pairs.reduce((acc, p) => collectLabel(p, acc), {} as Record<string, string>);
-      const res = await (await clientFor(cmd)).request<{ node: NodeView; revision: number }>('PATCH', `/api/v1/nodes/${encodeURIComponent(name)}/labels`, { set, remove: opts.remove });
+      const res = await (await clientFor(cmd)).request<NodeLabelsResponse>('PATCH', `/api/v1/nodes/${encodeURIComponent(name)}/labels`, { set, remove: opts.remove });
       if (outputFormat(cmd) === 'json') return printJson(res);
       process.stdout.write(`Labels of ${name}: ${safe(Object.entries(res.node.labels).map(([k, v]) => `${k}=${v}`).join(', ') || '(none)')}\n`);
     });
@@ -131,7 +121,7 @@ export function registerNodesCommands(program: Command): Command {
     .description('remove a node from monitoring (its exporters stay installed; see aami nodes uninstall)')
     .argument('<name>')
     .action(async (name: string, _opts: unknown, cmd: Command) => {
-      const res = await (await clientFor(cmd)).request<{ revision: number }>('DELETE', `/api/v1/nodes/${encodeURIComponent(name)}`);
+      const res = await (await clientFor(cmd)).request<NodeRemoveResponse>('DELETE', `/api/v1/nodes/${encodeURIComponent(name)}`);
       if (outputFormat(cmd) === 'json') return printJson(res);
       process.stdout.write(`Removed node ${name}, config revision ${res.revision}.\n`);
     });

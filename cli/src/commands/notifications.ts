@@ -2,17 +2,13 @@
 // keeps a webhook URL in secrets.json and only its reference in config.yaml);
 // `aami notifications test|status` asks the relay, through the gateway.
 import type { Command } from 'commander';
-import { ChannelName, ENV_REF_PATTERN, type FailureReason, type NotificationTestResult } from '@aami/shared';
+import {
+  ChannelName, ENV_REF_PATTERN, type DeadLetterRetryResponse, type DeadLettersResponse, type FailureReason, type NotificationChannelsResponse,
+  type NotificationTestResult, type NotificationsStatusResponse,
+} from '@aami/shared';
 import { clientFor, outputFormat } from '../context.ts';
 import { UsageError } from '../errors.ts';
 import { printJson, renderTable, terminalSafe as safe } from '../output.ts';
-
-interface ChannelsView {
-  revision: number;
-  slack: { enabled: boolean; channel?: string; webhook_url: string } | null;
-  email: { enabled: boolean; smtp_host: string; smtp_port: number; tls: string; from: string; to: string[]; username?: string } | null;
-  routing: Record<string, string[]>;
-}
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
@@ -21,7 +17,7 @@ function secretSource(value: string): string {
   return ENV_REF_PATTERN.test(value) ? `from the environment variable ${value}` : 'stored in secrets.json (hidden)';
 }
 
-function describeChannels(v: ChannelsView): string {
+function describeChannels(v: NotificationChannelsResponse): string {
   const lines = [
     v.slack ? `Slack: ${v.slack.enabled ? 'on ' : 'off'} ${v.slack.channel ?? '(webhook default channel)'}  webhook ${secretSource(v.slack.webhook_url)}` : 'Slack: not configured',
     v.email ? `Email: ${v.email.enabled ? 'on ' : 'off'} ${v.email.to.join(', ')} via ${v.email.smtp_host}:${v.email.smtp_port} (${v.email.tls})` : 'Email: not configured',
@@ -36,7 +32,7 @@ export function registerNotificationConfigCommands(config: Command): void {
   n.command('show')
     .description('show the channels (secrets redacted)')
     .action(async (_o: unknown, cmd: Command) => {
-      const v = await (await clientFor(cmd)).request<ChannelsView>('GET', '/api/v1/notifications/channels');
+      const v = await (await clientFor(cmd)).request<NotificationChannelsResponse>('GET', '/api/v1/notifications/channels');
       if (outputFormat(cmd) === 'json') return printJson(v);
       process.stdout.write(describeChannels(v));
     });
@@ -54,7 +50,7 @@ export function registerNotificationConfigCommands(config: Command): void {
       if (opts.disable) body.enabled = false;
       if (opts.enable) body.enabled = true;
       if (Object.keys(body).length === 0) throw new UsageError('nothing to change: give --webhook, --channel, --enable or --disable');
-      const v = await (await clientFor(cmd)).request<ChannelsView>('PUT', '/api/v1/notifications/slack', body);
+      const v = await (await clientFor(cmd)).request<NotificationChannelsResponse>('PUT', '/api/v1/notifications/slack', body);
       if (outputFormat(cmd) === 'json') return printJson(v);
       process.stdout.write(`Slack channel saved (config revision ${v.revision}). Try it: aami notifications test slack\n`);
     });
@@ -83,14 +79,11 @@ export function registerNotificationConfigCommands(config: Command): void {
         body.password = `\${${opts.passwordEnv}}`;
       }
       if (Object.keys(body).length === 0) throw new UsageError('nothing to change: give --smtp, --from, --to, --user, --password-env or --tls');
-      const v = await (await clientFor(cmd)).request<ChannelsView>('PUT', '/api/v1/notifications/email', body);
+      const v = await (await clientFor(cmd)).request<NotificationChannelsResponse>('PUT', '/api/v1/notifications/email', body);
       if (outputFormat(cmd) === 'json') return printJson(v);
       process.stdout.write(`Email channel saved (config revision ${v.revision}). Try it: aami notifications test email\n`);
     });
 }
-
-/** One undelivered notification, as the relay lists it. */
-interface DeadLetterView { id: string; channel: string; kind: string; alertname?: string; node?: string; reason: string; attempts: number }
 
 /** What kind of failure each reason is, in words. */
 const REASON_TEXT: Record<FailureReason, string> = {
@@ -128,7 +121,7 @@ export function registerNotificationsCommands(program: Command): void {
   n.command('dead-letters')
     .description('notifications that could not be delivered, with why (retry one with: aami notifications retry ID)')
     .action(async (_o: unknown, cmd: Command) => {
-      const res = await (await clientFor(cmd)).request<{ dead_letters: DeadLetterView[] }>('GET', '/api/v1/notifications/dead-letters');
+      const res = await (await clientFor(cmd)).request<DeadLettersResponse>('GET', '/api/v1/notifications/dead-letters');
       if (outputFormat(cmd) === 'json') return printJson(res);
       if (res.dead_letters.length === 0) {
         process.stdout.write('No dead letters: every notification was delivered or is still being tried.\n');
@@ -140,16 +133,17 @@ export function registerNotificationsCommands(program: Command): void {
     .description('send a dead letter again (it goes back to its channel\'s queue)')
     .argument('<id>', 'ID from aami notifications dead-letters')
     .action(async (id: string, _o: unknown, cmd: Command) => {
-      const res = await (await clientFor(cmd)).request<{ retried: DeadLetterView }>('POST', `/api/v1/notifications/dead-letters/${encodeURIComponent(id)}/retry`, {});
+      const res = await (await clientFor(cmd)).request<DeadLetterRetryResponse>('POST', `/api/v1/notifications/dead-letters/${encodeURIComponent(id)}/retry`, {});
       if (outputFormat(cmd) === 'json') return printJson(res);
       process.stdout.write(`${safe(`Queued ${res.retried.id} for ${res.retried.channel} again.`)}\n`);
     });
   n.command('status')
     .description('queued, sent, failed and dead-lettered notifications per channel')
     .action(async (_o: unknown, cmd: Command) => {
-      const res = await (await clientFor(cmd)).request<{ channels?: Record<string, Record<string, number>> } & Record<string, unknown>>('GET', '/api/v1/notifications/status');
+      const res = await (await clientFor(cmd)).request<NotificationsStatusResponse>('GET', '/api/v1/notifications/status');
+      // An answer without per-channel counts (a relay of another version) is shown as it came.
       if (outputFormat(cmd) === 'json' || !res.channels) return printJson(res);
-      const cols = ['queued', 'sent', 'failed', 'dead_lettered'];
+      const cols = ['queued', 'sent', 'failed', 'dead_lettered'] as const;
       process.stdout.write(`${renderTable(['Channel', ...cols], Object.entries(res.channels).map(([ch, c]) => [ch, ...cols.map((k) => String(c[k] ?? 0))]))}\n`);
     });
 }

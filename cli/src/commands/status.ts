@@ -1,21 +1,16 @@
 // `aami status`: is every part of the stack up, which versions run, and which parts accept
 // requests without any credential.
 import type { Command } from 'commander';
+import type { StatusResponse } from '@aami/shared';
 import { clientFor, outputFormat } from '../context.ts';
 import { printJson, renderTable, terminalSafe as safe } from '../output.ts';
-
-interface StatusView {
-  cluster: string;
-  config: { revision: number; nodes: number; presets: string[] };
-  components: Array<{ name: string; url: string; reachable: boolean; version: string | null; credential: string | null; error?: string }>;
-}
 
 export function registerStatusCommand(program: Command): void {
   program
     .command('status')
     .description('reachability and version of Prometheus, Alertmanager, Redis and each AAMI service')
     .action(async (_opts: unknown, cmd: Command) => {
-      const s = await (await clientFor(cmd)).request<StatusView>('GET', '/api/v1/status');
+      const s = await (await clientFor(cmd)).request<StatusResponse>('GET', '/api/v1/status');
       const down = s.components.filter((c) => !c.reachable);
       // Scripts and monitors get a non-zero exit when anything is unreachable, in every format.
       if (down.length > 0) process.exitCode = 1;

@@ -1,12 +1,14 @@
 // /api/v1/alerts: presets, the effective rules with their overrides, custom rules, the compile
 // status and what fires now. Validation is the rule compiler's: custom rules and expressions go to
 // its API (promtool runs only in its image), so the gateway never accepts a rule it would refuse.
+// Requests and answers are the shared contract (shared/src/api/alerts.ts, compile-status.ts).
 import { Router } from 'express';
-import { z } from 'zod';
 import {
-  CompileStatus, NotFoundError, RuleCheckResult, ValidationError, applyOverride, effectiveRules, listPresets, loadPresetCatalog, loadXidCatalog,
-  parseOrThrow, validateOverride, type AamiConfig, type AlertsCompileStatus, type ConfigStore, type CustomRule, type EffectiveRule, type HttpAuth,
-  type PresetCatalog,
+  CompileStatus, ExpressionCheckRequest, NotFoundError, RuleCheckResult, RulePatchRequest, ValidationError, applyOverride, effectiveRules, errorBody,
+  listPresets, loadPresetCatalog, loadXidCatalog, parseOrThrow, validateOverride, type AamiConfig, type AlertsCompileStatus, type ConfigStore, type CustomRule,
+  type CustomRuleAddResponse, type CustomRuleRemoveResponse, type EffectiveRule, type ExpressionCheckResponse, type FiringAlertsResponse, type HttpAuth,
+  type PresetApplyResponse, type PresetCatalog, type PresetRemoveResponse, type PresetsListResponse, type RulePatchResponse, type RuleView,
+  type RulesListResponse,
 } from '@aami/shared';
 import type { CompileTrigger } from '../compile-trigger.ts';
 import { requestUpstream } from '../upstream.ts';
@@ -23,9 +25,6 @@ export interface AlertsDeps {
   ruleCompiler: { url: string; token: string };
 }
 
-const RulePatch = z.record(z.string(), z.unknown());
-const ValidateRequest = z.strictObject({ expr: z.string().min(1) });
-
 /** "GPU temperature > {{threshold}} °C": the threshold's description, the comparison and the unit. */
 export function conditionTemplate(catalog: PresetCatalog, rule: EffectiveRule): string | null {
   if (!rule.threshold) return null;
@@ -34,7 +33,7 @@ export function conditionTemplate(catalog: PresetCatalog, rule: EffectiveRule): 
   return `${rule.threshold.description} ${op} {{threshold}} ${rule.threshold.unit}`.trim();
 }
 
-function ruleView(catalog: PresetCatalog, rule: EffectiveRule) {
+function ruleView(catalog: PresetCatalog, rule: EffectiveRule): RuleView {
   return {
     name: rule.name,
     preset: rule.source.kind === 'preset' ? rule.source.preset : 'custom',
@@ -80,7 +79,8 @@ export function alertsRouter(deps: AlertsDeps): Router {
   r.get('/presets', async (_req, res) => {
     const [cat, { config, revision }] = await Promise.all([catalog(), store.read()]);
     setRevision(res, revision);
-    res.json({ revision, presets: listPresets(cat).map((p) => ({ ...p, applied: config.alerts.presets.includes(p.name) })) });
+    const answer: PresetsListResponse = { revision, presets: listPresets(cat).map((p) => ({ ...p, applied: config.alerts.presets.includes(p.name) })) };
+    res.json(answer);
   });
 
   r.post('/presets/:name', async (req, res) => {
@@ -92,7 +92,8 @@ export function alertsRouter(deps: AlertsDeps): Router {
     });
     const rules = effectiveRules(snap.config, cat).rules.filter((rule) => rule.enabled);
     setRevision(res, snap.revision);
-    res.json({ revision: snap.revision, presets: snap.config.alerts.presets, active_rules: rules.length, compile: queued });
+    const answer: PresetApplyResponse = { revision: snap.revision, presets: snap.config.alerts.presets, active_rules: rules.length, compile: queued };
+    res.json(answer);
   });
 
   r.delete('/presets/:name', async (req, res) => {
@@ -102,19 +103,21 @@ export function alertsRouter(deps: AlertsDeps): Router {
       c.alerts.presets = c.alerts.presets.filter((p) => p !== name);
     });
     setRevision(res, snap.revision);
-    res.json({ revision: snap.revision, presets: snap.config.alerts.presets, compile: queued });
+    const answer: PresetRemoveResponse = { revision: snap.revision, presets: snap.config.alerts.presets, compile: queued };
+    res.json(answer);
   });
 
   r.get('/rules', async (_req, res) => {
     const [cat, { config, revision }] = await Promise.all([catalog(), store.read()]);
     const set = effectiveRules(config, cat);
     setRevision(res, revision);
-    res.json({ revision, rules: set.rules.map((rule) => ruleView(cat, rule)), warnings: set.warnings });
+    const answer: RulesListResponse = { revision, rules: set.rules.map((rule) => ruleView(cat, rule)), warnings: set.warnings };
+    res.json(answer);
   });
 
   r.patch('/rules/:name', async (req, res) => {
     const name = req.params.name;
-    const { expected_revision: _e, ...body } = parseOrThrow(RulePatch, req.body ?? {}, 'rule change');
+    const { expected_revision: _e, ...body } = parseOrThrow(RulePatchRequest, req.body ?? {}, 'rule change');
     // null resets a field to the preset's value; everything else is validated as an override.
     const resets = Object.fromEntries(Object.entries(body).filter(([, v]) => v === null).map(([k]) => [k, null]));
     const sets = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== null));
@@ -125,7 +128,8 @@ export function alertsRouter(deps: AlertsDeps): Router {
     });
     const rule = effectiveRules(snap.config, cat).rules.find((x) => x.name === name);
     setRevision(res, snap.revision);
-    res.json({ revision: snap.revision, rule: rule ? ruleView(cat, rule) : null, compile: queued });
+    const answer: RulePatchResponse = { revision: snap.revision, rule: rule ? ruleView(cat, rule) : null, compile: queued };
+    res.json(answer);
   });
 
   r.post('/custom', async (req, res) => {
@@ -136,7 +140,8 @@ export function alertsRouter(deps: AlertsDeps): Router {
       c.alerts.custom.push(rule);
     });
     setRevision(res, snap.revision);
-    res.status(201).json({ revision: snap.revision, rule, compile: queued });
+    const answer: CustomRuleAddResponse = { revision: snap.revision, rule, compile: queued };
+    res.status(201).json(answer);
   });
 
   r.delete('/custom/:name', async (req, res) => {
@@ -147,18 +152,21 @@ export function alertsRouter(deps: AlertsDeps): Router {
       c.alerts.custom.splice(i, 1);
     });
     setRevision(res, snap.revision);
-    res.json({ revision: snap.revision, removed: name, compile: queued });
+    const answer: CustomRuleRemoveResponse = { revision: snap.revision, removed: name, compile: queued };
+    res.json(answer);
   });
 
   r.post('/validate', async (req, res) => {
-    const { expr } = parseOrThrow(ValidateRequest, req.body, 'validation request');
+    const { expr } = parseOrThrow(ExpressionCheckRequest, req.body, 'validation request');
+    let answer: ExpressionCheckResponse;
     try {
       await checkRule({ name: 'AamiExpressionCheck', expr, summary: 'expression check' });
-      res.json({ valid: true });
+      answer = { valid: true };
     } catch (err) {
-      if (err instanceof ValidationError) res.json({ valid: false, error: err.details.map((d) => d.message).join('; ') || err.message });
-      else throw err;
+      if (!(err instanceof ValidationError)) throw err;
+      answer = { valid: false, error: err.details.map((d) => d.message).join('; ') || err.message };
     }
+    res.json(answer);
   });
 
   r.get('/compile-status', async (_req, res) => {
@@ -184,11 +192,11 @@ export function alertsRouter(deps: AlertsDeps): Router {
       if (!am.ok) throw new Error(`HTTP ${am.status}`);
       alerts = (await am.json()) as typeof alerts;
     } catch (err) {
-      res.status(503).json({ error: { code: 'unavailable', message: `alertmanager is not reachable (${(err as Error).message})`, details: [] } });
+      res.status(503).json(errorBody('unavailable', `alertmanager is not reachable (${(err as Error).message})`));
       return;
     }
     const xids = loadXidCatalog();
-    res.json({
+    const answer: FiringAlertsResponse = {
       alerts: alerts.map((a) => {
         const code = Number(a.labels.xid ?? /\bXid\s+(\d+)/i.exec(`${a.annotations.summary ?? ''} ${a.annotations.description ?? ''}`)?.[1]);
         const entry = Number.isInteger(code) ? xids.getXid(code) : undefined;
@@ -200,7 +208,8 @@ export function alertsRouter(deps: AlertsDeps): Router {
           ...(entry ? { xid: { code: entry.code, title: entry.title, severity: entry.severity, meaning: entry.meaning, causes: entry.causes, actions: entry.actions, if_repeats: entry.if_repeats } } : {}),
         };
       }),
-    });
+    };
+    res.json(answer);
   });
 
   return r;

@@ -1,6 +1,6 @@
 // /api/v1/config: the whole config, secrets redacted.
 import { Router } from 'express';
-import { redactConfig, type ConfigStore } from '@aami/shared';
+import { redactConfig, type ConfigResponse, type ConfigStore } from '@aami/shared';
 import { setRevision } from '../revision.ts';
 
 export function configRouter(store: ConfigStore): Router {
@@ -8,7 +8,8 @@ export function configRouter(store: ConfigStore): Router {
   r.get('/', async (_req, res) => {
     const { config, revision } = await store.read();
     setRevision(res, revision);
-    res.json({ revision, config: redactConfig(config) });
+    const answer: ConfigResponse = { revision, config: redactConfig(config) };
+    res.json(answer);
   });
   return r;
 }

@@ -1,28 +1,16 @@
 // /api/v1/nodes: list (with live health), get, add, bulk import of hosts-file text, labels, remove.
+// Requests and answers are the shared contract (shared/src/api/nodes.ts).
 import { Router } from 'express';
-import { z } from 'zod';
-import { ConflictError, Labels, Node, NotFoundError, Port, ValidationError, parseHostsFile, parseOrThrow, type ConfigStore } from '@aami/shared';
+import {
+  ConflictError, HostsImportRequest, LabelsPatchRequest, NodeAddRequest, NotFoundError, ValidationError, parseHostsFile, parseOrThrow, type ConfigStore,
+  type Node, type NodeAddResponse, type NodeGetResponse, type NodeLabelsResponse, type NodeRemoveResponse, type NodesImportResponse, type NodesListResponse,
+} from '@aami/shared';
 import { fetchNodeHealth, type ClusterViewDeps } from '../cluster-view.ts';
 import type { CompileTrigger } from '../compile-trigger.ts';
 import { expectedRevision, setRevision } from '../revision.ts';
 
-export const NodeInput = Node.extend({ expected_revision: z.number().int().optional() });
-
-export const HostsImport = z.strictObject({
-  text: z.string().max(10_000_000),
-  ssh_user: z.string().min(1).optional(),
-  ssh_key: z.string().min(1).optional(),
-  ssh_port: Port.optional(),
-  labels: Labels.optional(),
-  skip_invalid: z.boolean().default(false),
-  expected_revision: z.number().int().optional(),
-});
-
-export const LabelsPatch = z.strictObject({
-  set: Labels.default({}),
-  remove: z.array(z.string()).default([]),
-  expected_revision: z.number().int().optional(),
-});
+/** Health of a node no source could be asked about. */
+const UNKNOWN_HEALTH = { status: null, gpus: null, alerts: null } as const;
 
 export interface NodesRouterDeps {
   store: ConfigStore;
@@ -39,10 +27,11 @@ export function nodesRouter({ store, compile, cluster }: NodesRouterDeps): Route
     const withHealth = req.query.status !== 'false';
     const health = withHealth ? await fetchNodeHealth(config.nodes.map((n) => n.name), cluster) : undefined;
     setRevision(res, revision);
-    res.json({
+    const answer: NodesListResponse = {
       revision,
-      nodes: config.nodes.map((n) => ({ ...n, health: health?.get(n.name) ?? { status: null, gpus: null, alerts: null } })),
-    });
+      nodes: config.nodes.map((n) => ({ ...n, health: health?.get(n.name) ?? { ...UNKNOWN_HEALTH } })),
+    };
+    res.json(answer);
   });
 
   r.get('/:name', async (req, res) => {
@@ -51,11 +40,13 @@ export function nodesRouter({ store, compile, cluster }: NodesRouterDeps): Route
     if (!node) throw new NotFoundError(`no node named "${req.params.name}"`);
     const health = await fetchNodeHealth([node.name], cluster);
     setRevision(res, revision);
-    res.json({ revision, node: { ...node, health: health.get(node.name) } });
+    // fetchNodeHealth answers for every name it was given: the fallback never applies.
+    const answer: NodeGetResponse = { revision, node: { ...node, health: health.get(node.name) ?? { ...UNKNOWN_HEALTH } } };
+    res.json(answer);
   });
 
   r.post('/', async (req, res) => {
-    const { expected_revision: _e, ...node } = parseOrThrow(NodeInput, req.body, 'node');
+    const { expected_revision: _e, ...node } = parseOrThrow(NodeAddRequest, req.body, 'node');
     const snap = await store.update((c) => {
       const byName = c.nodes.find((n) => n.name === node.name);
       if (byName) throw new ConflictError(`a node named "${node.name}" already exists`, [{ path: 'name', message: 'already exists' }]);
@@ -64,11 +55,12 @@ export function nodesRouter({ store, compile, cluster }: NodesRouterDeps): Route
       c.nodes.push(node);
     }, { expectedRevision: expectedRevision(req) });
     setRevision(res, snap.revision);
-    res.status(201).json({ revision: snap.revision, node, compile: await afterWrite(snap.revision, `node ${node.name} added`) });
+    const answer: NodeAddResponse = { revision: snap.revision, node, compile: await afterWrite(snap.revision, `node ${node.name} added`) };
+    res.status(201).json(answer);
   });
 
   r.post('/import', async (req, res) => {
-    const input = parseOrThrow(HostsImport, req.body, 'hosts import');
+    const input = parseOrThrow(HostsImportRequest, req.body, 'hosts import');
     let added: Node[] = [];
     let rejected: ReturnType<typeof parseHostsFile>['errors'] = [];
     const snap = await store.update((c) => {
@@ -82,17 +74,18 @@ export function nodesRouter({ store, compile, cluster }: NodesRouterDeps): Route
       c.nodes.push(...parsed.nodes);
     }, { expectedRevision: expectedRevision(req) });
     setRevision(res, snap.revision);
-    res.status(201).json({
+    const answer: NodesImportResponse = {
       revision: snap.revision,
       added: added.length,
       names: added.map((n) => n.name),
       skipped: rejected,
       compile: await afterWrite(snap.revision, `${added.length} node(s) imported`),
-    });
+    };
+    res.status(201).json(answer);
   });
 
   r.patch('/:name/labels', async (req, res) => {
-    const patch = parseOrThrow(LabelsPatch, req.body, 'labels');
+    const patch = parseOrThrow(LabelsPatchRequest, req.body, 'labels');
     let updated: Node | undefined;
     const snap = await store.update((c) => {
       const node = c.nodes.find((n) => n.name === req.params.name);
@@ -102,7 +95,9 @@ export function nodesRouter({ store, compile, cluster }: NodesRouterDeps): Route
       updated = node;
     }, { expectedRevision: expectedRevision(req) });
     setRevision(res, snap.revision);
-    res.json({ revision: snap.revision, node: updated, compile: await afterWrite(snap.revision, `labels of ${req.params.name} changed`) });
+    // The update either set `updated` or threw (no such node).
+    const answer: NodeLabelsResponse = { revision: snap.revision, node: updated as Node, compile: await afterWrite(snap.revision, `labels of ${req.params.name} changed`) };
+    res.json(answer);
   });
 
   r.delete('/:name', async (req, res) => {
@@ -112,7 +107,8 @@ export function nodesRouter({ store, compile, cluster }: NodesRouterDeps): Route
       c.nodes.splice(i, 1);
     }, { expectedRevision: expectedRevision(req) });
     setRevision(res, snap.revision);
-    res.json({ revision: snap.revision, removed: req.params.name, compile: await afterWrite(snap.revision, `node ${req.params.name} removed`) });
+    const answer: NodeRemoveResponse = { revision: snap.revision, removed: req.params.name, compile: await afterWrite(snap.revision, `node ${req.params.name} removed`) };
+    res.json(answer);
   });
 
   return r;

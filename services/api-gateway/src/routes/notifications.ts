@@ -3,24 +3,17 @@
 // the gateway calls on the caller's behalf. A webhook URL or SMTP password sent here in plain text
 // is kept by the config store in secrets.json, and config.yaml gets its `${secret:name}` reference;
 // a `${VAR}` or `${secret:name}` reference is written as sent. No answer ever holds a secret.
+// Requests and answers are the shared contract (shared/src/api/notifications.ts); the relay's
+// answers are passed on as it gives them. Secrets may be left out of an edit (SlackChannelEdit,
+// EmailChannelEdit): the stored value is kept (the UI never sees it to send back).
 import { Router } from 'express';
-import { z } from 'zod';
-import { EmailChannel, NotFoundError, SlackChannel, ValidationError, parseOrThrow, redactConfig, secretRefName, type ConfigStore } from '@aami/shared';
+import {
+  ChannelName, EmailChannel, EmailChannelEdit, NotFoundError, NotificationTestRequest, RoutingEdit, SlackChannel, SlackChannelEdit, ValidationError,
+  parseOrThrow, redactConfig, secretRefName, type ConfigStore, type NotificationChannelsResponse,
+} from '@aami/shared';
 import type { CompileTrigger } from '../compile-trigger.ts';
 import { expectedRevision, setRevision } from '../revision.ts';
 import { forward } from '../upstream.ts';
-
-const Channel = z.enum(['slack', 'email']);
-// Secrets may be left out of an edit: the stored value is kept (the UI never sees it to send back).
-const SlackEdit = SlackChannel.partial().extend({ expected_revision: z.number().int().optional() });
-const EmailEdit = EmailChannel.partial().extend({ expected_revision: z.number().int().optional() });
-const RoutingEdit = z.strictObject({
-  critical: z.array(Channel).optional(),
-  warning: z.array(Channel).optional(),
-  info: z.array(Channel).optional(),
-  expected_revision: z.number().int().optional(),
-});
-const TestRequest = z.strictObject({ channel: Channel });
 
 export interface NotificationsDeps {
   store: ConfigStore;
@@ -39,7 +32,7 @@ async function requireStored(store: ConfigStore, field: string, value: string | 
 
 export function notificationsRouter({ store, compile, relayUrl, serviceToken: token }: NotificationsDeps): Router {
   const r = Router();
-  const channelsView = async () => {
+  const channelsView = async (): Promise<NotificationChannelsResponse> => {
     const { config, revision } = await store.read();
     const red = redactConfig(config).notifications;
     return { revision, slack: red.slack ?? null, email: red.email ?? null, routing: red.routing };
@@ -52,7 +45,7 @@ export function notificationsRouter({ store, compile, relayUrl, serviceToken: to
   });
 
   r.put('/slack', async (req, res) => {
-    const { expected_revision: _e, ...edit } = parseOrThrow(SlackEdit, req.body, 'slack channel');
+    const { expected_revision: _e, ...edit } = parseOrThrow(SlackChannelEdit, req.body, 'slack channel');
     await requireStored(store, 'webhook_url', edit.webhook_url);
     const snap = await store.update((c) => {
       const merged = { ...(c.notifications.slack ?? {}), ...edit };
@@ -66,7 +59,7 @@ export function notificationsRouter({ store, compile, relayUrl, serviceToken: to
   });
 
   r.put('/email', async (req, res) => {
-    const { expected_revision: _e, ...edit } = parseOrThrow(EmailEdit, req.body, 'email channel');
+    const { expected_revision: _e, ...edit } = parseOrThrow(EmailChannelEdit, req.body, 'email channel');
     await requireStored(store, 'password', edit.password);
     const snap = await store.update((c) => {
       const merged = { ...(c.notifications.email ?? {}), ...edit };
@@ -90,7 +83,7 @@ export function notificationsRouter({ store, compile, relayUrl, serviceToken: to
 
   // The store also removes the channel's stored secret, since nothing refers to it any more.
   r.delete('/:channel', async (req, res) => {
-    const channel = parseOrThrow(Channel, req.params.channel, 'channel');
+    const channel = parseOrThrow(ChannelName, req.params.channel, 'channel');
     const snap = await store.update((c) => {
       if (!c.notifications[channel]) throw new NotFoundError(`no ${channel} channel is configured`);
       delete c.notifications[channel];
@@ -102,7 +95,7 @@ export function notificationsRouter({ store, compile, relayUrl, serviceToken: to
   });
 
   r.post('/test', async (req, res) => {
-    const body = parseOrThrow(TestRequest, req.body, 'test request');
+    const body = parseOrThrow(NotificationTestRequest, req.body, 'test request');
     await forward(res, { service: 'notification-relay', token, url: `${relayUrl}/api/v1/notifications/test`, method: 'POST', body, timeoutMs: 60_000 });
   });
 

@@ -1,19 +1,11 @@
 // /api/v1/status: is each part of the stack reachable, which version runs, and what credential
 // guards it (null: anyone who reaches it may use it). Each probe has a short timeout and runs in
-// parallel, so one dead part cannot stall the answer.
+// parallel, so one dead part cannot stall the answer. The answer is StatusResponse (shared/src/api/status.ts).
 import { Router } from 'express';
 import { Redis } from 'ioredis';
-import { redactRedisUrl, redisConnectionOptions, type ConfigStore, type RedisConnectionOptions, type RuntimeSettings } from '@aami/shared';
-
-export interface ComponentStatus {
-  name: string;
-  url: string;
-  reachable: boolean;
-  version: string | null;
-  /** What a caller must present ('service token', 'password', ...); null when nothing is asked. */
-  credential: string | null;
-  error?: string;
-}
+import {
+  redactRedisUrl, redisConnectionOptions, type ComponentStatus, type ConfigStore, type RedisConnectionOptions, type RuntimeSettings, type StatusResponse,
+} from '@aami/shared';
 
 const TIMEOUT = 2000;
 
@@ -91,11 +83,12 @@ export function statusRouter(store: ConfigStore, settings: RuntimeSettings, gate
       httpProbe('rule-compiler', settings.AAMI_RULE_COMPILER_URL, '/healthz', versionField, authField),
       httpProbe('install-worker', settings.AAMI_INSTALL_WORKER_URL, '/healthz', versionField, authField),
     ]);
-    res.json({
+    const answer: StatusResponse = {
       cluster: config.cluster,
       config: { revision: config.revision, nodes: config.nodes, presets: config.presets },
       components: [{ name: 'api-gateway', url: 'self', reachable: true, version: gatewayVersion, credential: 'API token' }, ...components],
-    });
+    };
+    res.json(answer);
   });
   return r;
 }

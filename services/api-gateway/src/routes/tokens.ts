@@ -1,22 +1,22 @@
 // /api/v1/tokens: admins make viewer (or admin) tokens for people and portals, list and revoke them.
+// Requests and answers are the shared contract (shared/src/api/tokens.ts).
 import { Router } from 'express';
-import { z } from 'zod';
-import { parseOrThrow } from '@aami/shared';
+import { TokenRequest, parseOrThrow, type TokenCreateResponse, type TokensListResponse } from '@aami/shared';
 import { requireAdmin } from '../auth/middleware.ts';
-import { Role, type TokenStore } from '../auth/token-store.ts';
-
-export const TokenRequest = z.strictObject({ name: z.string().min(1).max(100), role: Role.default('viewer') });
+import type { TokenStore } from '../auth/token-store.ts';
 
 export function tokensRouter(tokens: TokenStore): Router {
   const r = Router();
   r.use(requireAdmin);
   r.get('/', (_req, res) => {
-    res.json({ tokens: tokens.list() });
+    const answer: TokensListResponse = { tokens: tokens.list() };
+    res.json(answer);
   });
   r.post('/', async (req, res) => {
     const input = parseOrThrow(TokenRequest, req.body, 'token request');
     const { token, info } = await tokens.create(input.name, input.role);
-    res.status(201).json({ token, ...info, note: 'this is the only time the token is shown' });
+    const answer: TokenCreateResponse = { token, ...info, note: 'this is the only time the token is shown' };
+    res.status(201).json(answer);
   });
   r.delete('/:id', async (req, res) => {
     await tokens.revoke(req.params.id);

@@ -5,6 +5,7 @@ import type { Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
+import { ErrorEnvelope } from '@aami/shared';
 import { uiRouter, UI_DIR, UI_SECURITY_HEADERS } from './serve-ui.ts';
 
 let server: Server;
@@ -60,7 +61,7 @@ test('HEAD answers without a body; other paths fall through to the next handler'
   assert.equal(await head.text(), '');
   const other = await fetch(`${base}/not-a-ui-file.js`);
   assert.equal(other.status, 404);
-  assert.equal(((await other.json()) as { error: { message: string } }).error.message, 'next handler');
+  assert.equal(ErrorEnvelope.parse(await other.json()).error.message, 'next handler');
 });
 
 test('a UI that does not compile: ready rejects with esbuild\'s message, requests get an error, nothing crashes', async () => {

@@ -1,6 +1,7 @@
 // The Web UI's pure helpers (services/api-gateway/ui/src/format.ts), run under Node.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { InstallRun } from '@aami/shared';
 import { humanizeRuleName, installProgress, parseLabels, plural, readableTemplate, splitDuration } from '../../ui/src/format.ts';
 
 test('rule names read as words, with GPU acronyms kept', () => {
@@ -39,23 +40,26 @@ test('plural', () => {
   assert.equal(plural(2, 'match', 'matches'), '2 matches');
 });
 
-test('install progress reads the install-worker\'s answer (states + percent + result) and the plain one (nodes + progress)', () => {
-  const worker = installProgress({
-    id: 'r1',
-    nodes: ['a', 'b', 'c', 'd'],
+test('install progress reads the install-worker\'s answer: states with percent and result; "done, unchanged" is told apart', () => {
+  // The answer as the shared contract describes it, so the fixture cannot drift from the worker's.
+  const run = InstallRun.parse({
+    id: 'r1', action: 'install', nodes: ['a', 'b', 'c', 'd'], createdAt: '2026-01-01T00:00:00Z', status: 'running', total: 4,
+    counts: { queued: 1, running: 1, retrying: 0, done: 1, failed: 1 }, results: { unchanged: 1, failed: 1 }, percent: 55,
     states: [
-      { node: 'a', state: 'running', percent: 40, step: 'upload' },
-      { node: 'b', state: 'done', percent: 100, result: 'unchanged' },
-      { node: 'c', state: 'failed', percent: 20, reason: 'ssh: connection refused', durationMs: 1200 },
-      { node: 'd', state: 'something-new', percent: 5 },
+      { node: 'a', runId: 'r1', action: 'install', state: 'running', percent: 40, attempts: 1, step: 'upload' },
+      { node: 'b', runId: 'r1', action: 'install', state: 'done', percent: 100, attempts: 1, result: 'unchanged' },
+      { node: 'c', runId: 'r1', action: 'install', state: 'failed', percent: 20, attempts: 3, result: 'failed', kind: 'unreachable', reason: 'ssh: connection refused', durationMs: 1200 },
+      { node: 'd', runId: 'r1', action: 'install', state: 'queued', percent: 0, attempts: 0 },
     ],
   });
-  assert.deepEqual(worker, [
+  assert.deepEqual(installProgress(run), [
     { node: 'a', state: 'running', progress: 40, step: 'upload' },
     { node: 'b', state: 'unchanged', progress: 100 },
     { node: 'c', state: 'failed', progress: 20, reason: 'ssh: connection refused', durationMs: 1200 },
-    { node: 'd', state: 'running', progress: 5 },
+    { node: 'd', state: 'queued', progress: 0 },
   ]);
-  assert.deepEqual(installProgress({ runId: 'r2', nodes: [{ node: 'x', state: 'done', progress: 90 }] }), [{ node: 'x', state: 'done', progress: 100 }]);
-  assert.deepEqual(installProgress({ runId: 'r3' }), []);
+  assert.deepEqual(installProgress({ states: [{ ...run.states[1]!, result: 'installed', percent: 90 }] }), [{ node: 'b', state: 'done', progress: 100 }]);
+  // A state a newer worker might add is drawn as running, not dropped.
+  assert.deepEqual(installProgress({ states: [{ ...run.states[0]!, state: 'paused' as never, step: undefined }] }).map((p) => p.state), ['running']);
+  assert.deepEqual(installProgress({ states: [] }), []);
 });

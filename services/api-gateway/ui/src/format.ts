@@ -1,7 +1,7 @@
 // Pure text and data helpers (no DOM), so unit tests run them under Node: PascalCase alert names
 // into words, Prometheus template placeholders into label names, durations, label lists, plurals,
 // and install-run answers into one per-node progress shape.
-import type { InstallNodeProgress, InstallRunRaw, InstallState, RawNodeState } from './types.ts';
+import type { InstallNodeProgress, InstallRun, InstallState } from './types.ts';
 
 const ACRONYMS: Record<string, string> = {
   Gpu: 'GPU', Gpus: 'GPUs', Ecc: 'ECC', Nvlink: 'NVLink', Pcie: 'PCIe', Cpu: 'CPU', Dcgm: 'DCGM', Sxid: 'SXid',
@@ -54,13 +54,15 @@ export const INSTALL_STATE_TEXT: Record<InstallState, string> = {
 /** States a node does not leave. */
 export const FINAL_INSTALL_STATES: ReadonlySet<InstallState> = new Set<InstallState>(['done', 'failed', 'unchanged']);
 
-/** Per-node progress from either answer shape (`states` + `percent`, or `nodes` + `progress`). */
-export function installProgress(run: InstallRunRaw): InstallNodeProgress[] {
-  const raw: RawNodeState[] = run.states ?? (run.nodes ?? []).filter((n): n is RawNodeState => typeof n === 'object' && n !== null);
-  return raw.map((s) => {
+/**
+ * Per-node progress from GET /install/runs/:id (its `states`, each with `percent` and `result`). A
+ * state this UI does not know yet (a newer worker) is drawn as running.
+ */
+export function installProgress(run: Pick<InstallRun, 'states'>): InstallNodeProgress[] {
+  return run.states.map((s) => {
     const state: InstallState = s.state === 'done' && s.result === 'unchanged' ? 'unchanged'
-      : (s.state in INSTALL_STATE_TEXT ? s.state as InstallState : 'running');
-    const p: InstallNodeProgress = { node: s.node, state, progress: FINAL_INSTALL_STATES.has(state) && state !== 'failed' ? 100 : (s.progress ?? s.percent ?? 0) };
+      : (Object.hasOwn(INSTALL_STATE_TEXT, s.state) ? s.state : 'running');
+    const p: InstallNodeProgress = { node: s.node, state, progress: FINAL_INSTALL_STATES.has(state) && state !== 'failed' ? 100 : s.percent };
     if (s.step !== undefined) p.step = s.step;
     if (s.reason !== undefined) p.reason = s.reason;
     if (s.durationMs !== undefined) p.durationMs = s.durationMs;

@@ -1,105 +1,36 @@
-// The public HTTP API's shapes, as the UI reads them (the gateway's /api/v1 contract). The UI uses
-// nothing else, so an internal portal calling the same API sees exactly what the UI shows.
-import type { ChannelName } from '@aami/shared/api/notifications';
+// The public HTTP API's shapes, as the UI reads them (the gateway's /api/v1 contract). Every answer
+// is the shared zod schema's own type (shared/src/api/, shared/src/health/), re-exported here as
+// types only: esbuild erases them, so the bundle gets no zod and the UI cannot drift from what the
+// gateway answers. What is defined here is the UI's own: form inputs and display states. An
+// internal portal calling the same API sees exactly what the UI shows.
+import type { InstallNodeState } from '@aami/shared/api/install';
+import type { Severity } from '@aami/shared/config/schema';
 
-export type Role = 'admin' | 'viewer';
-export type Severity = 'critical' | 'warning' | 'info';
+export type { Severity } from '@aami/shared/config/schema';
 export const SEVERITIES: readonly Severity[] = ['critical', 'warning', 'info'];
 
-/** One `{path?, line?, message}` problem of an error answer. */
-export interface ErrorDetail {
-  path?: string;
-  line?: number;
-  message: string;
-}
+// The error envelope of every failed call, and its `{path?, line?, message}` problems.
+export type { ErrorEnvelope as ErrorBody } from '@aami/shared/http/json-errors';
+export type { CompileQueueResult as CompileRequest, ProblemDetail as ErrorDetail } from '@aami/shared/api/common';
 
-export interface ErrorBody {
-  error: { code: string; message: string; details?: ErrorDetail[] };
-}
+// Sign-in: GET /config and GET /whoami.
+export type { Role, WhoamiResponse as Whoami } from '@aami/shared/api/tokens';
+export type { ConfigResponse as ConfigView } from '@aami/shared/api/config';
 
-export interface Whoami {
-  name: string;
-  role: Role;
-}
+// Nodes.
+export type {
+  NodeAddResponse, NodeLiveness, NodeView, NodesImportResponse as ImportResult, NodesListResponse as NodesList,
+} from '@aami/shared/api/nodes';
 
-export interface ConfigView {
-  revision: number;
-  config: { cluster: { name: string }; ssh?: { user?: string; port?: number; key?: string } };
-}
+// Alert rules and presets, the compile status, firing alerts.
+export type {
+  CustomRuleAddResponse, ExpressionCheckResponse as Validation, FiringAlert, FiringAlertsResponse, FiringXid as XidInfo, PresetApplyResponse,
+  PresetRemoveResponse, PresetRuleView, PresetView, PresetsListResponse, RulePatchResponse as RulePatchResult, RuleView,
+  RulesListResponse as RulesList,
+} from '@aami/shared/api/alerts';
+export type { AlertsCompileStatus as CompileStatus } from '@aami/shared/api/compile-status';
 
-export interface NodeHealth {
-  status: 'up' | 'down' | null;
-  gpus: number | null;
-  alerts: number | null;
-}
-
-export interface NodeView {
-  name: string;
-  ip: string;
-  ssh_user?: string;
-  ssh_key?: string;
-  ssh_port?: number;
-  labels: Record<string, string>;
-  health: NodeHealth;
-}
-
-export interface NodesList {
-  revision: number;
-  nodes: NodeView[];
-}
-
-/** What each write says about the compile it asked for. */
-export type CompileRequest = { queued: true } | { queued: false; reason: string };
-
-export interface ImportResult {
-  revision: number;
-  added: number;
-  names: string[];
-  skipped: ErrorDetail[];
-  compile?: CompileRequest;
-}
-
-export interface PresetView {
-  name: string;
-  description: string;
-  applied: boolean;
-  /** Presets whose rules this one also applies. */
-  include?: string[];
-  rules: Array<{ name: string; summary: string; severity: Severity }>;
-}
-
-export interface Threshold {
-  value: number;
-  default: number;
-  unit: string;
-  description: string;
-  min?: number;
-  max?: number;
-}
-
-export interface RuleView {
-  name: string;
-  preset: string;
-  summary: string;
-  severity: Severity;
-  for: string;
-  enabled: boolean;
-  threshold: Threshold | null;
-  condition_template?: string | null;
-  expr: string;
-  overridden: boolean;
-  /** Which fields differ from the preset (threshold, for, severity, disabled). */
-  overridden_fields?: string[];
-  runbook?: string;
-  description?: string;
-}
-
-export interface RulesList {
-  revision: number;
-  rules: RuleView[];
-}
-
-/** A rule change; `null` puts a field back to the preset's value. */
+/** A rule change the rules screen sends; `null` puts a field back to the preset's value. */
 export interface RulePatch {
   threshold?: number | null;
   for?: string | null;
@@ -107,15 +38,7 @@ export interface RulePatch {
   disabled?: boolean | null;
 }
 
-export interface RulePatchResult {
-  revision: number;
-  rule: RuleView;
-  compile?: CompileRequest;
-}
-
-// GET /alerts/compile-status: the shared schema's type (types only).
-export type { AlertsCompileStatus as CompileStatus } from '@aami/shared/api/compile-status';
-
+/** The new-custom-rule form, as it is sent (the rule compiler fills in the rest). */
 export interface CustomRuleInput {
   name: string;
   expr: string;
@@ -125,77 +48,20 @@ export interface CustomRuleInput {
   description: string;
 }
 
-export interface Validation {
-  valid: boolean;
-  error?: string;
-}
+// Notification channels and routing; POST /notifications/test and the channel vocabulary.
+export type {
+  ChannelName, ChannelRouting as Routing, EmailView, FailureReason, NotificationChannelsResponse as ChannelsView, NotificationTestResult, SlackView,
+} from '@aami/shared/api/notifications';
 
-export interface XidInfo {
-  code: number;
-  title: string;
-  severity: Severity;
-  meaning: string;
-  causes: string[];
-  actions: string[];
-  if_repeats?: string;
-}
+// The Xid catalog: one entry as GET /xid/:code answers it, and the list answers.
+export type { XidEntry } from '@aami/shared/xid/catalog-schema';
+export type { XidListResponse } from '@aami/shared/api/xid';
 
-export interface FiringAlert {
-  labels: Record<string, string>;
-  annotations: Record<string, string>;
-  startsAt: string;
-  state?: string;
-  xid?: XidInfo;
-}
+// Install runs (the install-worker's answers, passed on by the gateway).
+export type { InstallNodeRun, InstallRun, InstallRunStarted } from '@aami/shared/api/install';
 
-export interface SlackView {
-  enabled: boolean;
-  channel?: string;
-  webhook_url: string;
-}
-
-export interface EmailView {
-  enabled: boolean;
-  smtp_host: string;
-  smtp_port: number;
-  tls: 'starttls' | 'implicit' | 'none';
-  from: string;
-  to: string[];
-  username?: string;
-  password?: string;
-}
-
-
-export interface Routing {
-  critical: ChannelName[];
-  warning: ChannelName[];
-  info: ChannelName[];
-}
-
-export interface ChannelsView {
-  revision: number;
-  slack: SlackView | null;
-  email: EmailView | null;
-  routing: Routing;
-}
-
-// POST /notifications/test and the channel vocabulary: the shared schemas' types (types only).
-export type { ChannelName, FailureReason, NotificationTestResult } from '@aami/shared/api/notifications';
-
-export interface XidEntry {
-  code: number;
-  name: string;
-  title: string;
-  severity: Severity;
-  origin: string;
-  meaning: string;
-  causes: string[];
-  actions: string[];
-  if_repeats: string;
-  unused: boolean;
-}
-
-export type InstallState = 'queued' | 'running' | 'retrying' | 'done' | 'failed' | 'unchanged';
+/** A node's install state as the UI draws it: the worker's, with "done, nothing to change" told apart. */
+export type InstallState = InstallNodeState | 'unchanged';
 
 /** One node's progress in an install run, as the UI draws it. */
 export interface InstallNodeProgress {
@@ -207,31 +73,8 @@ export interface InstallNodeProgress {
   durationMs?: number;
 }
 
-/**
- * GET /install/runs/:id as the install-worker answers it (forwarded by the gateway): per-node
- * states under `states` (with `percent` and `result`), or under `nodes` (with `progress`).
- */
-export interface InstallRunRaw {
-  runId?: string;
-  id?: string;
-  nodes?: Array<string | RawNodeState>;
-  states?: RawNodeState[];
-}
-
-export interface RawNodeState {
-  node: string;
-  state: string;
-  progress?: number;
-  percent?: number;
-  step?: string;
-  reason?: string;
-  result?: string;
-  durationMs?: number;
-}
-
-// GPU health (/api/v1/health): the shared zod schemas' own types, imported as types only, so the
-// bundle gets no zod and the UI cannot drift from what the analyzer answers. The shared
-// `NodeHealth` is the health view's node; the name above belongs to the nodes table.
+// GPU health (/api/v1/health): the shared zod schemas' own types. The shared `NodeHealth` is the
+// health view's node; the nodes table's live health is `NodeLiveness`.
 export type {
   CheckResult, EvaluationStatus, FleetHealthResponse, GpuHealth, HealthAction, HealthClearRequest, HealthClearResponse,
   HealthState, HealthTransition, NodeHealthResponse, NodeHealth as HealthNode,

@@ -5,7 +5,10 @@
 import { ApiError, call, get, seg } from '../api.ts';
 import { h, replace, uid, type Child } from '../dom.ts';
 import { isAdmin } from '../session.ts';
-import { SEVERITIES, type CompileRequest, type CompileStatus, type CustomRuleInput, type PresetView, type RulePatch, type RulePatchResult, type RuleView, type RulesList, type Severity, type Validation } from '../types.ts';
+import {
+  SEVERITIES, type CompileRequest, type CompileStatus, type CustomRuleAddResponse, type CustomRuleInput, type PresetApplyResponse, type PresetRemoveResponse,
+  type PresetsListResponse, type RulePatch, type RulePatchResult, type RuleView, type RulesList, type Severity, type Validation,
+} from '../types.ts';
 import { humanizeRuleName, plural, readableTemplate, splitDuration } from '../format.ts';
 import { adminOnly, ago, button, busy, errorBox, field, flash, input, note, pageHeader, reloadScreen, section, select, severityBadge, severityText, showWriteError } from '../ui.ts';
 
@@ -72,7 +75,7 @@ async function watchCompile(host: HTMLElement, revision: number, compile: Compil
 export async function renderAlertRules(root: HTMLElement): Promise<void> {
   const [rulesRes, presetsRes, statusRes] = await Promise.allSettled([
     call<RulesList>('GET', '/api/v1/alerts/rules'),
-    get<{ presets: PresetView[] }>('/api/v1/alerts/presets'),
+    get<PresetsListResponse>('/api/v1/alerts/presets'),
     get<CompileStatus>('/api/v1/alerts/compile-status'),
   ]);
   if (rulesRes.status === 'rejected') throw rulesRes.reason;
@@ -133,7 +136,7 @@ export async function renderAlertRules(root: HTMLElement): Promise<void> {
     // Puts every field that differs from the preset back to the preset's value.
     const reset = rule.preset !== 'custom' ? button('Reset to preset', null, { kind: 'link', write: true, label: `Reset ${title} to the preset's values` }) : null;
     reset?.addEventListener('click', () => void busy(reset, async () => {
-      const fields = rule.overridden_fields?.length ? rule.overridden_fields : ['threshold', 'for', 'severity', 'disabled'];
+      const fields = rule.overridden_fields.length ? rule.overridden_fields : ['threshold', 'for', 'severity', 'disabled'];
       const body = Object.fromEntries(fields.map((f) => [f, null])) as RulePatch;
       try {
         const res = await call<RulePatchResult>('PATCH', `/api/v1/alerts/rules/${seg(rule.name)}`, { body, ifMatch: revision });
@@ -230,7 +233,7 @@ export async function renderAlertRules(root: HTMLElement): Promise<void> {
     const byName = new Map(presets.map((p) => [p.name, p]));
     const inForceVia = new Map<string, string>();
     for (const root of presets.filter((p) => p.applied)) {
-      const stack = [...(root.include ?? [])];
+      const stack = [...root.include];
       for (let name = stack.pop(); name !== undefined; name = stack.pop()) {
         if (inForceVia.has(name)) continue;
         inForceVia.set(name, root.name);
@@ -243,8 +246,8 @@ export async function renderAlertRules(root: HTMLElement): Promise<void> {
       const act = button(p.applied ? 'Remove preset' : 'Apply preset', null, { kind: p.applied || via ? 'secondary' : 'primary', write: true, label: `${p.applied ? 'Remove' : 'Apply'} preset ${p.name}` });
       act.addEventListener('click', () => void busy(act, async () => {
         try {
-          const r = await call<{ revision?: number }>(p.applied ? 'DELETE' : 'POST', `/api/v1/alerts/presets/${seg(p.name)}`, { ifMatch: revision });
-          flash(p.applied ? `Removed preset ${p.name}: its rules no longer fire.` : `Applied preset ${p.name}: ${plural(p.rules.length, 'rule')} added.${r.data?.revision !== undefined ? ` Config revision ${r.data.revision}.` : ''}`);
+          const r = await call<PresetApplyResponse | PresetRemoveResponse>(p.applied ? 'DELETE' : 'POST', `/api/v1/alerts/presets/${seg(p.name)}`, { ifMatch: revision });
+          flash(p.applied ? `Removed preset ${p.name}: its rules no longer fire.` : `Applied preset ${p.name}: ${plural(p.rules.length, 'rule')} added. Config revision ${r.data.revision}.`);
           reloadScreen();
         } catch (err) {
           showWriteError(res, err, p.applied ? 'Not removed' : 'Not applied');
@@ -300,8 +303,8 @@ export async function renderAlertRules(root: HTMLElement): Promise<void> {
           }
           const body: CustomRuleInput = { name: cName.value.trim(), expr: cExpr.value, for: cFor.value.trim(), severity: cSev.value as Severity, summary: cSummary.value.trim(), description: cDesc.value.trim() };
           try {
-            const res = await call<{ revision?: number }>('POST', '/api/v1/alerts/custom', { body, ifMatch: revision });
-            flash(`Saved custom rule ${body.name}${res.data?.revision !== undefined ? ` (config revision ${res.data.revision})` : ''}. It is compiled into the Prometheus rules now.`);
+            const res = await call<CustomRuleAddResponse>('POST', '/api/v1/alerts/custom', { body, ifMatch: revision });
+            flash(`Saved custom rule ${body.name} (config revision ${res.data.revision}). It is compiled into the Prometheus rules now.`);
             reloadScreen();
           } catch (err) {
             if (err instanceof ApiError && err.status === 400 && err.details.some((d) => d.path === 'expr')) replace(checkResult);

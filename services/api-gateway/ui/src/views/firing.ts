@@ -2,7 +2,7 @@
 // Xid's explanation expanded under it (what it is, why, what to do). Refreshes every 15 seconds.
 import { get } from '../api.ts';
 import { h, replace } from '../dom.ts';
-import type { FiringAlert } from '../types.ts';
+import type { FiringAlert, FiringAlertsResponse } from '../types.ts';
 import { ago, button, errorBox, pageHeader, severityBadge } from '../ui.ts';
 import { humanizeRuleName } from '../format.ts';
 import { xidBody, xidHeading } from './xid-card.ts';
@@ -49,7 +49,7 @@ export async function renderFiring(root: HTMLElement, params: URLSearchParams): 
   const load = async (first: boolean) => {
     window.clearTimeout(timer);
     try {
-      const { alerts } = await get<{ alerts: FiringAlert[] }>('/api/v1/alerts/firing');
+      const { alerts } = await get<FiringAlertsResponse>('/api/v1/alerts/firing');
       if (stopped) return;
       const shown = alerts
         .filter((a) => !nodeFilter || a.labels.node === nodeFilter)

@@ -5,7 +5,7 @@ import { ApiError, call, get, seg } from '../api.ts';
 import { h, replace, type Child } from '../dom.ts';
 import { isAdmin } from '../session.ts';
 import { FINAL_INSTALL_STATES as FINAL, INSTALL_STATE_TEXT as STATE_TEXT, installProgress, parseLabels, plural } from '../format.ts';
-import type { ImportResult, InstallRunRaw, NodeView, NodesList } from '../types.ts';
+import type { ImportResult, InstallRun, InstallRunStarted, NodeAddResponse, NodeView, NodesList } from '../types.ts';
 import { adminOnly, button, busy, checkField, errorBox, field, flash, input, note, pageHeader, reloadScreen, section, showWriteError } from '../ui.ts';
 
 /** The install run being watched survives leaving and coming back to this screen. */
@@ -25,7 +25,7 @@ function installPanel(host: HTMLElement, runId: string): () => void {
   let timer: number | undefined;
   const tick = async () => {
     try {
-      const nodes = installProgress(await get<InstallRunRaw>(`/api/v1/install/runs/${seg(runId)}`));
+      const nodes = installProgress(await get<InstallRun>(`/api/v1/install/runs/${seg(runId)}`));
       if (stopped) return;
       const done = nodes.filter((n) => FINAL.has(n.state)).length;
       const failed = nodes.filter((n) => n.state === 'failed').length;
@@ -76,8 +76,8 @@ export async function renderNodes(root: HTMLElement): Promise<() => void> {
   const startInstall = async (btn: HTMLButtonElement, body: { action: 'install'; nodes?: string[]; all?: boolean }) => {
     await busy(btn, async () => {
       try {
-        const { data } = await call<{ runId?: string; id?: string }>('POST', '/api/v1/install/runs', { body });
-        const runId = data.runId ?? data.id;
+        const { data } = await call<InstallRunStarted>('POST', '/api/v1/install/runs', { body });
+        const runId = data.runId;
         if (!runId) throw new Error('the install-worker did not say which run it started');
         watchedRun = runId;
         stopInstall?.();
@@ -165,7 +165,7 @@ export async function renderNodes(root: HTMLElement): Promise<() => void> {
         if (fPort.value.trim()) body.ssh_port = Number(fPort.value);
         void busy(addBtn, async () => {
           try {
-            const res = await call<{ revision: number; node: NodeView }>('POST', '/api/v1/nodes', { body, ifMatch: revision });
+            const res = await call<NodeAddResponse>('POST', '/api/v1/nodes', { body, ifMatch: revision });
             revision = res.data.revision;
             flash(`Added node ${String(body.name)}. Install its exporters to start monitoring it.`);
             reload();

@@ -1,20 +1,11 @@
 // One Xid explained: what it means, likely causes, what to do. Shared by Firing alerts (expanded
 // under an alert) and Xid lookup.
 import { h, type Child } from '../dom.ts';
+import type { XidEntry, XidInfo } from '../types.ts';
 import { severityBadge } from '../ui.ts';
 
-export interface XidExplained {
-  code: number;
-  title: string;
-  severity: string;
-  meaning: string;
-  causes: string[];
-  actions: string[];
-  origin?: string;
-  if_repeats?: string;
-  name?: string;
-  unused?: boolean;
-}
+/** What a card shows: the Xid a firing alert carries, or a whole catalog entry (origin, name, unused). */
+export type XidExplained = XidInfo & Partial<Pick<XidEntry, 'origin' | 'name' | 'unused'>>;
 
 const ORIGIN: Record<string, string> = {
   hardware: 'Most likely the hardware',

@@ -2,7 +2,7 @@
 // entry opens to what it means, causes and actions (the same text `aami explain xid` prints).
 import { get, seg } from '../api.ts';
 import { h, replace } from '../dom.ts';
-import type { XidEntry } from '../types.ts';
+import type { XidEntry, XidListResponse } from '../types.ts';
 import { plural } from '../format.ts';
 import { button, errorBox, input, pageHeader, select, severityBadge } from '../ui.ts';
 import { xidBody } from './xid-card.ts';
@@ -33,10 +33,10 @@ export async function renderXid(root: HTMLElement, params: URLSearchParams, code
     try {
       let entries: XidEntry[];
       if (text) {
-        entries = (await get<{ entries: XidEntry[] }>(`/api/v1/xid/search?q=${encodeURIComponent(text)}`)).entries;
+        entries = (await get<XidListResponse>(`/api/v1/xid/search?q=${encodeURIComponent(text)}`)).entries;
         if (sev.value) entries = entries.filter((e) => e.severity === sev.value);
       } else {
-        entries = (await get<{ entries: XidEntry[] }>(`/api/v1/xid${sev.value ? `?severity=${seg(sev.value)}` : ''}`)).entries;
+        entries = (await get<XidListResponse>(`/api/v1/xid${sev.value ? `?severity=${seg(sev.value)}` : ''}`)).entries;
       }
       count.textContent = text
         ? `${plural(entries.length, 'match', 'matches')} for "${text}"${sev.value ? ` (${sev.value} only)` : ''}.`
