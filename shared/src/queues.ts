@@ -1,5 +1,6 @@
 // BullMQ queue names and the zod schema of each queue's job data: parsed where a job is picked up.
 import { z } from 'zod';
+import { InstallAction } from './api/install.ts';
 
 export const QUEUES = {
   install: 'install',
@@ -17,7 +18,7 @@ export type CompileJob = z.infer<typeof CompileJob>;
 /** One install-worker action on one node. */
 export const InstallJob = z.strictObject({
   node: z.string(),
-  action: z.enum(['install', 'upgrade', 'uninstall', 'verify']),
+  action: InstallAction,
   runId: z.string(),
 });
 export type InstallJob = z.infer<typeof InstallJob>;

@@ -3,32 +3,9 @@
 // tests, the host key a node offers (read-only), host-key trust. Routes only parse, call the InstallService and reply; errors map to JSON
 // once, at the end.
 import express, { type Express } from 'express';
-import { z } from 'zod';
-import { NodeName, ValidationError, jsonErrorHandler, jsonNotFound, requireServiceToken, type Logger } from '@aami/shared';
+import { HostKeyTrustRequest, InstallRunRequest, NodesTestRequest, jsonErrorHandler, jsonNotFound, parseOrThrow, requireServiceToken, type Logger } from '@aami/shared';
 import type { InstallService } from './install-service.ts';
-import { InstallAction } from './runs.ts';
 
-export const StartRunBody = z.strictObject({
-  action: InstallAction.default('install'),
-  nodes: z.array(NodeName).optional(),
-  all: z.boolean().optional(),
-  concurrency: z.number().int().min(1).max(2000).optional(),
-});
-
-export const TestBody = z.strictObject({
-  nodes: z.array(NodeName).optional(),
-  all: z.boolean().optional(),
-});
-
-export const TrustBody = z.strictObject({
-  fingerprint: z.string().regex(/^SHA256:[A-Za-z0-9+/]+$/, 'must look like SHA256:...').optional(),
-});
-
-function parse<T>(schema: z.ZodType<T>, body: unknown): T {
-  const r = schema.safeParse(body ?? {});
-  if (!r.success) throw new ValidationError('invalid request body', r.error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })));
-  return r.data;
-}
 
 export interface AppDeps {
   service: InstallService;
@@ -49,7 +26,7 @@ export function createApp({ service, log, version, serviceToken }: AppDeps): Exp
   // the service token checks out, and writes must be JSON (no browser form reaches them).
   api.use(requireServiceToken(serviceToken, 'install-worker'), express.json({ limit: '1mb' }));
   api.post('/install/runs', async (req, res) => {
-    const body = parse(StartRunBody, req.body);
+    const body = parseOrThrow(InstallRunRequest, req.body ?? {}, 'install run');
     const run = await service.startRun(body);
     res.status(202).json({ runId: run.id, action: run.action, nodes: run.nodes, total: run.nodes.length, concurrency: run.concurrency ?? null });
   });
@@ -60,14 +37,14 @@ export function createApp({ service, log, version, serviceToken }: AppDeps): Exp
   api.get('/install/runs/:id', async (req, res) => { res.json(await service.run(req.params.id)); });
   api.get('/install/nodes/:name/last', async (req, res) => { res.json(await service.last(req.params.name)); });
   api.post('/nodes/test', async (req, res) => {
-    const body = parse(TestBody, req.body);
+    const body = parseOrThrow(NodesTestRequest, req.body ?? {}, 'node test');
     const results = await service.test(body.nodes, body.all ?? false);
     res.json({ results, ok: results.filter((r) => r.ok).length, failed: results.filter((r) => !r.ok).length });
   });
   // Read-only: connects only far enough to read the key (no login), changes nothing.
   api.get('/nodes/:name/host-key', async (req, res) => { res.json(await service.hostKey(req.params.name)); });
   api.post('/nodes/:name/trust', async (req, res) => {
-    const body = parse(TrustBody, req.body);
+    const body = parseOrThrow(HostKeyTrustRequest, req.body ?? {}, 'trust');
     res.json(await service.trust(req.params.name, body.fingerprint));
   });
   api.use(jsonNotFound);

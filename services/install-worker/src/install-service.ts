@@ -2,11 +2,13 @@
 // a node's last result, test SSH reachability, show the host key a node offers, and accept a
 // node's new host key. Depends on narrow
 // slices (a queue that can addBulk, a run store, a node directory, an executor) so tests use fakes.
-import { ConflictError, NotFoundError, UnavailableError, ValidationError, type InstallJob } from '@aami/shared';
+import {
+  ConflictError, NotFoundError, UnavailableError, ValidationError, type HostKeyTrustResult, type HostKeyView, type InstallAction, type InstallJob, type NodeSshTest,
+} from '@aami/shared';
 import { SshError } from './ssh/errors.ts';
 import type { SshSession, SshTarget } from './ssh/executor.ts';
-import { pinnedNote, RevokedHostKeyError, type HostKey, type HostKeyCheck, type KnownHostsStore } from './ssh/known-hosts.ts';
-import { aggregate, jobIdFor, newRunId, type InstallAction, type NodeRunState, type RunMeta, type RunStore, type RunView } from './runs.ts';
+import { pinnedNote, RevokedHostKeyError, type HostKey, type KnownHostsStore } from './ssh/known-hosts.ts';
+import { aggregate, jobIdFor, newRunId, type NodeRunState, type RunMeta, type RunStore, type RunView } from './runs.ts';
 import type { NodeTarget } from './targets.ts';
 
 /** Job options of every install job: transient failures retry with backoff. */
@@ -27,46 +29,10 @@ export interface InstallServiceDeps {
   policy?: JobPolicy;
 }
 
-/** One node's SSH check. */
-export interface NodeTestResult {
-  node: string;
-  ok: boolean;
-  latencyMs: number;
-  user?: string;
-  sudo?: 'root' | 'yes' | 'no';
-  arch?: string;
-  kind?: string;
-  reason?: string;
-  /** Set when this test was the first contact and pinned the node's key (trust on first use). */
-  pinnedHostKey?: { type: string; fingerprint: string };
-  /** Lines for people, e.g. `pinned new host key SHA256:... for gpu-07`. */
-  notes?: string[];
-}
-
-/** The key a node offers now, beside what known_hosts holds for it. */
-export interface HostKeyView {
-  node: string;
-  host: string;
-  port: number;
-  type: string;
-  fingerprint: string;
-  /** The key on file that matches, else one of the offered key's type, else the first; null when none. */
-  pinned: string | null;
-  /** match: already pinned; new: nothing on file; changed: other keys on file; revoked: listed as @revoked. */
-  status: HostKeyCheck['status'];
-}
-
-
-/** What trusting a node's key did. */
-export interface TrustResult {
-  node: string;
-  host: string;
-  port: number;
-  type: string;
-  fingerprint: string;
-  previous: string | null;
-  changed: boolean;
-}
+// The answers are the API's (shared/src/api/install.ts), under the names this file uses.
+export type NodeTestResult = NodeSshTest;
+export type TrustResult = HostKeyTrustResult;
+export type { HostKeyView };
 
 const TEST_COMMAND = 'echo "user=$(id -un)"; if [ "$(id -u)" = 0 ]; then echo sudo=root; elif sudo -n true >/dev/null 2>&1; then echo sudo=yes; else echo sudo=no; fi; echo "arch=$(uname -m)"';
 

@@ -4,35 +4,11 @@
 // where the jobs are, and the last result of every node stays available after the run.
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { z } from 'zod';
-import type { NodeOutcome } from './install/installer.ts';
+import type { InstallAction, InstallNodeRun, InstallNodeState, InstallRun } from '@aami/shared';
 
-export const InstallAction = z.enum(['install', 'upgrade', 'uninstall', 'verify']);
-export type InstallAction = z.infer<typeof InstallAction>;
-
-/** Where one node is in a run. */
-export const NodeRunStatus = z.enum(['queued', 'running', 'retrying', 'done', 'failed']);
-export type NodeRunStatus = z.infer<typeof NodeRunStatus>;
-
-/** One node's state in one run (also what "last result" of a node returns). */
-export interface NodeRunState {
-  node: string;
-  runId: string;
-  action: InstallAction;
-  state: NodeRunStatus;
-  step?: string;
-  percent: number;
-  attempts: number;
-  result?: NodeOutcome['result'];
-  kind?: string;
-  reason?: string;
-  startedAt?: string;
-  finishedAt?: string;
-  durationMs?: number;
-  versions?: Record<string, string>;
-  notes?: string[];
-  node_info?: NodeOutcome['node_info'];
-}
+/** One node's state in one run (also what "last result" of a node returns): the API's shape. */
+export type NodeRunState = InstallNodeRun;
+export type NodeRunStatus = InstallNodeState;
 
 /** What a run was asked to do. */
 export interface RunMeta {
@@ -45,17 +21,7 @@ export interface RunMeta {
 }
 
 /** A run as the API shows it. */
-export interface RunView extends RunMeta {
-  status: 'running' | 'done';
-  total: number;
-  counts: Record<NodeRunStatus, number>;
-  /** Results of finished nodes: installed, unchanged, failed... */
-  results: Record<string, number>;
-  percent: number;
-  finishedAt?: string;
-  durationMs?: number;
-  states: NodeRunState[];
-}
+export type RunView = InstallRun;
 
 /** Storage of runs and node states. */
 export interface RunStore {

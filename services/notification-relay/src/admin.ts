@@ -2,7 +2,7 @@
 // BullMQ gave up on: a permanent refusal, or retries used up) and retrying one of them. Dead
 // letters are BullMQ's failed sets, so they survive restarts and need no store of their own.
 import type { Job, Queue } from 'bullmq';
-import { ConflictError, NotFoundError } from '@aami/shared';
+import { ConflictError, NotFoundError, type ChannelDeliveryStatus, type DeadLetter, type NotificationsStatusResponse } from '@aami/shared';
 import { CHANNEL_NAMES, type ChannelName } from './channels/channel.ts';
 import { alertFingerprint } from './domain/payload.ts';
 import type { NotificationsSource } from './domain/config-source.ts';
@@ -10,42 +10,10 @@ import { channelEnabled } from './domain/routing.ts';
 import type { StatsStore } from './domain/stats.ts';
 import { DeliveryJob, type RelayQueues } from './queues.ts';
 
-/** Counts of one channel. */
-export interface ChannelStatus {
-  configured: boolean;
-  /** Waiting, delayed (backing off) or being sent now. */
-  queued: number;
-  sent: number;
-  /** Failed attempts, retried or not. */
-  failed: number;
-  /** In the dead-letter list now. */
-  dead_lettered: number;
-  duplicates: number;
-  grouped: number;
-}
-
-/** GET /api/v1/notifications/status */
-export interface StatusReport {
-  channels: Record<ChannelName, ChannelStatus>;
-}
-
-/** One entry of GET /api/v1/notifications/dead-letters. */
-export interface DeadLetter {
-  id: string;
-  channel: ChannelName;
-  kind: 'alert' | 'summary';
-  alertname?: string;
-  node?: string;
-  gpu?: string;
-  status?: 'firing' | 'resolved';
-  fingerprint?: string;
-  startsAt?: string;
-  summaryAlerts?: number;
-  reason: string;
-  attempts: number;
-  failedAt?: string;
-  receivedAt?: string;
-}
+// The answers are the API's (shared/src/api/notifications.ts), under the names this file uses.
+export type ChannelStatus = ChannelDeliveryStatus;
+export type StatusReport = NotificationsStatusResponse;
+export type { DeadLetter };
 
 /** The admin operations the API exposes. */
 export interface NotificationsAdmin {

@@ -1,6 +1,7 @@
 // What `aami alerts presets` and the Web UI show about the presets: each preset with every rule it
 // applies (includes expanded), its default threshold and what it needs. Also renders the rule table
 // of presets/README.md, so the documentation is generated from the data and cannot drift.
+import type { Severity } from '../config/schema.ts';
 import { substituteThreshold } from './annotation-template.ts';
 import { presetRuleNames, type PresetCatalog } from './preset-catalog.ts';
 import type { Threshold } from './preset-schema.ts';
@@ -10,7 +11,7 @@ export interface PresetRuleSummary {
   name: string;
   /** The preset that defines it (differs from the listed preset for included rules). */
   definedIn: string;
-  severity: string;
+  severity: Severity;
   for: string;
   component: string;
   xid?: string;

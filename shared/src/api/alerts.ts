@@ -37,8 +37,8 @@ export const PresetRuleView = z.strictObject({
   name: z.string(),
   /** The preset that defines it (differs from the listed preset for included rules). */
   definedIn: z.string(),
-  /** critical, warning or info (the preset list types it as a plain string). */
-  severity: z.string(),
+  /** critical, warning or info. */
+  severity: Severity,
   for: z.string(),
   component: z.string(),
   xid: z.string().optional(),

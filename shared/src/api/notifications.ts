@@ -2,12 +2,11 @@
 // what a test message got back from the channel, the channel and routing views and edits of the
 // gateway's /api/v1/notifications, and the relay's delivery counts and dead letters it forwards.
 import { z } from 'zod';
-import { EmailChannel, Notifications, SlackChannel } from '../config/schema.ts';
+import { ChannelName, EmailChannel, Notifications, SlackChannel } from '../config/schema.ts';
 import { ConfigRevision } from './common.ts';
 
-/** The channels AAMI can deliver to; the same names config.yaml's notifications.routing uses. */
-export const ChannelName = z.enum(['slack', 'email']);
-export type ChannelName = z.infer<typeof ChannelName>;
+/** The channels AAMI can deliver to: config.yaml's own list (notifications.routing uses it). */
+export { ChannelName };
 
 /**
  * Why a send failed, as a small fixed set so failure metrics and the dead-letter list can be

@@ -50,6 +50,9 @@ export const PositiveDuration = Duration.superRefine((v, ctx) => {
 });
 
 export const Severity = z.enum(['critical', 'warning', 'info']);
+/** The channels AAMI delivers to (notifications.routing, the relay, the API). */
+export const ChannelName = z.enum(['slack', 'email']);
+export type ChannelName = z.infer<typeof ChannelName>;
 
 export const Node = z.strictObject({
   name: NodeName,
@@ -138,9 +141,9 @@ export const Notifications = z.strictObject({
   /** Which channels each severity goes to; a channel missing from config is skipped. */
   routing: z
     .strictObject({
-      critical: z.array(z.enum(['slack', 'email'])).default(['slack', 'email']),
-      warning: z.array(z.enum(['slack', 'email'])).default(['slack']),
-      info: z.array(z.enum(['slack', 'email'])).default([]),
+      critical: z.array(ChannelName).default(['slack', 'email']),
+      warning: z.array(ChannelName).default(['slack']),
+      info: z.array(ChannelName).default([]),
     })
     .default({ critical: ['slack', 'email'], warning: ['slack'], info: [] }),
   /**

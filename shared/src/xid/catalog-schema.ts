@@ -2,6 +2,7 @@
 // source of the catalog's types: the loader validates every file with them at load time, and the
 // schema test checks the data against NVIDIA's reference facts.
 import { z } from 'zod';
+import { Severity } from '../config/schema.ts';
 
 /** NVIDIA's immediate resolution buckets (the catalog's "Immediate Action" column); '' = none. */
 export const NvidiaImmediateAction = z.enum([
@@ -24,8 +25,8 @@ export const NvidiaImmediateAction = z.enum([
 export type NvidiaImmediateAction = z.infer<typeof NvidiaImmediateAction>;
 
 /** How urgently a person must act: critical pages, warning is looked at, info is context. */
-export const XidSeverity = z.enum(['critical', 'warning', 'info']);
-export type XidSeverity = z.infer<typeof XidSeverity>;
+export const XidSeverity = Severity;
+export type XidSeverity = Severity;
 
 /** Where the fault most likely comes from. */
 export const XidOrigin = z.enum(['hardware', 'driver', 'application', 'mixed', 'unknown']);

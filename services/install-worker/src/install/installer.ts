@@ -3,10 +3,10 @@
 // act on (unreachable, auth, host key changed, no sudo, disk full, unit failed + its journal), and
 // whether trying again may help; this function does not throw for a node's failure.
 import { readFileSync } from 'node:fs';
-import { classifySshError, SshError, type SshFailureKind } from '../ssh/errors.ts';
+import { classifySshError, SshError } from '../ssh/errors.ts';
 import type { SshSession, SshTarget } from '../ssh/executor.ts';
 import { pinnedNote } from '../ssh/known-hosts.ts';
-import type { ArtifactPin } from '@aami/shared';
+import type { ArtifactPin, InstallAction, InstallFailureKind } from '@aami/shared';
 import type { ArtifactStore } from '../artifacts/store.ts';
 import { ALL_UNITS, buildDesired, managedPaths, PATHS, type DesiredState } from './desired.ts';
 import type { NodeFiles } from './node-files.ts';
@@ -18,10 +18,11 @@ import { runStaged, STAGE_MARKERS, type StagedFile } from './stage.ts';
 const VERIFY_SH = readFileSync(new URL('./scripts/verify.sh', import.meta.url), 'utf8');
 
 /** The four things the install queue asks for. */
-export type InstallAction = 'install' | 'upgrade' | 'uninstall' | 'verify';
+export type { InstallAction };
 
 /** Why a node failed. */
-export type FailureKind = SshFailureKind | 'no-sudo' | 'disk-full' | 'unit-failed' | 'unsupported' | 'verify-failed' | 'not-installed' | 'unknown-node' | 'internal';
+/** Why a node failed: the API's list (SSH failures first, then the install's own). */
+export type FailureKind = InstallFailureKind;
 
 /** The result of one action on one node. */
 export interface NodeOutcome {
