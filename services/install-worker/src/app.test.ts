@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
-import { createLogger } from '@aami/shared';
+import { ErrorEnvelope, HostKeyTrustResult, HostKeyView, InstallRun, InstallRunStarted, InstallRunsList, NodesTestResponse, createLogger } from '@aami/shared';
 import { createApp } from './app.ts';
 import { InstallService } from './install-service.ts';
 import { MemoryRunStore } from './runs.ts';
@@ -67,6 +67,7 @@ test('POST /install/runs queues one job per node with a stable job id and retry 
   t.after(s.close);
   const started = await s.call('POST', '/api/v1/install/runs', { all: true, concurrency: 8 });
   assert.equal(started.status, 202);
+  InstallRunStarted.parse(started.body);
   const runId = started.body.runId as string;
   assert.deepEqual(started.body.nodes, ['a', 'b']);
   assert.deepEqual(s.added.map((j) => j.opts?.jobId), [`${runId}.a`, `${runId}.b`]);
@@ -74,9 +75,10 @@ test('POST /install/runs queues one job per node with a stable job id and retry 
   assert.equal(s.added[0]?.opts?.attempts, 2);
   const run = await s.call('GET', `/api/v1/install/runs/${runId}`);
   assert.equal(run.status, 200);
+  InstallRun.parse(run.body);
   assert.deepEqual([run.body.status, run.body.total, run.body.concurrency, run.body.percent], ['running', 2, 8, 0]);
   const list = await s.call('GET', '/api/v1/install/runs');
-  assert.equal((list.body.runs as unknown[]).length, 1);
+  assert.equal(InstallRunsList.parse(list.body).runs.length, 1);
 });
 
 test('bad requests are 400 naming the problem; unknown runs and nodes are 404', async (t) => {
@@ -84,7 +86,7 @@ test('bad requests are 400 naming the problem; unknown runs and nodes are 404', 
   t.after(s.close);
   const unknown = await s.call('POST', '/api/v1/install/runs', { nodes: ['a', 'zz', 'yy'] });
   assert.equal(unknown.status, 400);
-  assert.match((unknown.body.error as { message: string }).message, /unknown node\(s\): zz, yy/);
+  assert.match(ErrorEnvelope.parse(unknown.body).error.message, /unknown node\(s\): zz, yy/);
   assert.equal((await s.call('POST', '/api/v1/install/runs', { action: 'reboot', all: true })).status, 400);
   assert.equal((await s.call('POST', '/api/v1/install/runs', {})).status, 400);
   assert.equal((await s.call('POST', '/api/v1/install/runs', { all: true, concurrency: 0 })).status, 400);
@@ -100,6 +102,7 @@ test('POST /nodes/test reports each node, reachable or not', async (t) => {
   t.after(s.close);
   const res = await s.call('POST', '/api/v1/nodes/test', {});
   assert.equal(res.status, 200);
+  NodesTestResponse.parse(res.body);
   assert.deepEqual([res.body.ok, res.body.failed], [1, 1]);
   const [a, b] = res.body.results as Array<Record<string, unknown>>;
   assert.deepEqual([a?.ok, a?.sudo, a?.user], [true, 'root', 'root']);
@@ -121,6 +124,7 @@ test('GET /nodes/:name/host-key shows the offered key beside the pinned one and 
   t.after(changed.close);
   const res = await changed.call('GET', '/api/v1/nodes/b/host-key');
   assert.equal(res.status, 200);
+  HostKeyView.parse(res.body);
   assert.deepEqual(res.body, { node: 'b', host: '10.0.0.2', port: 2222, type: 'ssh-ed25519', fingerprint: 'SHA256:new', pinned: 'SHA256:old', status: 'changed' });
   assert.deepEqual(changed.trusted, []);
   assert.equal((await changed.call('GET', '/api/v1/nodes/zz/host-key')).status, 404);
@@ -145,6 +149,7 @@ test('POST /nodes/:name/trust pins the offered key, and refuses one that does no
   assert.equal(s.trusted.length, 0);
   const ok = await s.call('POST', '/api/v1/nodes/a/trust', { fingerprint: 'SHA256:new' });
   assert.equal(ok.status, 200);
+  HostKeyTrustResult.parse(ok.body);
   assert.deepEqual(ok.body, { node: 'a', host: '10.0.0.1', port: 22, type: 'ssh-ed25519', fingerprint: 'SHA256:new', previous: 'SHA256:old', changed: true });
   assert.deepEqual(s.trusted, ['10.0.0.1']);
 });

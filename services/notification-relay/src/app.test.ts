@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { readFileSync } from 'node:fs';
-import { ConflictError, ErrorEnvelope, NotFoundError, NotificationTestResult } from '@aami/shared';
+import { ConflictError, DeadLetterRetryResponse, DeadLettersResponse, ErrorEnvelope, NotFoundError, NotificationTestResult, NotificationsStatusResponse } from '@aami/shared';
 import type { NotificationsAdmin, StatusReport } from './admin.ts';
 import { createApp } from './app.ts';
 import type { Channel, ChannelName } from './channels/channel.ts';
@@ -267,14 +267,16 @@ describe('API', () => {
   });
 
   test('status and dead letters', async () => {
-    const status = (await (await fetch(`${url}/api/v1/notifications/status`, { headers: service })).json()) as StatusReport;
+    const status = NotificationsStatusResponse.parse(await (await fetch(`${url}/api/v1/notifications/status`, { headers: service })).json());
     assert.equal(status.channels.slack.sent, 2);
-    const dl = (await (await fetch(`${url}/api/v1/notifications/dead-letters`, { headers: service })).json()) as { dead_letters: Array<{ id: string }> };
+    const dl = DeadLettersResponse.parse(await (await fetch(`${url}/api/v1/notifications/dead-letters`, { headers: service })).json());
     assert.deepEqual(dl.dead_letters.map((d) => d.id), ['slack-abc']);
   });
 
   test('retrying a dead letter: 202, 404 unknown, 409 not failed', async () => {
-    assert.equal((await fetch(`${url}/api/v1/notifications/dead-letters/slack-abc/retry`, { method: 'POST', headers: { ...service, 'content-type': 'application/json' }, body: '{}' })).status, 202);
+    const retried = await fetch(`${url}/api/v1/notifications/dead-letters/slack-abc/retry`, { method: 'POST', headers: { ...service, 'content-type': 'application/json' }, body: '{}' });
+    assert.equal(retried.status, 202);
+    assert.equal(DeadLetterRetryResponse.parse(await retried.json()).retried.id, 'slack-abc');
     assert.deepEqual(h.retried, ['slack-abc']);
     assert.equal((await fetch(`${url}/api/v1/notifications/dead-letters/slack-missing/retry`, { method: 'POST', headers: { ...service, 'content-type': 'application/json' }, body: '{}' })).status, 404);
     assert.equal((await fetch(`${url}/api/v1/notifications/dead-letters/slack-active/retry`, { method: 'POST', headers: { ...service, 'content-type': 'application/json' }, body: '{}' })).status, 409);
