@@ -37,7 +37,7 @@ import { startPrometheusOnFile, type PrometheusServer } from '../integration-tes
 import { evaluateGpu, evaluateNode } from '../services/analyzer/src/health/evaluate.ts';
 import { fieldQueries } from '../services/analyzer/src/health/fields.ts';
 import { emptyMemory } from '../services/analyzer/src/health/memory.ts';
-import { loadHealthSettings } from '../services/analyzer/src/health/settings.ts';
+import { loadAnalyzerSettings } from '../services/analyzer/src/settings.ts';
 import { observeFleet, prometheusQuery, type FleetObservation } from '../services/analyzer/src/health/source.ts';
 import { trackFleet, type TrackerSettings, type XidLookup } from '../services/analyzer/src/health/tracker.ts';
 
@@ -210,7 +210,7 @@ interface Round {
 
 async function main(): Promise<void> {
   checkCoverage();
-  const settings = loadHealthSettings({});
+  const settings = loadAnalyzerSettings({});
   const tracker: TrackerSettings = { rebootThreshold: settings.AAMI_HEALTH_REBOOT_THRESHOLD, lookbackMs: settings.AAMI_HEALTH_LOOKBACK_HOURS * 3_600_000 };
   const catalog = loadXidCatalog();
   const lookup: XidLookup = (xid) => {

@@ -2,21 +2,23 @@
 // entry), starts the GPU health loop (its state in AAMI_HEALTH_STATE_FILE, default AAMI_DATA_DIR/health/state.json), serves the HTTP API on AAMI_BIND:AAMI_ANALYZER_PORT, and drains on SIGTERM/SIGINT.
 import { join } from 'node:path';
 import { Registry } from 'prom-client';
-import { createLogger, loadServiceTokenAtStart, loadSettings } from '@aami/shared';
+import { createLogger, loadServiceTokenAtStart } from '@aami/shared';
 import { loadXidCatalog } from '@aami/shared/xid/index';
 import { createApp } from './app.ts';
 import { HealthService } from './health/service.ts';
-import { loadHealthSettings } from './health/settings.ts';
+import { loadAnalyzerSettings, type AnalyzerSettings } from './settings.ts';
 import { prometheusQuery } from './health/source.ts';
 
 const log = createLogger('analyzer');
-const host = process.env['AAMI_BIND'] || '127.0.0.1';
-const portText = process.env['AAMI_ANALYZER_PORT'] || '8082';
-const port = Number(portText);
-if (!/^\d+$/.test(portText) || port > 65535) {
-  log.error('AAMI_ANALYZER_PORT must be a port number', { AAMI_ANALYZER_PORT: portText });
+let settings: AnalyzerSettings;
+try {
+  settings = loadAnalyzerSettings();
+} catch (err) {
+  log.error('bad settings', { error: err as Error });
   process.exit(2);
 }
+const host = settings.shared.AAMI_BIND;
+const port = settings.AAMI_ANALYZER_PORT;
 
 let catalog;
 try {
@@ -28,18 +30,16 @@ try {
 let health: HealthService;
 const registry = new Registry();
 try {
-  const settings = loadSettings();
-  const hs = loadHealthSettings();
   health = new HealthService({
-    query: prometheusQuery(settings.AAMI_PROMETHEUS_URL, undefined, settings.prometheusAuth),
-    memoryPath: hs.AAMI_HEALTH_STATE_FILE ?? join(settings.AAMI_DATA_DIR, 'health', 'state.json'),
+    query: prometheusQuery(settings.shared.AAMI_PROMETHEUS_URL, undefined, settings.shared.prometheusAuth),
+    memoryPath: settings.AAMI_HEALTH_STATE_FILE ?? join(settings.shared.AAMI_DATA_DIR, 'health', 'state.json'),
     catalog,
     registry,
     log,
-    intervalMs: hs.AAMI_HEALTH_INTERVAL_S * 1000,
-    rateWindow: hs.AAMI_HEALTH_RATE_WINDOW,
-    rebootThreshold: hs.AAMI_HEALTH_REBOOT_THRESHOLD,
-    lookbackMs: hs.AAMI_HEALTH_LOOKBACK_HOURS * 3600_000,
+    intervalMs: settings.AAMI_HEALTH_INTERVAL_S * 1000,
+    rateWindow: settings.AAMI_HEALTH_RATE_WINDOW,
+    rebootThreshold: settings.AAMI_HEALTH_REBOOT_THRESHOLD,
+    lookbackMs: settings.AAMI_HEALTH_LOOKBACK_HOURS * 3600_000,
   });
   await health.start();
 } catch (err) {

@@ -1,8 +1,7 @@
 // The analyzer's health settings, from the environment (documented in the analyzer's README).
 import { z } from 'zod';
-import { parseOrThrow } from '@aami/shared';
 
-const HealthSettings = z.object({
+export const HealthSettings = z.object({
   /** Seconds between evaluations. */
   AAMI_HEALTH_INTERVAL_S: z.coerce.number().int().min(1).max(3600).default(30),
   /** Reboots after which a returning reboot-class Xid means "inspect the hardware". */
@@ -16,7 +15,3 @@ const HealthSettings = z.object({
   AAMI_HEALTH_STATE_FILE: z.string().min(1).optional(),
 });
 export type HealthSettings = z.infer<typeof HealthSettings>;
-
-export function loadHealthSettings(env: NodeJS.ProcessEnv = process.env): HealthSettings {
-  return parseOrThrow(HealthSettings, env, 'environment');
-}
