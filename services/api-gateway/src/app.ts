@@ -1,7 +1,7 @@
 // The API gateway's express app, wired from injected parts so tests run it on port 0 with a temp
 // config and real or fake neighbours.
 import express, { type Express } from 'express';
-import { jsonErrorHandler, jsonNotFound, type ConfigStore, type Logger, type RuntimeSettings } from '@aami/shared';
+import { jsonErrorHandler, jsonNotFound, type ConfigStore, type HealthzResponse, type Logger, type ReadyzResponse, type RuntimeSettings } from '@aami/shared';
 import { requireToken } from './auth/middleware.ts';
 import type { TokenStore } from './auth/token-store.ts';
 import type { CompileTrigger } from './compile-trigger.ts';
@@ -33,7 +33,6 @@ export interface GatewayDeps {
   version: string;
   /** What the gateway presents to the services behind it (shared/src/http/service-token.ts). */
   serviceToken: string;
-  /** The rule compiler's output folder (its status.json tells whether the last compile was accepted). */
 }
 
 export function createApp(deps: GatewayDeps): Express {
@@ -51,12 +50,17 @@ export function createApp(deps: GatewayDeps): Express {
   const counter = createRouteCounter();
   app.use(counter.middleware);
   app.get('/metrics', async (_req, res) => { res.type(counter.registry.contentType).send(await counter.registry.metrics()); });
-  app.get('/healthz', (_req, res) => { res.json({ status: 'ok', version }); });
+  app.get('/healthz', (_req, res) => {
+    const answer: HealthzResponse = { status: 'ok', version };
+    res.json(answer);
+  });
   app.get('/readyz', async (_req, res) => {
     try {
       const { revision } = await store.read();
-      res.json({ status: 'ready', revision });
+      const answer: ReadyzResponse = { status: 'ready', revision };
+      res.json(answer);
     } catch (err) {
+      // ReadyzResponse is the ready answer; not ready is a 503 that says why.
       res.status(503).json({ status: 'not ready', reason: (err as Error).message });
     }
   });

@@ -1,13 +1,7 @@
 // What Prometheus and Alertmanager say about each node: up or down, how many GPUs report, how many
 // alerts fire. Unreachable sources give `null` ("?" in the CLI) instead of failing the request.
-import { GPU_PRESENCE_METRIC, JOBS, NODE_LABEL, queryPrometheus, type HttpAuth } from '@aami/shared';
-
-export interface NodeHealth {
-  /** 'up' | 'down' | null when Prometheus has no answer. */
-  status: 'up' | 'down' | null;
-  gpus: number | null;
-  alerts: number | null;
-}
+// Each node's answer is the shared NodeLiveness (shared/src/api/nodes.ts), as the nodes API sends it.
+import { GPU_PRESENCE_METRIC, JOBS, NODE_LABEL, queryPrometheus, type HttpAuth, type NodeLiveness } from '@aami/shared';
 
 export interface ClusterViewDeps {
   prometheusUrl: string;
@@ -19,9 +13,9 @@ export interface ClusterViewDeps {
 }
 
 /** Health of every named node, from one query per source (not one per node). */
-export async function fetchNodeHealth(names: string[], deps: ClusterViewDeps): Promise<Map<string, NodeHealth>> {
+export async function fetchNodeHealth(names: string[], deps: ClusterViewDeps): Promise<Map<string, NodeLiveness>> {
   const timeout = deps.timeoutMs ?? 2000;
-  const out = new Map<string, NodeHealth>(names.map((n) => [n, { status: null, gpus: null, alerts: null }]));
+  const out = new Map<string, NodeLiveness>(names.map((n) => [n, { status: null, gpus: null, alerts: null }]));
   const [up, gpus, alerts] = await Promise.allSettled([
     queryPrometheus(deps.prometheusUrl, `min by (${NODE_LABEL}) (up{job="${JOBS.nodeExporter}"})`, timeout, deps.prometheusAuth),
     queryPrometheus(deps.prometheusUrl, `count by (${NODE_LABEL}) (${GPU_PRESENCE_METRIC})`, timeout, deps.prometheusAuth),

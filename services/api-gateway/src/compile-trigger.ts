@@ -4,15 +4,13 @@
 // config.yaml's revision with its last compile every AAMI_COMPILE_RECONCILE_S (reconciler.ts).
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
-import { QUEUES, redisConnectionOptions, type CompileJob, type Logger } from '@aami/shared';
+import { QUEUES, redisConnectionOptions, type CompileJob, type CompileQueueResult, type Logger } from '@aami/shared';
 
 const ENQUEUE_TIMEOUT_MS = 2000;
 
-/** Result reported to the caller with every write. */
-export type CompileRequest = { queued: true } | { queued: false; reason: string };
-
+/** Queues compiles; each request answers the `compile` field of a write (CompileQueueResult). */
 export interface CompileTrigger {
-  request(job: CompileJob): Promise<CompileRequest>;
+  request(job: CompileJob): Promise<CompileQueueResult>;
   close(): Promise<void>;
 }
 

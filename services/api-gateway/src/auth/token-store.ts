@@ -4,10 +4,7 @@
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { NotFoundError, ValidationError, writeFileAtomic } from '@aami/shared';
-
-export const Role = z.enum(['admin', 'viewer']);
-export type Role = z.infer<typeof Role>;
+import { NotFoundError, Role, ValidationError, writeFileAtomic } from '@aami/shared';
 
 const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 const StoredToken = z.object({

@@ -1,22 +1,21 @@
 // /api/v1/alerts: presets, the effective rules with their overrides, custom rules, the compile
 // status and what fires now. Validation is the rule compiler's: custom rules and expressions go to
 // its API (promtool runs only in its image), so the gateway never accepts a rule it would refuse.
-// Requests and answers are the shared contract (shared/src/api/alerts.ts, compile-status.ts).
+// Requests and answers are the shared contract (shared/src/api/alerts.ts, compile-status.ts); the
+// rules of presets, overrides and custom rules are the domain's (src/domain/alerts.ts).
 import { Router } from 'express';
 import {
-  CompileStatus, ExpressionCheckRequest, NotFoundError, RuleCheckResult, RulePatchRequest, ValidationError, applyOverride, effectiveRules, errorBody,
-  listPresets, loadPresetCatalog, loadXidCatalog, parseOrThrow, validateOverride, type AamiConfig, type AlertsCompileStatus, type ConfigStore, type CustomRule,
-  type CustomRuleAddResponse, type CustomRuleRemoveResponse, type EffectiveRule, type ExpressionCheckResponse, type FiringAlertsResponse, type HttpAuth,
-  type PresetApplyResponse, type PresetCatalog, type PresetRemoveResponse, type PresetsListResponse, type RulePatchResponse, type RuleView,
-  type RulesListResponse,
+  CompileStatus, ExpressionCheckRequest, RuleCheckResult, RulePatchRequest, errorBody, loadPresetCatalog, loadXidCatalog, parseOrThrow,
+  type AlertsCompileStatus, type CustomRule, type FiringAlertsResponse, type HttpAuth,
 } from '@aami/shared';
-import type { CompileTrigger } from '../compile-trigger.ts';
+import { alertsDomain } from '../domain/alerts.ts';
+import type { CompileRequester, ConfigAccess } from '../domain/config-writes.ts';
 import { requestUpstream } from '../upstream.ts';
 import { expectedRevision, setRevision } from '../revision.ts';
 
 export interface AlertsDeps {
-  store: ConfigStore;
-  compile: CompileTrigger;
+  store: ConfigAccess;
+  compile: CompileRequester;
   alertmanagerUrl: string;
   /** Basic-auth headers for Alertmanager (settings.alertmanagerAuth); none when absent. */
   alertmanagerAuth?: HttpAuth;
@@ -25,37 +24,8 @@ export interface AlertsDeps {
   ruleCompiler: { url: string; token: string };
 }
 
-/** "GPU temperature > {{threshold}} °C": the threshold's description, the comparison and the unit. */
-export function conditionTemplate(catalog: PresetCatalog, rule: EffectiveRule): string | null {
-  if (!rule.threshold) return null;
-  const raw = catalog.rules.get(rule.name)?.rule.expr ?? '';
-  const op = /(>=|<=|==|!=|>|<)\s*\{\{threshold\}\}/.exec(raw)?.[1] ?? '>';
-  return `${rule.threshold.description} ${op} {{threshold}} ${rule.threshold.unit}`.trim();
-}
-
-function ruleView(catalog: PresetCatalog, rule: EffectiveRule): RuleView {
-  return {
-    name: rule.name,
-    preset: rule.source.kind === 'preset' ? rule.source.preset : 'custom',
-    summary: rule.annotations.summary ?? '',
-    severity: rule.severity,
-    for: rule.for,
-    enabled: rule.enabled,
-    threshold: rule.threshold ? { value: rule.threshold.value, default: rule.threshold.default, unit: rule.threshold.unit, description: rule.threshold.description, min: rule.threshold.min, max: rule.threshold.max } : null,
-    condition_template: conditionTemplate(catalog, rule),
-    expr: rule.expr,
-    labels: rule.labels,
-    runbook: rule.annotations.runbook ?? '',
-    needs: rule.needs,
-    overridden: rule.overridden.length > 0,
-    overridden_fields: rule.overridden,
-  };
-}
-
 export function alertsRouter(deps: AlertsDeps): Router {
   const { store, compile } = deps;
-  let catalogPromise: Promise<PresetCatalog> | undefined;
-  const catalog = () => (catalogPromise ??= loadPresetCatalog(deps.presetsDir));
   const r = Router();
 
   const compiler = (path: string, method = 'GET', body?: unknown) => requestUpstream({
@@ -65,108 +35,56 @@ export function alertsRouter(deps: AlertsDeps): Router {
   });
   /** One custom rule, checked by the rule compiler (shape, name, promtool); defaults applied. */
   const checkRule = async (rule: unknown): Promise<CustomRule> => RuleCheckResult.parse(await compiler('/api/v1/rules/check', 'POST', { rule })).rule;
-
-  /** Writes through the store, checking that the result still compiles to valid rules. */
-  const write = async (req: Parameters<typeof expectedRevision>[0], reason: string, mutate: (c: AamiConfig, cat: PresetCatalog) => void) => {
-    const cat = await catalog();
-    const snap = await store.update((c) => {
-      mutate(c, cat);
-      effectiveRules(c, cat);
-    }, { expectedRevision: expectedRevision(req) });
-    return { snap, cat, compile: await compile.request({ reason, revision: snap.revision }) };
-  };
+  const alerts = alertsDomain({ store, compile, checkRule, catalog: () => loadPresetCatalog(deps.presetsDir) });
 
   r.get('/presets', async (_req, res) => {
-    const [cat, { config, revision }] = await Promise.all([catalog(), store.read()]);
-    setRevision(res, revision);
-    const answer: PresetsListResponse = { revision, presets: listPresets(cat).map((p) => ({ ...p, applied: config.alerts.presets.includes(p.name) })) };
+    const answer = await alerts.presets();
+    setRevision(res, answer.revision);
     res.json(answer);
   });
 
   r.post('/presets/:name', async (req, res) => {
-    const name = req.params.name;
-    const cat = await catalog();
-    if (!cat.presets.has(name)) throw new NotFoundError(`no preset "${name}"; presets: ${[...cat.presets.keys()].sort().join(', ')}`);
-    const { snap, compile: queued } = await write(req, `preset ${name} applied`, (c) => {
-      if (!c.alerts.presets.includes(name)) c.alerts.presets.push(name);
-    });
-    const rules = effectiveRules(snap.config, cat).rules.filter((rule) => rule.enabled);
-    setRevision(res, snap.revision);
-    const answer: PresetApplyResponse = { revision: snap.revision, presets: snap.config.alerts.presets, active_rules: rules.length, compile: queued };
+    const answer = await alerts.applyPreset(req.params.name, expectedRevision(req));
+    setRevision(res, answer.revision);
     res.json(answer);
   });
 
   r.delete('/presets/:name', async (req, res) => {
-    const name = req.params.name;
-    const { snap, compile: queued } = await write(req, `preset ${name} removed`, (c) => {
-      if (!c.alerts.presets.includes(name)) throw new NotFoundError(`preset "${name}" is not applied`);
-      c.alerts.presets = c.alerts.presets.filter((p) => p !== name);
-    });
-    setRevision(res, snap.revision);
-    const answer: PresetRemoveResponse = { revision: snap.revision, presets: snap.config.alerts.presets, compile: queued };
+    const answer = await alerts.removePreset(req.params.name, expectedRevision(req));
+    setRevision(res, answer.revision);
     res.json(answer);
   });
 
   r.get('/rules', async (_req, res) => {
-    const [cat, { config, revision }] = await Promise.all([catalog(), store.read()]);
-    const set = effectiveRules(config, cat);
-    setRevision(res, revision);
-    const answer: RulesListResponse = { revision, rules: set.rules.map((rule) => ruleView(cat, rule)), warnings: set.warnings };
+    const answer = await alerts.rules();
+    setRevision(res, answer.revision);
     res.json(answer);
   });
 
   r.patch('/rules/:name', async (req, res) => {
-    const name = req.params.name;
-    const { expected_revision: _e, ...body } = parseOrThrow(RulePatchRequest, req.body ?? {}, 'rule change');
-    // null resets a field to the preset's value; everything else is validated as an override.
-    const resets = Object.fromEntries(Object.entries(body).filter(([, v]) => v === null).map(([k]) => [k, null]));
-    const sets = Object.fromEntries(Object.entries(body).filter(([, v]) => v !== null));
-    if (Object.keys(body).length === 0) throw new ValidationError('nothing to change: give threshold, for, severity or disabled', []);
-    const { snap, cat, compile: queued } = await write(req, `rule ${name} changed`, (c, cat) => {
-      const override = validateOverride(cat, c, name, sets);
-      applyOverride(c, name, { ...override, ...resets });
-    });
-    const rule = effectiveRules(snap.config, cat).rules.find((x) => x.name === name);
-    setRevision(res, snap.revision);
-    const answer: RulePatchResponse = { revision: snap.revision, rule: rule ? ruleView(cat, rule) : null, compile: queued };
+    const { expected_revision: _e, ...change } = parseOrThrow(RulePatchRequest, req.body ?? {}, 'rule change');
+    const answer = await alerts.patchRule(req.params.name, change, expectedRevision(req));
+    setRevision(res, answer.revision);
     res.json(answer);
   });
 
   r.post('/custom', async (req, res) => {
+    // The rule compiler checks the rule's shape; here only the revision is taken out of the body.
     const { expected_revision: _e, ...input } = (req.body ?? {}) as Record<string, unknown>;
-    const rule = await checkRule(input);
-    const { snap, compile: queued } = await write(req, `custom rule ${rule.name} added`, (c) => {
-      if (c.alerts.custom.some((x) => x.name === rule.name)) throw new ValidationError(`a custom rule named ${rule.name} already exists`, [{ path: 'name', message: 'already exists' }]);
-      c.alerts.custom.push(rule);
-    });
-    setRevision(res, snap.revision);
-    const answer: CustomRuleAddResponse = { revision: snap.revision, rule, compile: queued };
+    const answer = await alerts.addCustomRule(input, expectedRevision(req));
+    setRevision(res, answer.revision);
     res.status(201).json(answer);
   });
 
   r.delete('/custom/:name', async (req, res) => {
-    const name = req.params.name;
-    const { snap, compile: queued } = await write(req, `custom rule ${name} removed`, (c) => {
-      const i = c.alerts.custom.findIndex((x) => x.name === name);
-      if (i < 0) throw new NotFoundError(`no custom rule named "${name}"`);
-      c.alerts.custom.splice(i, 1);
-    });
-    setRevision(res, snap.revision);
-    const answer: CustomRuleRemoveResponse = { revision: snap.revision, removed: name, compile: queued };
+    const answer = await alerts.removeCustomRule(req.params.name, expectedRevision(req));
+    setRevision(res, answer.revision);
     res.json(answer);
   });
 
   r.post('/validate', async (req, res) => {
     const { expr } = parseOrThrow(ExpressionCheckRequest, req.body, 'validation request');
-    let answer: ExpressionCheckResponse;
-    try {
-      await checkRule({ name: 'AamiExpressionCheck', expr, summary: 'expression check' });
-      answer = { valid: true };
-    } catch (err) {
-      if (!(err instanceof ValidationError)) throw err;
-      answer = { valid: false, error: err.details.map((d) => d.message).join('; ') || err.message };
-    }
-    res.json(answer);
+    res.json(await alerts.checkExpression(expr));
   });
 
   r.get('/compile-status', async (_req, res) => {
