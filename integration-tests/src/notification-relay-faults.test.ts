@@ -90,6 +90,29 @@ describe('notification relay under faults', () => {
     assert.equal((await relayApi<unknown>(relay.url, `/dead-letters/${entry.id}/retry`, { method: 'POST' })).status, 404, 'gone once delivered');
   });
 
+  test('a dead letter does not swallow the reminders: when the channel is back, the next reminder is delivered', async (t) => {
+    const defer = deferrer(t);
+    const redis = await startTestRedis(defer);
+    const sink = await startSlackSink();
+    defer(() => sink.close());
+    // Critical reminders every 3 s (Alertmanager's repeat_interval), so the dedup window is short.
+    const configPath = await writeRelayConfig(defer, { slack: { webhook_url: sink.url }, repeat: { critical: '3s' } });
+    const relay = await startRelayInProcess(defer, relayEnv(redis.url, configPath));
+    const body = webhookBody([xidAlert('gpu-node-09')]);
+    sink.failNext(1, { status: 400, body: 'invalid_payload' });
+    const first = Date.now();
+    assert.equal((await postWebhook(relay.url, body)).status, 200);
+    await waitUntil(async () => (await relayApi<DeadLetters>(relay.url, '/dead-letters')).body.dead_letters.length === 1, 10_000, 'the dead letter');
+    assert.equal((await postWebhook(relay.url, body)).status, 200, 'a copy inside the window');
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(sink.requests.length, 1, 'the copy sends nothing');
+    // Slack works again; Alertmanager sends its reminder one repeat interval after the first notice.
+    await new Promise((r) => setTimeout(r, Math.max(0, first + 3000 - Date.now())));
+    assert.equal((await postWebhook(relay.url, body)).status, 200);
+    await sink.waitFor((r) => r.some((x) => x.status === 200), 10_000);
+    assert.match(slackText(sink.requests.find((x) => x.status === 200)?.body), /gpu-node-09/);
+  });
+
   test('a redelivered webhook sends nothing twice; the resolved follow-up is new', async (t) => {
     const { sink, relay } = await setup(t);
     const alert = xidAlert('gpu-node-04');

@@ -20,7 +20,7 @@ export interface JobPolicy {
 export interface InstallServiceDeps {
   queue: { addBulk(jobs: Array<{ name: string; data: InstallJob; opts?: Record<string, unknown> }>): Promise<unknown> };
   runs: RunStore;
-  nodes: { get(name: string): Promise<NodeTarget | undefined>; names(): Promise<string[]> };
+  nodes: { get(name: string): Promise<NodeTarget | undefined>; names(options?: { fresh?: boolean }): Promise<string[]> };
   ssh: {
     withSession<T>(target: SshTarget, fn: (session: SshSession) => Promise<T>, options?: { fresh?: boolean }): Promise<T>;
     offeredHostKey(target: Pick<SshTarget, 'host' | 'port'>): Promise<HostKey>;
@@ -50,7 +50,9 @@ export class InstallService {
       return known;
     }
     if (!names || names.length === 0) throw new ValidationError('name the nodes, or ask for all of them ("all": true / --all)');
-    const set = new Set(known);
+    let set = new Set(known);
+    // Names the cached config does not know may have been added a moment ago: read config again.
+    if (names.some((n) => !set.has(n))) set = new Set(await this.#d.nodes.names({ fresh: true }));
     const unknown = [...new Set(names)].filter((n) => !set.has(n));
     if (unknown.length) throw new ValidationError(`unknown node(s): ${unknown.join(', ')}`, unknown.map((n) => ({ path: 'nodes', message: `no node named ${n}` })));
     return [...new Set(names)];

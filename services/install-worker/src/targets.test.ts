@@ -46,8 +46,18 @@ test('the node directory reads config through the store and caches it briefly', 
   const dir = new NodeDirectory({ read: async () => { reads++; return { config, revision: 1 }; } }, 60_000);
   assert.deepEqual(await dir.names(), ['a', 'b']);
   assert.equal((await dir.get('b'))?.username, 'root');
+  assert.equal(reads, 1, 'known names come from the cache');
   assert.equal(await dir.get('zz'), undefined);
-  assert.equal(reads, 1);
+  assert.equal(reads, 2, 'an unknown name is looked up once more in config.yaml before it is "no such node"');
+});
+
+test('a node added a moment ago is known at once, though the cache is younger than its age limit', async () => {
+  let current = AamiConfig.parse({ nodes: [{ name: 'a', ip: '10.0.0.1' }] });
+  const dir = new NodeDirectory({ read: async () => ({ config: current, revision: 1 }) }, 60_000);
+  assert.deepEqual(await dir.names(), ['a']);
+  current = AamiConfig.parse({ nodes: [{ name: 'a', ip: '10.0.0.1' }, { name: 'new-01', ip: '10.0.0.9' }] });
+  assert.equal((await dir.get('new-01'))?.host, '10.0.0.9');
+  assert.deepEqual(await dir.names({ fresh: true }), ['a', 'new-01']);
 });
 
 test('the worker starts before config.yaml exists; the first job after it appears uses its jump host and known_hosts_path', async (t) => {

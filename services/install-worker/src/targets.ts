@@ -71,8 +71,9 @@ export class NodeDirectory {
     this.#env = env;
   }
 
-  async #load() {
-    if (!this.#cached || Date.now() - this.#cached.at >= this.#maxAgeMs) {
+  /** `fresh`: read config.yaml now, whatever the cache's age (a name the cache does not know yet). */
+  async #load(fresh = false) {
+    if (fresh || !this.#cached || Date.now() - this.#cached.at >= this.#maxAgeMs) {
       const { config } = await this.#store.read();
       this.#cached = { at: Date.now(), config, targets: targetsOf(config), names: config.nodes.map((n) => n.name) };
     }
@@ -93,12 +94,13 @@ export class NodeDirectory {
 
   /** The target of one node, or undefined when config has no such node. */
   async get(name: string): Promise<NodeTarget | undefined> {
-    return (await this.#load()).targets.get(name);
+    // A node added a moment ago may be newer than the cache: look again before saying "no such node".
+    return (await this.#load()).targets.get(name) ?? (await this.#load(true)).targets.get(name);
   }
 
   /** Every node name, in config order. */
-  async names(): Promise<string[]> {
-    return (await this.#load()).names;
+  async names(options: { fresh?: boolean } = {}): Promise<string[]> {
+    return (await this.#load(options.fresh)).names;
   }
 }
 

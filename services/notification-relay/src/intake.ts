@@ -54,14 +54,20 @@ export function createIntake(deps: IntakeDeps): Intake {
         const channels = routeAlert(cfg, alertSeverity(alert, deps.xidLookup));
         if (channels.length === 0) unrouted++;
         const key = dedupKey(alert);
-        const dedupUntil = receivedAt + dedupLifetimeMs(alert, cfg.repeat);
+        const lifetime = dedupLifetimeMs(alert, cfg.repeat);
+        const dedupUntil = receivedAt + lifetime;
+        // One BullMQ job per alert state and dedup window: copies inside a window collapse into one
+        // job, and a reminder a repeat interval later is a job of its own. Without the window, a
+        // first notice that ended as a dead letter (failed jobs are kept) would make BullMQ ignore
+        // every later reminder of that state, since it drops an add whose job id exists.
+        const jobKey = `${key}|${Math.floor(receivedAt / lifetime)}`;
         for (const channel of channels) {
           let list = byChannel.get(channel);
           if (!list) byChannel.set(channel, (list = []));
           list.push({
             name: 'alert',
             data: { kind: 'alert', channel, dedupKey: key, alert, externalURL: payload.externalURL, receivedAt, dedupUntil },
-            opts: { ...deps.jobOptions, jobId: deliveryJobId(channel, key) },
+            opts: { ...deps.jobOptions, jobId: deliveryJobId(channel, jobKey) },
           });
           deliveries++;
         }

@@ -16,7 +16,7 @@ export function dedupKey(alert: Pick<WebhookAlert, 'labels' | 'fingerprint' | 's
   return `${alertFingerprint(alert)}|${alert.status}|${alert.startsAt}`;
 }
 
-/** A BullMQ job id for one delivery of one alert state to one channel (no ':' allowed). */
+/** A BullMQ job id for one delivery to one channel of what `key` names (an alert state in a dedup window; no ":" allowed). */
 export function deliveryJobId(channel: ChannelName, key: string): string {
   return `${channel}-${createHash('sha256').update(key).digest('hex').slice(0, 32)}`;
 }
