@@ -5,6 +5,7 @@ import { registerAlertsCommands } from './commands/alerts.ts';
 import { registerConfigCommands } from './commands/config.ts';
 import { registerExplainCommands } from './commands/explain.ts';
 import { registerHealthCommands } from './commands/health.ts';
+import { registerTopoCommands } from './commands/topo.ts';
 import { registerXidCommands } from './commands/xid.ts';
 import { registerInitCommand } from './commands/init.ts';
 import { registerInstallCommands } from './commands/install.ts';
@@ -36,6 +37,7 @@ export function buildProgram(): Command {
   registerTokensCommands(program);
   registerExplainCommands(program);
   registerXidCommands(program);
+  registerTopoCommands(program);
   // exitOverride on every subcommand too, so usage errors come back as exit code 2.
   const walk = (c: Command) => { c.exitOverride(); c.commands.forEach(walk); };
   walk(program);

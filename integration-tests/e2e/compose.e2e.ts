@@ -8,7 +8,7 @@
 //   scrape     the gateway reports all four nodes up with 8 GPUs (Prometheus scrapes them)
 //   cli        every CLI command family: tokens (a viewer cannot write, a revoked token is refused),
 //              nodes from a hosts file, show/label/remove, alerts tune/check/custom (promtool in the
-//              rule compiler), notifications email/status/dead letters, explain, xid scan, status
+//              rule compiler), notifications email/status/dead letters, explain, xid scan, topo parse, status
 //   install    a real systemd + sshd node on the compose network: test (first-use pin shown), trust,
 //              install, scraped (node_exporter only: no dcgm target on a CPU node), uninstall
 //   web ui     Chromium signs in, presses Test on the Slack channel: the sink's answer shows, the
@@ -387,6 +387,8 @@ async function main(): Promise<void> {
       const kern = join(await mkdtemp(join(tmpdir(), 'aami-e2e-kern-')), 'kern.log');
       await writeFile(kern, 'Dec  4 03:12:01 gpu-node-02 kernel: [1234.5] NVRM: Xid (PCI:0000:3b:00): 79, pid=0, GPU has fallen off the bus.\n');
       assert.match(await cli(['xid', 'scan', kern]), /79/);
+      const topoDir = join(REPO_ROOT, 'shared/src/topology/testdata');
+      assert.match(await cli(['topo', 'parse', join(topoDir, 'dgx1-v100-hybrid-cube-mesh.topo.txt'), '--nvlink', join(topoDir, 'v100-links-down.nvlink-s.txt')]), /NVLink between 16 of 28 GPU pairs[\s\S]*link\(s\) 3, 5 inactive/);
       assert.match(await cli(['status']), /rule-compiler/);
     });
 

@@ -8,6 +8,7 @@ export * from './redis.ts';
 export * from './settings.ts';
 export * from './log.ts';
 export * from './xid/index.ts';
+export * from './topology/index.ts';
 export * from './health/index.ts';
 export * from './prometheus/query.ts';
 export * from './http/json-errors.ts';

@@ -1,0 +1,42 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { Command } from 'commander';
+import { registerTopoCommands } from './topo.ts';
+
+const testdata = (name: string) => fileURLToPath(new URL(`../../../shared/src/topology/testdata/${name}`, import.meta.url));
+
+async function run(args: string[]): Promise<string> {
+  let out = '';
+  const program = new Command().exitOverride().option('-o, --output <format>');
+  registerTopoCommands(program, { write: (t) => { out += t; } });
+  await program.parseAsync(['node', 'aami', ...args]);
+  return out;
+}
+
+test('aami topo parse: the summary, the matrix and the affinities of a DGX-1', async () => {
+  const out = await run(['topo', 'parse', testdata('dgx1-v100-hybrid-cube-mesh.topo.txt')]);
+  assert.match(out, /^8 GPU\(s\), 4 NIC\(s\); NVLink between 16 of 28 GPU pairs \(NV1 to NV2\)\./);
+  assert.match(out, /│ GPU0 │ X +│ NV1 +│ NV1 +│ NV2 +│ NV2 +│ SYS/);
+  assert.match(out, /│ GPU4 │ 20-39,60-79 +│ 1 /);
+  assert.match(out, /NIC0 = mlx5_0/);
+});
+
+test('aami topo parse --nvlink names the links that are down; a PCIe board says it has no NVLink', async () => {
+  const down = await run(['topo', 'parse', testdata('h100-8gpu-nv18.topo.txt'), '--nvlink', testdata('v100-links-down.nvlink-s.txt')]);
+  assert.match(down, /NVLink down:\n {2}GPU 0 \(Tesla V100-SXM2-32GB\): link\(s\) 3, 5 inactive of 6/);
+  const up = await run(['topo', 'parse', testdata('h100-8gpu-nv18.topo.txt'), '--nvlink', testdata('h100-2gpu.nvlink-s.txt')]);
+  assert.match(up, /NV18 each/);
+  assert.match(up, /NVLink: all 36 links of 2 GPUs are up\./);
+  const pcie = await run(['topo', 'parse', testdata('h100-pcie-1gpu.topo.txt')]);
+  assert.match(pcie, /^1 GPU\(s\); no NVLink\./);
+});
+
+test('aami topo parse -o json: the parsed matrix with its summary; a bad file names itself and the line', async () => {
+  const json = JSON.parse(await run(['-o', 'json', 'topo', 'parse', testdata('old-driver-4gpu-mlx4.topo.txt')])) as { gpus: unknown[]; nics: Array<{ device: string }>; summary: { nvlinkPairs: number } };
+  assert.equal(json.gpus.length, 4);
+  assert.equal(json.nics[0]?.device, 'mlx4_0');
+  assert.equal(json.summary.nvlinkPairs, 0);
+  await assert.rejects(run(['topo', 'parse', testdata('v100-links-down.nvlink-s.txt')]), /v100-links-down\.nvlink-s\.txt: no topo -m matrix found/);
+  await assert.rejects(run(['topo', 'parse', '/nonexistent/topo.txt']), /cannot read \/nonexistent\/topo\.txt/);
+});
