@@ -28,7 +28,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmod, chown, copyFile, mkdtemp, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -427,6 +427,18 @@ async function main(): Promise<void> {
       const removed = await cli(['nodes', 'uninstall', 'cpu-node-01']);
       assert.match(removed, /✔ uninstalled/);
       assert.match((await exec('docker', ['exec', NODE_CONTAINER, 'bash', '-c', 'test -e /usr/local/bin/node_exporter && echo present || echo absent'])).stdout, /absent/);
+      // GPU topology over the same SSH: a CPU node has none; with an nvidia-smi that prints a DGX-1's
+      // topo -m and two NVLinks down (a stand-in: no GPU here), it is read, kept and shown.
+      assert.match(await cli(['topo', 'refresh', 'cpu-node-01']), /cpu-node-01 +│ - no nvidia-smi/);
+      const topoDir = join(REPO_ROOT, 'shared/src/topology/testdata');
+      const strip = async (f: string) => (await readFile(join(topoDir, f), 'utf8')).split('\n').filter((l) => !l.startsWith('#')).join('\n');
+      const fakeSmi = join(await mkdtemp(join(tmpdir(), 'aami-e2e-smi-')), 'nvidia-smi');
+      await writeFile(fakeSmi, `#!/bin/sh\n# e2e stand-in for nvidia-smi: prints saved output\ncase "$1 $2" in\n"topo -m") cat <<'AAMI_TOPO'\n${await strip('dgx1-v100-hybrid-cube-mesh.topo.txt')}\nAAMI_TOPO\n;;\n"nvlink -s") cat <<'AAMI_NVLINK'\n${await strip('v100-links-down.nvlink-s.txt')}\nAAMI_NVLINK\n;;\nesac\n`, { mode: 0o755 });
+      await docker(['cp', fakeSmi, `${NODE_CONTAINER}:/usr/local/bin/nvidia-smi`]);
+      await docker(['exec', NODE_CONTAINER, 'chmod', '755', '/usr/local/bin/nvidia-smi']);
+      assert.match(await cli(['topo', 'refresh', 'cpu-node-01']), /cpu-node-01 +│ ✔ read +│ 8 +│ 16\/28 pairs, NV1-NV2 +│ GPU 0 link 3, GPU 0 link 5/);
+      assert.match(await cli(['topo', 'show', 'cpu-node-01']), /NVLink between 16 of 28 GPU pairs[\s\S]*link\(s\) 3, 5 inactive/);
+      assert.match(await cli(['topo', 'list']), /cpu-node-01/);
       log((await cli(['nodes', 'remove', 'cpu-node-01'])).trim());
       const last = await fetch(`${api}/api/v1/install/nodes/cpu-node-01/last`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
       assert.equal(last.status, 200, 'the last install result of a node stays readable');

@@ -1,13 +1,16 @@
-// `aami topo parse FILE [--nvlink FILE]`: reads a saved `nvidia-smi topo -m` (and, optionally,
-// `nvidia-smi nvlink -s`) and shows how the GPUs and NICs are connected: the matrix, each GPU's
-// CPU and NUMA affinity, how many GPU pairs have NVLink and the weakest one, and links that are
-// down. Offline, like `aami xid scan`: no server needed.
+// `aami topo`: how the GPUs and NICs of a node are connected: the matrix, each GPU's CPU and NUMA
+// affinity, how many GPU pairs have NVLink and the weakest one, and links that are down.
+//   parse FILE [--nvlink FILE]   a saved `nvidia-smi topo -m` (and `nvlink -s`), offline
+//   refresh [NODE...|--all]      read it from the nodes over SSH now (the install worker does)
+//   show NODE                    the last one taken of a node
+//   list                         every node's last one, in one table
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseNvlinkStatus, parseTopoMatrix, summarizeTopo, type NvlinkGpu, type TopoMatrix, type TopoSummary } from '@aami/shared/topology/index';
-import { outputFormat } from '../context.ts';
-import { CliError } from '../errors.ts';
-import { renderTable } from '../output.ts';
+import type { NodeTopology, TopologyList, TopologyRefreshResponse } from '@aami/shared';
+import { clientFor, outputFormat } from '../context.ts';
+import { CliError, UsageError } from '../errors.ts';
+import { printJson, renderTable, terminalSafe as safe } from '../output.ts';
 
 /** What the command writes to; tests pass their own. */
 export interface TopoDeps {
@@ -60,7 +63,24 @@ async function readText(file: string): Promise<string> {
   }
 }
 
-/** Registers `aami topo parse` on the program. */
+/** One node's topology as `show` prints it: when it was taken, then the matrix or why there is none. */
+export function renderNodeTopology(t: NodeTopology): string {
+  const head = `${t.node}: taken ${t.takenAt}`;
+  if (t.state !== 'ok' || !t.matrix) return `${head}; ${t.state === 'no-gpu-tool' ? 'no nvidia-smi on this node (no NVIDIA GPU to map)' : `could not be read: ${t.reason ?? 'unknown reason'}`}\n`;
+  return `${head}\n${renderTopo(t.matrix, t.nvlink)}`;
+}
+
+const stateText = (t: Pick<NodeTopology, 'state' | 'reason'>) => (t.state === 'ok' ? '✔ read' : t.state === 'no-gpu-tool' ? '- no nvidia-smi' : `✖ ${t.reason ?? 'failed'}`);
+const nvlinkText = (t: Pick<NodeTopology, 'summary'>) => (!t.summary ? '-' : t.summary.nvlinkPairs === 0 ? 'none' : `${t.summary.nvlinkPairs}/${t.summary.gpuPairs} pairs, NV${t.summary.minNvlinks}${t.summary.minNvlinks === t.summary.maxNvlinks ? '' : `-NV${t.summary.maxNvlinks}`}`);
+
+/** The table of `refresh` and `list`. */
+export function renderTopologyTable(rows: ReadonlyArray<Pick<NodeTopology, 'node' | 'takenAt' | 'state' | 'reason' | 'summary' | 'inactiveLinks'>>): string {
+  return renderTable(['Node', 'Topology', 'GPUs', 'NVLink', 'Links down', 'Taken'], rows.map((t) => [
+    t.node, stateText(t), t.summary ? String(t.summary.gpus) : '-', nvlinkText(t), t.inactiveLinks?.length ? t.inactiveLinks.join(', ') : '-', t.takenAt,
+  ]));
+}
+
+/** Registers `aami topo` on the program. */
 export function registerTopoCommands(program: Command, deps: TopoDeps = {}): void {
   const write = deps.write ?? ((t: string) => void process.stdout.write(t));
   const topo = program.command('topo').description('GPU interconnect topology (NVLink, PCIe, NICs)');
@@ -85,6 +105,38 @@ export function registerTopoCommands(program: Command, deps: TopoDeps = {}): voi
         write(`${JSON.stringify({ ...matrix, summary: summarizeTopo(matrix), ...(nvlink ? { nvlink } : {}) }, null, 2)}\n`);
         return;
       }
-      write(renderTopo(matrix, nvlink));
+      write(safe(renderTopo(matrix, nvlink), { keepNewlines: true }));
+    });
+
+  topo
+    .command('refresh')
+    .description('read the topology of nodes over SSH now (nvidia-smi topo -m and nvlink -s) and keep it')
+    .argument('[nodes...]', 'node names')
+    .option('--all', 'every node in config.yaml')
+    .action(async (nodes: string[], opts: { all?: boolean }, cmd: Command) => {
+      if (nodes.length === 0 && !opts.all) throw new UsageError('name the nodes, or use --all');
+      const res = await (await clientFor(cmd)).request<TopologyRefreshResponse>('POST', '/api/v1/topology/refresh', opts.all ? { all: true } : { nodes });
+      if (res.failed > 0) process.exitCode = 1;
+      if (outputFormat(cmd) === 'json') return printJson(res);
+      write(`${renderTopologyTable(res.results)}\n${res.ok} read, ${res.failed} failed. Details: aami topo show NODE\n`);
+    });
+
+  topo
+    .command('show')
+    .description("a node's last topology: the matrix, affinities and NVLink links")
+    .argument('<node>', 'node name')
+    .action(async (node: string, _opts: unknown, cmd: Command) => {
+      const t = await (await clientFor(cmd)).request<NodeTopology>('GET', `/api/v1/topology/${encodeURIComponent(node)}`);
+      if (outputFormat(cmd) === 'json') return printJson(t);
+      write(safe(renderNodeTopology(t), { keepNewlines: true }));
+    });
+
+  topo
+    .command('list')
+    .description("every node's last topology: NVLink pairs and links down")
+    .action(async (_opts: unknown, cmd: Command) => {
+      const res = await (await clientFor(cmd)).request<TopologyList>('GET', '/api/v1/topology');
+      if (outputFormat(cmd) === 'json') return printJson(res);
+      write(res.nodes.length ? `${renderTopologyTable(res.nodes)}\n` : 'No topology taken yet: aami topo refresh --all\n');
     });
 }

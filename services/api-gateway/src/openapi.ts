@@ -5,7 +5,7 @@ import { z } from 'zod';
 import {
   AlertsCompileStatus, ConfigResponse, CustomRule, CustomRuleAddResponse, CustomRuleRemoveResponse, DeadLetterRetryResponse, DeadLettersResponse,
   EmailChannelEdit, ErrorEnvelope, ExpressionCheckRequest, ExpressionCheckResponse, FiringAlertsResponse, FleetHealthResponse, HealthClearRequest,
-  HealthClearResponse, HealthzResponse, HostKeyTrustRequest, HostKeyTrustResult, HostKeyView, HostsImportRequest, InstallNodeRun, InstallRun,
+  HealthClearResponse, HealthzResponse, HostKeyTrustRequest, NodeTopology, TopologyList, TopologyRefreshRequest, TopologyRefreshResponse, HostKeyTrustResult, HostKeyView, HostsImportRequest, InstallNodeRun, InstallRun,
   InstallRunRequest, InstallRunStarted, InstallRunsList, LabelsPatchRequest, Node, NodeAddResponse, NodeGetResponse, NodeHealthResponse,
   NodeLabelsResponse, NodeRemoveResponse, NodesImportResponse, NodesListResponse, NodesTestRequest, NodesTestResponse, NotificationChannelsResponse,
   NotificationTestRequest, NotificationTestResult, NotificationsStatusResponse, PresetApplyResponse, PresetRemoveResponse, PresetsListResponse,
@@ -34,6 +34,7 @@ const REQUESTS = {
   InstallRunRequest,
   NodesTestRequest,
   HostKeyTrustRequest,
+  TopologyRefreshRequest,
   HealthClearRequest,
 } satisfies Record<string, z.ZodType>;
 
@@ -77,6 +78,9 @@ const RESPONSES = {
   NodesTest: NodesTestResponse,
   HostKeyView,
   HostKeyTrust: HostKeyTrustResult,
+  TopologyRefresh: TopologyRefreshResponse,
+  TopologyList,
+  NodeTopology,
   FleetHealth: FleetHealthResponse,
   NodeHealth: NodeHealthResponse,
   HealthClearResponse,
@@ -170,6 +174,9 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       '/api/v1/nodes/test': { post: { summary: 'check SSH reachability of nodes in parallel', requestBody: json('NodesTestRequest'), responses: { 200: ok('per-node result', 'NodesTest'), ...errors } } },
       '/api/v1/nodes/{name}/host-key': { get: { summary: 'the SSH host key the node offers now and the one pinned for it (nothing is changed)', parameters: [nameParam], responses: { 200: ok('{node, host, port, type, fingerprint, pinned, status}', 'HostKeyView'), ...errors } } },
       '/api/v1/nodes/{name}/trust': { post: { summary: "accept a node's new SSH host key", parameters: [nameParam], requestBody: json('HostKeyTrustRequest'), responses: { 200: ok('trusted', 'HostKeyTrust'), ...errors } } },
+      '/api/v1/topology/refresh': { post: { summary: 'read the GPU topology (nvidia-smi topo -m, nvlink -s) of nodes over SSH now and keep it (install-worker)', requestBody: json('TopologyRefreshRequest'), responses: { 200: ok('per-node topology', 'TopologyRefresh'), ...errors } } },
+      '/api/v1/topology': { get: { summary: 'the last topology of every node that has one: NVLink pairs, links down (install-worker)', responses: { 200: ok('per-node summaries', 'TopologyList'), ...errors } } },
+      '/api/v1/topology/{name}': { get: { summary: "a node's last topology: the matrix, affinities, NVLink speeds", parameters: [nameParam], responses: { 200: ok('topology', 'NodeTopology'), 404: { description: 'never taken', ...json('Error') }, ...errors } } },
       '/api/v1/health': { get: { summary: 'GPU health of every node, worst first: state, score, suggested action and reasons per GPU (analyzer)', responses: { 200: ok('fleet health', 'FleetHealth'), 503: { description: 'analyzer unreachable', ...json('Error') }, ...errors } } },
       '/api/v1/health/{name}': { get: { summary: "one node's GPUs with every check's result and the recent state changes", parameters: [nameParam, { name: 'gpu', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 63 } }], responses: { 200: ok('node health', 'NodeHealth'), 404: { description: 'no health data for that node', ...json('Error') }, ...errors } } },
       '/api/v1/health/{name}/clear': { post: { summary: "forget a node's (or one GPU's) Xid findings and escalation after a repair; audited with the token name", parameters: [nameParam], requestBody: json('HealthClearRequest'), responses: { 200: ok('cleared', 'HealthClearResponse'), 404: { description: 'no health data for that node', ...json('Error') }, ...errors } } },

@@ -2,7 +2,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AddressInfo } from 'node:net';
 import { ErrorEnvelope, HostKeyTrustResult, HostKeyView, InstallRun, InstallRunStarted, InstallRunsList, NodesTestResponse, createLogger } from '@aami/shared';
+import { readFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NodeTopology, TopologyList, TopologyRefreshResponse } from '@aami/shared';
 import { createApp } from './app.ts';
+import { TopologyService } from './topology.ts';
 import { InstallService } from './install-service.ts';
 import { MemoryRunStore } from './runs.ts';
 import { SshError } from './ssh/errors.ts';
@@ -11,6 +17,9 @@ import { RevokedHostKeyError, type HostKey, type HostKeyCheck } from './ssh/know
 import type { NodeTarget } from './targets.ts';
 
 const SERVICE_TOKEN = 'service-token-for-tests-0123';
+const testdata = (name: string) => readFileSync(new URL(`../../../shared/src/topology/testdata/${name}`, import.meta.url), 'utf8');
+const TOPO = testdata('dgx1-v100-hybrid-cube-mesh.topo.txt');
+const NVLINK = testdata('v100-links-down.nvlink-s.txt');
 
 const nodes: Record<string, NodeTarget> = {
   a: { name: 'a', host: '10.0.0.1', port: 22, username: 'root', keyPath: '/k' },
@@ -52,7 +61,20 @@ async function serve(opts: { check?: HostKeyCheck; revoked?: boolean; pinnedBy?:
     },
     policy: { attempts: 2, backoffMs: 10 },
   });
-  const server = createApp({ service, log: createLogger('test', 'error'), version: 't', serviceToken: SERVICE_TOKEN }).listen(0, '127.0.0.1');
+  const topology = new TopologyService({
+    nodes: { get: async (n) => nodes[n] },
+    ssh: {
+      // Node a prints a DGX-1's topo -m and two NVLinks down; node b does not answer.
+      withSession: async (t, fn) => {
+        if (t.host === '10.0.0.2') throw new SshError('unreachable', 'root@10.0.0.2:2222: connection refused', 'x');
+        const answer = (command: string) => (command.includes('topo -m') ? TOPO : command.includes('nvlink -s') ? NVLINK : '');
+        return fn({ target: t, exec: async (command) => ({ code: 0, signal: null, stdout: answer(command), stderr: '', durationMs: 5 }) });
+      },
+    },
+    dir: await mkdtemp(join(tmpdir(), 'aami-topology-')),
+    now: () => new Date('2026-12-04T10:00:00Z'),
+  });
+  const server = createApp({ service, topology, log: createLogger('test', 'error'), version: 't', serviceToken: SERVICE_TOKEN }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const call = async (method: string, path: string, body?: unknown) => {
@@ -169,4 +191,24 @@ test('without the service token nothing runs; a write that is not JSON is refuse
   assert.equal(form.status, 415);
   assert.deepEqual([s.added.length, s.trusted.length], [0, 0], 'no job queued, no key pinned');
   assert.equal((await fetch(`${s.base}/healthz`)).status, 200, '/healthz stays open');
+});
+
+test('POST /topology/refresh reads each node over SSH and keeps it; GET shows the last one; a node that does not answer fails with its reason', async (t) => {
+  const s = await serve();
+  t.after(s.close);
+  const refreshed = await s.call('POST', '/api/v1/topology/refresh', { all: true });
+  assert.equal(refreshed.status, 200);
+  const r = TopologyRefreshResponse.parse(refreshed.body);
+  assert.deepEqual([r.ok, r.failed], [1, 1]);
+  const [a, b] = r.results;
+  assert.deepEqual([a?.state, a?.summary?.nvlinkPairs, a?.summary?.minNvlinks, a?.inactiveLinks], ['ok', 16, 1, ['GPU 0 link 3', 'GPU 0 link 5']]);
+  assert.equal(b?.state, 'failed');
+  assert.match(b?.reason ?? '', /^unreachable: .*connection refused/);
+  const one = NodeTopology.parse((await s.call('GET', '/api/v1/topology/a')).body);
+  assert.equal(one.takenAt, '2026-12-04T10:00:00.000Z');
+  assert.equal(one.matrix?.links.find((l) => l.a === 'GPU0' && l.b === 'GPU3')?.nvlinks, 2);
+  const list = TopologyList.parse((await s.call('GET', '/api/v1/topology')).body);
+  assert.deepEqual(list.nodes.map((n) => [n.node, n.state]), [['a', 'ok'], ['b', 'failed']]);
+  assert.equal((await s.call('GET', '/api/v1/topology/zz')).status, 404);
+  assert.equal((await s.call('POST', '/api/v1/topology/refresh', { nodes: ['zz'] })).status, 400, 'an unknown node is refused, naming it');
 });

@@ -1,21 +1,25 @@
 // The install-worker's HTTP API (the gateway proxies it under the same paths, after its token
 // check, and presents the service token): start runs, watch them, a node's last result, SSH
-// tests, the host key a node offers (read-only), host-key trust. Routes only parse, call the InstallService and reply; errors map to JSON
+// tests, the host key a node offers (read-only), host-key trust, GPU topology. Routes only parse, call the InstallService and reply; errors map to JSON
 // once, at the end.
 import express, { type Express } from 'express';
-import { HostKeyTrustRequest, InstallRunRequest, NodesTestRequest, jsonErrorHandler, jsonNotFound, parseOrThrow, requireServiceToken, type Logger } from '@aami/shared';
+import {
+  HostKeyTrustRequest, InstallRunRequest, NodesTestRequest, TopologyRefreshRequest, jsonErrorHandler, jsonNotFound, parseOrThrow, requireServiceToken, type Logger,
+  type TopologyRefreshResponse,
+} from '@aami/shared';
 import type { InstallService } from './install-service.ts';
-
+import type { TopologyService } from './topology.ts';
 
 export interface AppDeps {
   service: InstallService;
+  topology: TopologyService;
   log: Logger;
   version: string;
   /** What the gateway presents (shared/src/http/service-token.ts). */
   serviceToken: string;
 }
 
-export function createApp({ service, log, version, serviceToken }: AppDeps): Express {
+export function createApp({ service, topology, log, version, serviceToken }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -47,6 +51,14 @@ export function createApp({ service, log, version, serviceToken }: AppDeps): Exp
     const body = parseOrThrow(HostKeyTrustRequest, req.body ?? {}, 'trust');
     res.json(await service.trust(req.params.name, body.fingerprint));
   });
+  api.post('/topology/refresh', async (req, res) => {
+    const body = parseOrThrow(TopologyRefreshRequest, req.body ?? {}, 'topology refresh');
+    const results = await topology.refresh(await service.resolve(body.nodes, body.all ?? !body.nodes?.length));
+    const answer: TopologyRefreshResponse = { results, ok: results.filter((r) => r.state !== 'failed').length, failed: results.filter((r) => r.state === 'failed').length };
+    res.json(answer);
+  });
+  api.get('/topology', async (_req, res) => { res.json(await topology.list()); });
+  api.get('/topology/:name', async (req, res) => { res.json(await topology.get(req.params.name)); });
   api.use(jsonNotFound);
   app.use('/api/v1', api);
 

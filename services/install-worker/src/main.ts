@@ -19,6 +19,7 @@ import { liveSsh, NodeDirectory, type SshSettings } from './targets.ts';
 import { startInstallWorker } from './worker.ts';
 import { createInstalledRecorder } from './installed-exporters.ts';
 import { loadInstallWorkerSettings, type InstallWorkerSettings } from './settings.ts';
+import { TopologyService } from './topology.ts';
 
 const log = createLogger('install-worker');
 let own: InstallWorkerSettings;
@@ -98,7 +99,8 @@ const service = new InstallService({
   queue, runs, nodes, ssh: executor, knownHosts,
   policy: { attempts: own.AAMI_INSTALL_ATTEMPTS, backoffMs: own.AAMI_INSTALL_BACKOFF_MS },
 });
-const app = createApp({ service, log, version: AAMI_VERSION, serviceToken: loadServiceTokenAtStart(log) });
+const topology = new TopologyService({ nodes, ssh: executor, dir: own.AAMI_TOPOLOGY_DIR ?? join(settings.AAMI_DATA_DIR, 'topology') });
+const app = createApp({ service, topology, log, version: AAMI_VERSION, serviceToken: loadServiceTokenAtStart(log) });
 const port = own.AAMI_INSTALL_WORKER_PORT;
 const server = app.listen(port, settings.AAMI_BIND, () => {
   log.info('install-worker listening', { address: `${settings.AAMI_BIND}:${port}`, redis: redactRedisUrl(settings.AAMI_REDIS_URL), artifacts: artifacts.dir,

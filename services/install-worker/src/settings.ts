@@ -14,6 +14,8 @@ const InstallWorkerEnv = z.object({
   AAMI_INSTALL_WORKER_PORT: port(8084),
   /** The artifact store (default <data dir>/artifacts). */
   AAMI_ARTIFACTS_DIR: z.string().min(1).optional(),
+  /** Where each node's GPU topology is kept (default <data dir>/topology). */
+  AAMI_TOPOLOGY_DIR: z.string().min(1).optional(),
   /** "1": import this machine's Debian node_exporter when the store has none. */
   AAMI_ARTIFACTS_SEED_SYSTEM: z.enum(['0', '1']).default('0'),
   /** Job retries for transient failures, and the first backoff. */

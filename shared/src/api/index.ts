@@ -11,3 +11,4 @@ export * from './xid.ts';
 export * from './status.ts';
 export * from './tokens.ts';
 export * from './config.ts';
+export * from './topology.ts';

@@ -2,20 +2,23 @@
 // `<inactive>` for a link that is down. A board without NVLink prints no link lines (or one NVML
 // sentence saying so) and parses to GPUs with no links. Node output is hostile: size-capped, linear
 // patterns, and a line that looks like a link but is not one is an error that quotes it.
+import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
 
-export interface NvlinkState {
-  link: number;
+export const NvlinkState = z.strictObject({
+  link: z.number().int().min(0),
   /** GB/s as printed; null for an inactive link. */
-  gbps: number | null;
-}
+  gbps: z.number().nullable(),
+});
+export type NvlinkState = z.infer<typeof NvlinkState>;
 
-export interface NvlinkGpu {
-  index: number;
-  model: string;
-  uuid: string | null;
-  links: NvlinkState[];
-}
+export const NvlinkGpu = z.strictObject({
+  index: z.number().int().min(0),
+  model: z.string(),
+  uuid: z.string().nullable(),
+  links: z.array(NvlinkState),
+});
+export type NvlinkGpu = z.infer<typeof NvlinkGpu>;
 
 const MAX_TEXT = 1_000_000;
 const GPU_LINE = /^GPU (\d{1,3}): (.{1,128}?)(?: \(UUID: (GPU-[0-9a-fA-F-]{1,64})\))?\s*$/;

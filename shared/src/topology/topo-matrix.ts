@@ -4,54 +4,53 @@
 // columns or with a NIC's device name as its column (mlx4_0), newer ones with NIC0..N rows and a
 // "NIC Legend", and `SOC` (the old spelling of SYS). Output from a node is hostile input: the text is
 // size-capped, every pattern is linear, and a line it cannot read is an error that quotes it.
+import { z } from 'zod';
 import { ValidationError } from '../errors.ts';
 
 /** How two devices reach each other, best first (NV# is NVLink; the rest are PCIe paths). */
 export const LINK_TYPES = ['NV', 'PIX', 'PXB', 'PHB', 'NODE', 'SYS'] as const;
-export type LinkType = (typeof LINK_TYPES)[number];
+export const LinkType = z.enum(LINK_TYPES);
+export type LinkType = z.infer<typeof LinkType>;
 
 /** One GPU row: its index and affinities as printed (`N/A` kept as null). */
-export interface TopoGpu {
-  name: string;
-  index: number;
-  cpuAffinity: string | null;
-  numaAffinity: string | null;
-  gpuNumaId: string | null;
-}
+export const TopoGpu = z.strictObject({
+  name: z.string(),
+  index: z.number().int().min(0),
+  cpuAffinity: z.string().nullable(),
+  numaAffinity: z.string().nullable(),
+  gpuNumaId: z.string().nullable(),
+});
+export type TopoGpu = z.infer<typeof TopoGpu>;
 
 /** A NIC: its matrix name (NIC0 or, on old drivers, the device) and its device (mlx5_0). */
-export interface TopoNic {
-  name: string;
-  device: string | null;
-}
+export const TopoNic = z.strictObject({ name: z.string(), device: z.string().nullable() });
+export type TopoNic = z.infer<typeof TopoNic>;
 
 /** The connection of one pair (a before b in matrix order); `nvlinks` for NV#. */
-export interface TopoLink {
-  a: string;
-  b: string;
-  type: LinkType;
-  nvlinks?: number;
-}
+export const TopoLink = z.strictObject({ a: z.string(), b: z.string(), type: LinkType, nvlinks: z.number().int().min(1).optional() });
+export type TopoLink = z.infer<typeof TopoLink>;
 
-export interface TopoMatrix {
-  gpus: TopoGpu[];
-  nics: TopoNic[];
+export const TopoMatrix = z.strictObject({
+  gpus: z.array(TopoGpu),
+  nics: z.array(TopoNic),
   /** Every pair once, in matrix order. */
-  links: TopoLink[];
-}
+  links: z.array(TopoLink),
+});
+export type TopoMatrix = z.infer<typeof TopoMatrix>;
 
 /** What an operator asks first: how many GPUs, which pairs have NVLink, the weakest NVLink pair. */
-export interface TopoSummary {
-  gpus: number;
-  nics: number;
+export const TopoSummary = z.strictObject({
+  gpus: z.number().int().min(0),
+  nics: z.number().int().min(0),
   /** GPU pairs joined by NVLink. */
-  nvlinkPairs: number;
+  nvlinkPairs: z.number().int().min(0),
   /** GPU pairs in all. */
-  gpuPairs: number;
+  gpuPairs: z.number().int().min(0),
   /** The smallest NV# between two GPUs that have NVLink; null without NVLink. */
-  minNvlinks: number | null;
-  maxNvlinks: number | null;
-}
+  minNvlinks: z.number().int().nullable(),
+  maxNvlinks: z.number().int().nullable(),
+});
+export type TopoSummary = z.infer<typeof TopoSummary>;
 
 const MAX_TEXT = 1_000_000;
 const MAX_DEVICES = 64;
@@ -73,7 +72,8 @@ function cell(text: string, lineNo: number, line: string): { self: true } | { ty
   const nv = /^NV(\d{1,2})$/.exec(text);
   if (nv) return { type: 'NV', nvlinks: Number(nv[1]) };
   if (text === 'SOC') return { type: 'SYS' };
-  if ((LINK_TYPES as readonly string[]).includes(text) && text !== 'NV') return { type: text as LinkType };
+  const pcie = LinkType.safeParse(text);
+  if (pcie.success && pcie.data !== 'NV') return { type: pcie.data };
   return fail(`"${text}" is not a topo -m connection (X, NV#, PIX, PXB, PHB, NODE, SYS)`, lineNo, line);
 }
 
