@@ -413,6 +413,8 @@ async function main(): Promise<void> {
       assert.match(await cli(['nodes', 'trust', 'cpu-node-01', '--fingerprint', key.fingerprint]), /cpu-node-01/);
       const installed = await cli(['nodes', 'install', 'cpu-node-01']);
       assert.match(installed, /cpu-node-01 +│ ✔ installed/);
+      // The install also takes the node's GPU topology, in the background: this CPU node has none.
+      await waitFor(async () => /cpu-node-01 +│ - no nvidia-smi/.test(await cli(['topo', 'list'])), 60_000, 'the topology taken after the install');
       assert.equal((await exec('docker', ['exec', NODE_CONTAINER, 'systemctl', 'is-active', 'aami-node-exporter.service'])).stdout.trim(), 'active');
       // Scraped: node_exporter, which AAMI installed; no dcgm-exporter target on a CPU node.
       await waitFor(async () => {

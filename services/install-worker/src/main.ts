@@ -66,6 +66,17 @@ const runs = new RedisRunStore(redis);
 const queue = new Queue<InstallJob>(QUEUES.install, { connection });
 queue.on('error', (err) => log.warn('install queue error', { error: err }));
 const installed = createInstalledRecorder(redis, log);
+const topology = new TopologyService({ nodes, ssh: executor, dir: own.AAMI_TOPOLOGY_DIR ?? join(settings.AAMI_DATA_DIR, 'topology') });
+// After a node's install or upgrade (its GPUs answered the install's checks) its topology is taken
+// too, in the background: the install's own result does not wait for it.
+const afterAction = {
+  record: async (...[node, action, outcome]: Parameters<typeof installed.record>) => {
+    await installed.record(node, action, outcome);
+    if (outcome.ok && (action === 'install' || action === 'upgrade')) {
+      void topology.refresh([node]).catch((err: unknown) => log.warn('could not take the topology of a node after its install', { node, error: err as Error }));
+    }
+  },
+};
 
 const worker = startInstallWorker({
   connection,
@@ -80,7 +91,7 @@ const worker = startInstallWorker({
     },
   },
   log,
-  installed,
+  installed: afterAction,
   concurrency: atStart?.concurrency ?? 100,
   lockDurationMs: own.AAMI_INSTALL_LOCK_MS,
   stalledIntervalMs: own.AAMI_INSTALL_STALLED_MS,
@@ -99,7 +110,6 @@ const service = new InstallService({
   queue, runs, nodes, ssh: executor, knownHosts,
   policy: { attempts: own.AAMI_INSTALL_ATTEMPTS, backoffMs: own.AAMI_INSTALL_BACKOFF_MS },
 });
-const topology = new TopologyService({ nodes, ssh: executor, dir: own.AAMI_TOPOLOGY_DIR ?? join(settings.AAMI_DATA_DIR, 'topology') });
 const app = createApp({ service, topology, log, version: AAMI_VERSION, serviceToken: loadServiceTokenAtStart(log) });
 const port = own.AAMI_INSTALL_WORKER_PORT;
 const server = app.listen(port, settings.AAMI_BIND, () => {
