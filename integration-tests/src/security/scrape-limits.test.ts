@@ -67,6 +67,8 @@ describe('scrape limits stop an impostor exporter', () => {
   });
 
   it('never scrapes :9400 on a node where no dcgm-exporter is known to run', async () => {
+    // Its node_exporter target (nothing listens there) has an `up` once Prometheus tried it.
+    await waitFor(async () => (await prom.query('up{node="cpuOnly"}')).length > 0, 30_000, 'the CPU-only node scraped once');
     const up = await prom.query('up{node="cpuOnly"}');
     assert.deepEqual(up.map((s) => s.metric['job']), ['node_exporter'], 'the CPU-only node has a node_exporter target and no dcgm one');
     assert.deepEqual(await prom.query('DCGM_FI_DEV_GPU_TEMP{node="cpuOnly"}'), []);
