@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NodeTopology, TopologyList, TopologyRefreshResponse } from '@aami/shared';
 import { createApp } from './app.ts';
-import { TopologyService } from './topology.ts';
+import { scheduleTopologyRefresh, TopologyService } from './topology.ts';
 import { InstallService } from './install-service.ts';
 import { MemoryRunStore } from './runs.ts';
 import { SshError } from './ssh/errors.ts';
@@ -211,4 +211,28 @@ test('POST /topology/refresh reads each node over SSH and keeps it; GET shows th
   assert.deepEqual(list.nodes.map((n) => [n.node, n.state]), [['a', 'ok'], ['b', 'failed']]);
   assert.equal((await s.call('GET', '/api/v1/topology/zz')).status, 404);
   assert.equal((await s.call('POST', '/api/v1/topology/refresh', { nodes: ['zz'] })).status, 400, 'an unknown node is refused, naming it');
+});
+
+test('the topology schedule reads every node again at each interval, one pass at a time; 0 turns it off', async () => {
+  const passes: string[][] = [];
+  let release: () => void = () => {};
+  const stop = scheduleTopologyRefresh({
+    names: async () => ['a', 'b'],
+    refresh: async (n) => { passes.push(n); await new Promise<void>((r) => { release = r; }); },
+    everyMs: 20,
+    log: { warn: () => {} },
+  });
+  await new Promise((r) => setTimeout(r, 110));
+  assert.deepEqual(passes, [['a', 'b']], 'a pass still running is not started again');
+  release();
+  await new Promise((r) => setTimeout(r, 60));
+  stop();
+  assert.ok(passes.length >= 2, `${passes.length} passes`);
+  const count = passes.length;
+  await new Promise((r) => setTimeout(r, 60));
+  assert.equal(passes.length, count, 'stopped');
+  let called = false;
+  scheduleTopologyRefresh({ names: async () => { called = true; return []; }, refresh: async () => {}, everyMs: 0, log: { warn: () => {} } })();
+  await new Promise((r) => setTimeout(r, 30));
+  assert.equal(called, false);
 });

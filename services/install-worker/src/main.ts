@@ -19,7 +19,7 @@ import { liveSsh, NodeDirectory, type SshSettings } from './targets.ts';
 import { startInstallWorker } from './worker.ts';
 import { createInstalledRecorder } from './installed-exporters.ts';
 import { loadInstallWorkerSettings, type InstallWorkerSettings } from './settings.ts';
-import { TopologyService } from './topology.ts';
+import { scheduleTopologyRefresh, TopologyService } from './topology.ts';
 
 const log = createLogger('install-worker');
 let own: InstallWorkerSettings;
@@ -67,6 +67,7 @@ const queue = new Queue<InstallJob>(QUEUES.install, { connection });
 queue.on('error', (err) => log.warn('install queue error', { error: err }));
 const installed = createInstalledRecorder(redis, log);
 const topology = new TopologyService({ nodes, ssh: executor, dir: own.AAMI_TOPOLOGY_DIR ?? join(settings.AAMI_DATA_DIR, 'topology') });
+const stopTopologySchedule = scheduleTopologyRefresh({ refresh: (n) => topology.refresh(n), names: () => nodes.names(), everyMs: own.AAMI_TOPOLOGY_REFRESH_HOURS * 3600_000, log });
 // After a node's install or upgrade (its GPUs answered the install's checks) its topology is taken
 // too, in the background: the install's own result does not wait for it.
 const afterAction = {
@@ -126,6 +127,7 @@ const shutdown = () => {
   if (stopping) return;
   stopping = true;
   log.info('shutting down');
+  stopTopologySchedule();
   server.close();
   void (async () => {
     await worker.close().catch(() => {});

@@ -16,6 +16,8 @@ const InstallWorkerEnv = z.object({
   AAMI_ARTIFACTS_DIR: z.string().min(1).optional(),
   /** Where each node's GPU topology is kept (default <data dir>/topology). */
   AAMI_TOPOLOGY_DIR: z.string().min(1).optional(),
+  /** Hours between two topology reads of every node (0: only on install and on request). */
+  AAMI_TOPOLOGY_REFRESH_HOURS: count(24, 0, 24 * 30),
   /** "1": import this machine's Debian node_exporter when the store has none. */
   AAMI_ARTIFACTS_SEED_SYSTEM: z.enum(['0', '1']).default('0'),
   /** Job retries for transient failures, and the first backoff. */

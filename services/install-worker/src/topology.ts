@@ -91,3 +91,19 @@ export class TopologyService {
 }
 
 const lastLine = (text: string) => text.trim().split('\n').pop()?.slice(0, 300) ?? '';
+
+/**
+ * Takes every node's topology again every `everyMs` (0: never), one pass at a time, so a link that
+ * went down since the install shows without anyone asking. Returns a stop function.
+ */
+export function scheduleTopologyRefresh(deps: { refresh: (nodes: string[]) => Promise<unknown>; names: () => Promise<string[]>; everyMs: number; log: { warn(msg: string, fields?: Record<string, unknown>): void } }): () => void {
+  if (deps.everyMs <= 0) return () => {};
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    void deps.names().then((n) => deps.refresh(n)).catch((err: unknown) => deps.log.warn('scheduled topology refresh failed', { error: err as Error })).finally(() => { running = false; });
+  }, deps.everyMs);
+  timer.unref();
+  return () => clearInterval(timer);
+}
