@@ -34,7 +34,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadXidCatalog } from '@aami/shared/xid/index';
 import { freePort, REPO_ROOT, runCli, waitFor } from '../src/harness/index.ts';
-import { launchUiBrowser } from '../src/web-ui/browser.ts';
+import { launchUiBrowser, type UiBrowser } from '../src/web-ui/browser.ts';
 import { NODE_IMAGE, NODE_KEY, prepareNodeImage, prepareNodeKey } from '../src/install-worker-nodes.ts';
 import { slackText } from '../../services/notification-relay/src/testing/slack-sink.ts';
 
@@ -218,6 +218,14 @@ async function main(): Promise<void> {
     return res.status;
   };
   const delivered = async (marker: string) => (await sinkMessages()).some((m) => slackText(m.body).includes(marker));
+  /** A page of the compose gateway's Web UI, signed in with the admin token. */
+  const signedInPage = async (browser: UiBrowser) => {
+    const page = await browser.newPage();
+    await page.goto(api);
+    await page.getByLabel('API token').fill(ADMIN_TOKEN);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    return page;
+  };
   const promRules = async (): Promise<string[]> => {
     // Prometheus wants the basic-auth password aami-init made, even from inside its own container.
     const text = await compose(['exec', '-T', 'prometheus', 'sh', '-c', 'wget -q -O - "http://aami:$(cat /var/lib/aami/secrets/prometheus-password)@127.0.0.1:9090/api/v1/rules"']);
@@ -450,10 +458,7 @@ async function main(): Promise<void> {
     await phase('web ui', async () => {
       const browser = await launchUiBrowser();
       try {
-        const page = await browser.newPage();
-        await page.goto(api);
-        await page.getByLabel('API token').fill(ADMIN_TOKEN);
-        await page.getByRole('button', { name: 'Sign in' }).click();
+        const page = await signedInPage(browser);
         await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor();
         await page.getByRole('link', { name: 'Notifications' }).click();
         await page.getByRole('heading', { level: 1, name: 'Notification channels' }).waitFor();
@@ -531,10 +536,7 @@ async function main(): Promise<void> {
       // The same alert in the Web UI's firing list, with the catalog's explanation.
       const browser = await launchUiBrowser();
       try {
-        const page = await browser.newPage();
-        await page.goto(api);
-        await page.getByLabel('API token').fill(ADMIN_TOKEN);
-        await page.getByRole('button', { name: 'Sign in' }).click();
+        const page = await signedInPage(browser);
         await page.getByRole('link', { name: 'Firing alerts' }).click();
         const card = page.locator('article[data-alertname="GPUXidError"]');
         await card.waitFor({ timeout: 60_000 });

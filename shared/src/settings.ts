@@ -5,6 +5,15 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { parseOrThrow } from './config/issues.ts';
 
+/**
+ * A whole-number environment variable with its default and bounds (`max` only when given), for
+ * each service's own settings schema: a value out of bounds is an error naming the variable.
+ */
+export const envInt = (fallback: number, min = 0, max?: number) => {
+  const n = z.coerce.number().int().min(min);
+  return (max === undefined ? n : n.max(max)).default(fallback);
+};
+
 const Settings = z.object({
   AAMI_DATA_DIR: z.string().default('./data'),
   AAMI_CONFIG: z.string().optional(),

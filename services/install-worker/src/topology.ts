@@ -38,9 +38,9 @@ export class TopologyService {
 
   /** Reads each node's topology now (in parallel, within the executor's session limit) and keeps it. */
   async refresh(nodes: string[]): Promise<NodeTopology[]> {
+    await mkdir(this.#d.dir, { recursive: true });
     return Promise.all(nodes.map(async (node) => {
       const taken = await this.#read(node);
-      await mkdir(this.#d.dir, { recursive: true });
       await writeFileAtomic(fileOf(this.#d.dir, node), `${JSON.stringify(taken)}\n`, 0o644);
       return taken;
     }));

@@ -4,9 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { z } from 'zod';
-import { loadSettings, parseOrThrow, type RuntimeSettings } from '@aami/shared';
-
-const int = (def: number, min = 0) => z.coerce.number().int().min(min).default(def);
+import { envInt as int, loadSettings, parseOrThrow, type RuntimeSettings } from '@aami/shared';
 
 const RelayEnv = z.object({
   AAMI_RELAY_PORT: int(8081).pipe(z.number().max(65535)),

@@ -6,13 +6,13 @@
 // volume at /var/lib/aami in each).
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
-import { loadSettings, parseOrThrow, type RuntimeSettings, DEFAULT_PRESETS_DIR } from '@aami/shared';
+import { envInt, loadSettings, parseOrThrow, type RuntimeSettings, DEFAULT_PRESETS_DIR } from '@aami/shared';
 import type { BasicAuthFile, SelfTarget } from './prometheus-config.ts';
 import type { ToolPaths } from './validator.ts';
 
 const Own = z.object({
   /** Where its HTTP API listens (on AAMI_BIND); the others find it at AAMI_RULE_COMPILER_URL. */
-  AAMI_RULE_COMPILER_PORT: z.coerce.number().int().min(1).max(65535).default(8083),
+  AAMI_RULE_COMPILER_PORT: envInt(8083, 1, 65535),
   /** Where the generated files go; default $AAMI_DATA_DIR/generated. */
   AAMI_GENERATED_DIR: z.string().min(1).optional(),
   /** The relay's bearer token file, as Alertmanager sees it (written into alertmanager.yml as a path). */

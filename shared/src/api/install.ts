@@ -133,13 +133,17 @@ export type NodesTestResponse = z.infer<typeof NodesTestResponse>;
 export const HostKeyStatus = z.enum(['match', 'new', 'changed', 'revoked']);
 export type HostKeyStatus = z.infer<typeof HostKeyStatus>;
 
-/** GET /api/v1/nodes/:name/host-key: the key a node offers now, beside what is pinned (nothing changes). */
-export const HostKeyView = z.strictObject({
+/** A node's SSH endpoint and the key it offers: what both host-key answers start with. */
+const OfferedHostKey = z.strictObject({
   node: z.string(),
   host: z.string(),
   port: z.number().int(),
   type: z.string(),
   fingerprint: z.string(),
+});
+
+/** GET /api/v1/nodes/:name/host-key: the key a node offers now, beside what is pinned (nothing changes). */
+export const HostKeyView = OfferedHostKey.extend({
   /** The key on file that matches, else one of the offered key's type, else the first; null when none. */
   pinned: z.string().nullable(),
   status: HostKeyStatus,
@@ -147,12 +151,7 @@ export const HostKeyView = z.strictObject({
 export type HostKeyView = z.infer<typeof HostKeyView>;
 
 /** POST /api/v1/nodes/:name/trust: the key now pinned, and the one it replaced. */
-export const HostKeyTrustResult = z.strictObject({
-  node: z.string(),
-  host: z.string(),
-  port: z.number().int(),
-  type: z.string(),
-  fingerprint: z.string(),
+export const HostKeyTrustResult = OfferedHostKey.extend({
   previous: z.string().nullable(),
   changed: z.boolean(),
 });
