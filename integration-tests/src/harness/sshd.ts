@@ -32,6 +32,8 @@ export interface SshdOptions {
   user?: string;
   /** Up to 15 extra 127.x addresses to listen on as well (one sshd serves at most 16). */
   extraAddresses?: string[];
+  /** Folders searched first for commands in a session (a stand-in nvidia-smi), before /usr/bin:/bin. */
+  path?: string[];
 }
 
 function banner(port: number, host: string): Promise<boolean> {
@@ -76,7 +78,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<SshServer> {
     'MaxStartups 1000:30:2000',
     'MaxSessions 100',
     // Root's login shell start-up is slow on this machine; a private HOME skips its rc files.
-    `SetEnv HOME=${dir}`,
+    `SetEnv HOME=${dir}${options.path?.length ? ` PATH=${[...options.path, '/usr/local/bin', '/usr/bin', '/bin', '/usr/sbin', '/sbin'].join(':')}` : ''}`,
     'Subsystem sftp internal-sftp',
     '',
   ].join('\n');

@@ -6,7 +6,8 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { NodeTopology, TopologyList, TopologyRefreshResponse } from '@aami/shared';
+import { NodeTopology, TopologyList, TopologyPinResponse, TopologyRefreshResponse, TopologyUnpinResponse } from '@aami/shared';
+import { createWorkerMetrics } from './metrics.ts';
 import { createApp } from './app.ts';
 import { scheduleTopologyRefresh, TopologyService } from './topology.ts';
 import { InstallService } from './install-service.ts';
@@ -74,7 +75,8 @@ async function serve(opts: { check?: HostKeyCheck; revoked?: boolean; pinnedBy?:
     dir: await mkdtemp(join(tmpdir(), 'aami-topology-')),
     now: () => new Date('2026-12-04T10:00:00Z'),
   });
-  const server = createApp({ service, topology, log: createLogger('test', 'error'), version: 't', serviceToken: SERVICE_TOKEN }).listen(0, '127.0.0.1');
+  const registry = createWorkerMetrics({ judged: () => topology.judged() });
+  const server = createApp({ service, topology, log: createLogger('test', 'error'), version: 't', serviceToken: SERVICE_TOKEN, registry }).listen(0, '127.0.0.1');
   await new Promise((r) => server.once('listening', r));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const call = async (method: string, path: string, body?: unknown) => {
@@ -211,6 +213,30 @@ test('POST /topology/refresh reads each node over SSH and keeps it; GET shows th
   assert.deepEqual(list.nodes.map((n) => [n.node, n.state]), [['a', 'ok'], ['b', 'failed']]);
   assert.equal((await s.call('GET', '/api/v1/topology/zz')).status, 404);
   assert.equal((await s.call('POST', '/api/v1/topology/refresh', { nodes: ['zz'] })).status, 400, 'an unknown node is refused, naming it');
+});
+
+test('pinning a node makes its topology the expected one of its kind; /metrics exports active and expected NVLinks; unpin removes it', async (t) => {
+  const s = await serve();
+  t.after(s.close);
+  await s.call('POST', '/api/v1/topology/refresh', { all: true });
+  const alone = NodeTopology.parse((await s.call('GET', '/api/v1/topology/a')).body);
+  assert.deepEqual([alone.expected?.source, alone.expected?.kind, alone.expected?.deviations], ['alone', '8 × Tesla V100-SXM2-32GB', []]);
+  assert.equal((await s.call('POST', '/api/v1/topology/b/pin')).status, 400, 'a node whose topology could not be read cannot be pinned');
+  const pinned = await s.call('POST', '/api/v1/topology/a/pin');
+  assert.equal(pinned.status, 200);
+  assert.deepEqual(TopologyPinResponse.parse(pinned.body).nodes, ['a']);
+  const list = TopologyList.parse((await s.call('GET', '/api/v1/topology')).body);
+  assert.deepEqual(list.pins.map((p) => [p.kind, p.node]), [['8 × Tesla V100-SXM2-32GB', 'a']]);
+  assert.equal(list.nodes[0]?.expected?.source, 'pinned');
+  const metrics = await (await fetch(`${s.base}/metrics`)).text();
+  assert.match(metrics, /aami_nvlink_links_active\{node="a",gpu="0"\} 4/, 'GPU 0 of the fixture has 4 of 6 links up');
+  assert.match(metrics, /aami_nvlink_links_expected\{node="a",gpu="0"\} 4/, 'pinned as it is: 4 is what is expected');
+  assert.match(metrics, /aami_topology_deviations\{node="a"\} 0/);
+  assert.doesNotMatch(metrics, /node="b"/, 'a node whose topology failed exports nothing');
+  const removed = await s.call('DELETE', '/api/v1/topology/a/pin');
+  assert.equal(TopologyUnpinResponse.parse(removed.body).removed.node, 'a');
+  assert.equal((await s.call('DELETE', '/api/v1/topology/a/pin')).status, 404, 'no pin left to remove');
+  assert.equal((await s.call('POST', '/api/v1/topology/zz/pin')).status, 404);
 });
 
 test('the topology schedule reads every node again at each interval, one pass at a time; 0 turns it off', async () => {

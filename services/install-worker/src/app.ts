@@ -1,8 +1,10 @@
 // The install-worker's HTTP API (the gateway proxies it under the same paths, after its token
 // check, and presents the service token): start runs, watch them, a node's last result, SSH
-// tests, the host key a node offers (read-only), host-key trust, GPU topology. Routes only parse, call the InstallService and reply; errors map to JSON
-// once, at the end.
+// tests, the host key a node offers (read-only), host-key trust, GPU topology and its pins. /healthz
+// and /metrics stay open on the internal network (Prometheus scrapes /metrics under job "aami").
+// Routes only parse, call the services and reply; errors map to JSON once, at the end.
 import express, { type Express } from 'express';
+import type { Registry } from 'prom-client';
 import {
   HostKeyTrustRequest, InstallRunRequest, NodesTestRequest, TopologyRefreshRequest, jsonErrorHandler, jsonNotFound, parseOrThrow, requireServiceToken, type Logger,
   type TopologyRefreshResponse,
@@ -17,13 +19,15 @@ export interface AppDeps {
   version: string;
   /** What the gateway presents (shared/src/http/service-token.ts). */
   serviceToken: string;
+  registry: Registry;
 }
 
-export function createApp({ service, topology, log, version, serviceToken }: AppDeps): Express {
+export function createApp({ service, topology, log, version, serviceToken, registry }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
   app.get('/healthz', (_req, res) => { res.json({ status: 'ok', service: 'install-worker', version, auth: 'service-token' }); });
+  app.get('/metrics', async (_req, res) => { res.type(registry.contentType).send(await registry.metrics()); });
 
   const api = express.Router();
   // Uninstalling every node or re-pinning a host key is one request away: nothing is read before
@@ -59,6 +63,8 @@ export function createApp({ service, topology, log, version, serviceToken }: App
   });
   api.get('/topology', async (_req, res) => { res.json(await topology.list()); });
   api.get('/topology/:name', async (req, res) => { res.json(await topology.get(req.params.name)); });
+  api.post('/topology/:name/pin', async (req, res) => { res.json(await topology.pin(req.params.name)); });
+  api.delete('/topology/:name/pin', async (req, res) => { res.json(await topology.unpin(req.params.name)); });
   api.use(jsonNotFound);
   app.use('/api/v1', api);
 

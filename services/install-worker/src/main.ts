@@ -19,6 +19,7 @@ import { liveSsh, NodeDirectory, type SshSettings } from './targets.ts';
 import { startInstallWorker } from './worker.ts';
 import { createInstalledRecorder } from './installed-exporters.ts';
 import { loadInstallWorkerSettings, type InstallWorkerSettings } from './settings.ts';
+import { createWorkerMetrics } from './metrics.ts';
 import { scheduleTopologyRefresh, TopologyService } from './topology.ts';
 
 const log = createLogger('install-worker');
@@ -111,7 +112,8 @@ const service = new InstallService({
   queue, runs, nodes, ssh: executor, knownHosts,
   policy: { attempts: own.AAMI_INSTALL_ATTEMPTS, backoffMs: own.AAMI_INSTALL_BACKOFF_MS },
 });
-const app = createApp({ service, topology, log, version: AAMI_VERSION, serviceToken: loadServiceTokenAtStart(log) });
+const registry = createWorkerMetrics({ judged: () => topology.judged(), defaults: true });
+const app = createApp({ service, topology, log, version: AAMI_VERSION, serviceToken: loadServiceTokenAtStart(log), registry });
 const port = own.AAMI_INSTALL_WORKER_PORT;
 const server = app.listen(port, settings.AAMI_BIND, () => {
   log.info('install-worker listening', { address: `${settings.AAMI_BIND}:${port}`, redis: redactRedisUrl(settings.AAMI_REDIS_URL), artifacts: artifacts.dir,

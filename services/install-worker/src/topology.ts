@@ -1,11 +1,15 @@
 // GPU interconnect topology of each node, read over SSH with the same executor as installs (no
-// daemon on the node): `nvidia-smi topo -m` and `nvidia-smi nvlink -s`, parsed by the shared
-// parsers and kept as one JSON file per node in the worker's data folder (not in config.yaml), with
-// the time it was taken. What a node prints is capped on the node before it is sent.
+// daemon on the node): `nvidia-smi topo -m`, `nvlink -s`, `nvlink -e` and `--query-gpu`, parsed
+// by the shared parsers and kept as one JSON file per node in the worker's data folder (not in
+// config.yaml), with the time it was taken. Each node is judged against the other nodes of its kind
+// or its kind's pin (pins.json beside them); the judgement is worked out when asked, from what is
+// on disk, so it is never stale against the snapshots. What a node prints is capped on the node.
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  NodeTopology, NotFoundError, parseNvlinkStatus, parseTopoMatrix, summarizeTopo, writeFileAtomic, type TopologyList,
+  GPU_QUERY_FIELDS, NodeTopology, NotFoundError, TopoPins, ValidationError, judgeTopologies, parseGpuQuery, parseNvlinkErrors, parseNvlinkStatus,
+  parseTopoMatrix, summarizeTopo, topoProfile, writeFileAtomic, type TopoExpectation, type TopologyList, type TopologyPinResponse,
+  type TopologyUnpinResponse, type TopoPin, type TopoProfile,
 } from '@aami/shared';
 import { SshError } from './ssh/errors.ts';
 import type { SshSession, SshTarget } from './ssh/executor.ts';
@@ -14,6 +18,7 @@ import type { NodeTarget } from './targets.ts';
 /** Bytes of each command's output the node sends at most (topo -m of 16 GPUs is a few KiB). */
 const MAX_OUTPUT = 1_000_000;
 const TIMEOUT_MS = 30_000;
+const PINS_FILE = 'pins.json';
 
 /** Runs `nvidia-smi <args>` capped on the node; exit 127 when the node has no nvidia-smi. */
 const smi = (args: string) =>
@@ -22,7 +27,7 @@ const smi = (args: string) =>
 export interface TopologyDeps {
   nodes: { get(name: string): Promise<NodeTarget | undefined> };
   ssh: { withSession<T>(target: SshTarget, fn: (session: SshSession) => Promise<T>): Promise<T> };
-  /** Where the snapshots live (one <node>.json each). */
+  /** Where the snapshots live (one <node>.json each, and pins.json). */
   dir: string;
   now?: () => Date;
 }
@@ -39,15 +44,63 @@ export class TopologyService {
   /** Reads each node's topology now (in parallel, within the executor's session limit) and keeps it. */
   async refresh(nodes: string[]): Promise<NodeTopology[]> {
     await mkdir(this.#d.dir, { recursive: true });
-    return Promise.all(nodes.map(async (node) => {
-      const taken = await this.#read(node);
-      await writeFileAtomic(fileOf(this.#d.dir, node), `${JSON.stringify(taken)}\n`, 0o644);
-      return taken;
+    const taken = await Promise.all(nodes.map(async (node) => {
+      const t = await this.#read(node);
+      await writeFileAtomic(fileOf(this.#d.dir, node), `${JSON.stringify(t)}\n`, 0o644);
+      return t;
     }));
+    const judged = await this.#judge();
+    return taken.map((t) => withExpected(t, judged.get(t.node)));
   }
 
-  /** The last topology taken of `node`. */
+  /** The last topology taken of `node`, judged against its kind. */
   async get(node: string): Promise<NodeTopology> {
+    const t = await this.#load(node);
+    return withExpected(t, (await this.#judge()).get(node));
+  }
+
+  /** Every node's last topology, without the matrices, and the pins. */
+  async list(): Promise<TopologyList> {
+    const all = await this.#loadAll();
+    const judged = await this.#judge(all);
+    const pins = await this.#pins();
+    return {
+      nodes: all.map(({ node, takenAt, state, reason, summary, inactiveLinks }) => {
+        const expected = judged.get(node);
+        return { node, takenAt, state, ...(reason === undefined ? {} : { reason }), ...(summary ? { summary } : {}), ...(inactiveLinks ? { inactiveLinks } : {}), ...(expected ? { expected } : {}) };
+      }),
+      pins: pins.map(({ kind, node, pinnedAt }) => ({ kind, node, pinnedAt })),
+    };
+  }
+
+  /** Makes `node`'s current topology the expected one of its kind (replacing that kind's pin). */
+  async pin(node: string): Promise<TopologyPinResponse> {
+    const t = await this.#load(node);
+    const profile = profileOf(t);
+    if (!profile) throw new ValidationError(`${node}'s last topology could not be read (${t.reason ?? t.state}); refresh it before pinning`, [{ path: 'node', message: 'no topology to pin' }]);
+    const pin: TopoPin = { kind: profile.kind, node, pinnedAt: (this.#d.now ?? (() => new Date()))().toISOString(), profile };
+    const pins = [...(await this.#pins()).filter((p) => p.kind !== pin.kind), pin];
+    await writeFileAtomic(join(this.#d.dir, PINS_FILE), `${JSON.stringify(pins)}\n`, 0o644);
+    const all = await this.#loadAll();
+    return { pin: { kind: pin.kind, node, pinnedAt: pin.pinnedAt }, nodes: all.filter((x) => profileOf(x)?.kind === pin.kind).map((x) => x.node) };
+  }
+
+  /** Removes the pin of `node`'s kind: its nodes are judged by their peers again. */
+  async unpin(node: string): Promise<TopologyUnpinResponse> {
+    const kind = profileOf(await this.#load(node))?.kind;
+    const pins = await this.#pins();
+    const pin = pins.find((p) => p.kind === kind);
+    if (!pin) throw new NotFoundError(`no pin for ${node}'s kind${kind ? ` (${kind})` : ''}`);
+    await writeFileAtomic(join(this.#d.dir, PINS_FILE), `${JSON.stringify(pins.filter((p) => p !== pin))}\n`, 0o644);
+    return { removed: { kind: pin.kind, node: pin.node, pinnedAt: pin.pinnedAt } };
+  }
+
+  /** Every node with a readable topology, judged (what the metrics export). */
+  judged(): Promise<Map<string, TopoExpectation>> {
+    return this.#judge();
+  }
+
+  async #load(node: string): Promise<NodeTopology> {
     let text: string;
     try {
       text = await readFile(fileOf(this.#d.dir, node), 'utf8');
@@ -57,14 +110,23 @@ export class TopologyService {
     return NodeTopology.parse(JSON.parse(text));
   }
 
-  /** Every node's last topology, without the matrices. */
-  async list(): Promise<TopologyList> {
-    const names = (await readdir(this.#d.dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5)).sort();
-    const nodes = await Promise.all(names.map(async (n) => {
-      const { node, takenAt, state, reason, summary, inactiveLinks } = await this.get(n);
-      return { node, takenAt, state, ...(reason === undefined ? {} : { reason }), ...(summary ? { summary } : {}), ...(inactiveLinks ? { inactiveLinks } : {}) };
-    }));
-    return { nodes };
+  async #loadAll(): Promise<NodeTopology[]> {
+    const names = (await readdir(this.#d.dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json') && f !== PINS_FILE).map((f) => f.slice(0, -5)).sort();
+    return Promise.all(names.map((n) => this.#load(n)));
+  }
+
+  async #pins(): Promise<TopoPin[]> {
+    const text = await readFile(join(this.#d.dir, PINS_FILE), 'utf8').catch(() => '[]');
+    return TopoPins.parse(JSON.parse(text));
+  }
+
+  async #judge(all?: NodeTopology[]): Promise<Map<string, TopoExpectation>> {
+    const profiles = new Map<string, TopoProfile>();
+    for (const t of all ?? await this.#loadAll()) {
+      const p = profileOf(t);
+      if (p) profiles.set(t.node, p);
+    }
+    return judgeTopologies(profiles, await this.#pins());
   }
 
   async #read(node: string): Promise<NodeTopology> {
@@ -74,21 +136,36 @@ export class TopologyService {
     if (!target) return failed(`no node named ${node}`);
     try {
       return await this.#d.ssh.withSession(target, async (s) => {
-        const topo = await s.exec(smi('topo -m'), { timeoutMs: TIMEOUT_MS, label: 'nvidia-smi topo -m' });
+        const run = (args: string) => s.exec(smi(args), { timeoutMs: TIMEOUT_MS, label: `nvidia-smi ${args}` });
+        const topo = await run('topo -m');
         if (topo.code === 127) return { node, takenAt, state: 'no-gpu-tool', reason: 'no nvidia-smi on this node' } satisfies NodeTopology;
         if (topo.code !== 0) return failed(`nvidia-smi topo -m exited ${topo.code}: ${lastLine(topo.stdout)}`);
         const matrix = parseTopoMatrix(topo.stdout);
-        const status = await s.exec(smi('nvlink -s'), { timeoutMs: TIMEOUT_MS, label: 'nvidia-smi nvlink -s' });
-        // A board without NVLink may answer nvlink -s with an error: the matrix says enough then.
+        // A board without NVLink may answer nvlink -s / -e with an error: the matrix says enough then.
+        const status = await run('nvlink -s');
         const nvlink = status.code === 0 ? parseNvlinkStatus(status.stdout) : [];
+        const errors = await run('nvlink -e');
+        const nvlinkErrors = errors.code === 0 ? parseNvlinkErrors(errors.stdout) : undefined;
+        const query = await run(`--query-gpu=${GPU_QUERY_FIELDS} --format=csv,noheader`);
+        const identity = query.code === 0 ? parseGpuQuery(query.stdout) : undefined;
         const inactiveLinks = nvlink.flatMap((g) => g.links.filter((l) => l.gbps === null).map((l) => `GPU ${g.index} link ${l.link}`));
-        return { node, takenAt, state: 'ok', summary: summarizeTopo(matrix), matrix, nvlink, inactiveLinks } satisfies NodeTopology;
+        return {
+          node, takenAt, state: 'ok', summary: summarizeTopo(matrix), matrix, nvlink, inactiveLinks,
+          ...(nvlinkErrors ? { nvlinkErrors } : {}), ...(identity ? { identity } : {}),
+        } satisfies NodeTopology;
       });
     } catch (err) {
       return failed(err instanceof SshError ? `${err.kind}: ${err.message}` : (err as Error).message);
     }
   }
 }
+
+/** What is compared of a node, or undefined when its topology was not read. */
+function profileOf(t: NodeTopology): TopoProfile | undefined {
+  return t.state === 'ok' && t.matrix ? topoProfile(t.matrix, t.identity, t.nvlink) : undefined;
+}
+
+const withExpected = (t: NodeTopology, expected: TopoExpectation | undefined): NodeTopology => (expected ? { ...t, expected } : t);
 
 const lastLine = (text: string) => text.trim().split('\n').pop()?.slice(0, 300) ?? '';
 

@@ -1,6 +1,6 @@
 // Proxies the install API to the install-worker, which owns SSH (the gateway never SSHes): mounted
 // on the gateway's /api/v1 router after its token check, it forwards /install/*, POST /nodes/test,
-// GET /nodes/:name/host-key, POST /nodes/:name/trust and /topology with the same path, method and JSON body,
+// GET /nodes/:name/host-key, POST /nodes/:name/trust and /topology (pins included) with the same path, method and JSON body,
 // and passes the answer back.
 import { Router, type Request, type Response } from 'express';
 import { forward } from '../upstream.ts';
@@ -27,5 +27,7 @@ export function installProxyRouter(installWorkerUrl: string, token: string): Rou
   r.post('/topology/refresh', fwd);
   r.get('/topology', fwd);
   r.get('/topology/:name', fwd);
+  r.post('/topology/:name/pin', fwd);
+  r.delete('/topology/:name/pin', fwd);
   return r;
 }
