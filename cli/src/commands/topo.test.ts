@@ -40,3 +40,28 @@ test('aami topo parse -o json: the parsed matrix with its summary; a bad file na
   await assert.rejects(run(['topo', 'parse', testdata('v100-links-down.nvlink-s.txt')]), /v100-links-down\.nvlink-s\.txt: no topo -m matrix found/);
   await assert.rejects(run(['topo', 'parse', '/nonexistent/topo.txt']), /cannot read \/nonexistent\/topo\.txt/);
 });
+
+test('topo list names each node that differs and how; show ends with the expectation; hostile text is made safe', async () => {
+  const { renderNodeTopology, renderTopologyList } = await import('./topo.ts');
+  const deviation = { kind: 'links' as const, gpu: 2, actual: '16', expected: '18', text: 'GPU 2 has 16 of 18 NVLinks active (most of its 2 peer(s) have 18)' };
+  const expected = (deviations: typeof deviation[]) => ({ kind: '8 × NVIDIA H100 80GB HBM3', source: 'peers' as const, peers: 3, gpus: [], deviations });
+  const list = renderTopologyList({
+    nodes: [
+      { node: 'gpu-01', takenAt: 't', state: 'ok', expected: expected([]) },
+      { node: 'gpu-02', takenAt: 't', state: 'ok', expected: expected([deviation]) },
+    ],
+    pins: [{ kind: '8 × NVIDIA H100 80GB HBM3', node: 'gpu-01', pinnedAt: 'p' }],
+  });
+  assert.match(list, /│ gpu-01 +│ ✔ read .*│ ✔ as 2 peer\(s\) /);
+  assert.match(list, /│ gpu-02 +│ ✔ read .*│ ✖ 1 difference\(s\) vs 2 peer\(s\) /);
+  assert.match(list, /Nodes that differ from what is expected:\n {2}gpu-02:\n {4}✖ GPU 2 has 16 of 18 NVLinks active/);
+  assert.match(list, /Pins:\n {2}8 × NVIDIA H100 80GB HBM3: gpu-01/);
+  assert.match(renderTopologyList({ nodes: [{ node: 'a', takenAt: 't', state: 'ok', expected: expected([]) }], pins: [] }), /No node differs from what is expected\./);
+  const { parseTopoMatrix } = await import('@aami/shared');
+  const { readFileSync } = await import('node:fs');
+  const matrix = parseTopoMatrix(readFileSync(testdata('h100-8gpu-nv18.topo.txt'), 'utf8'));
+  const show = renderNodeTopology({ node: 'gpu-02', takenAt: 't', state: 'ok', matrix, expected: { ...expected([deviation]), source: 'pinned', pinnedFrom: 'gpu-01' } });
+  assert.match(show, /Expected: 8 × NVIDIA H100 80GB HBM3, judged against pinned from gpu-01\.\n✖ 1 difference\(s\):\n {2}✖ GPU 2 has 16/);
+  const hostile = await run(['topo', 'parse', testdata('h100-pcie-1gpu.topo.txt')]);
+  assert.doesNotMatch(hostile, /\x1b/, 'the terminal escapes of the saved file are not passed on');
+});

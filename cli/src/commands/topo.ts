@@ -2,12 +2,13 @@
 // affinity, how many GPU pairs have NVLink and the weakest one, and links that are down.
 //   parse FILE [--nvlink FILE]   a saved `nvidia-smi topo -m` (and `nvlink -s`), offline
 //   refresh [NODE...|--all]      read it from the nodes over SSH now (the install worker does)
-//   show NODE                    the last one taken of a node
-//   list                         every node's last one, in one table
+//   show NODE                    the last one taken of a node, and how it differs from what is expected
+//   list                         every node's last one, in one table, with the nodes that differ
+//   pin NODE / unpin NODE        make a node's topology the expected one of its kind, or stop
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { parseNvlinkStatus, parseTopoMatrix, summarizeTopo, type NvlinkGpu, type TopoMatrix, type TopoSummary } from '@aami/shared/topology/index';
-import type { NodeTopology, TopologyList, TopologyRefreshResponse } from '@aami/shared';
+import type { NodeTopology, TopoExpectation, TopologyList, TopologyPinResponse, TopologyRefreshResponse, TopologyUnpinResponse } from '@aami/shared';
 import { clientFor, outputFormat } from '../context.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { printJson, renderTable, terminalSafe as safe } from '../output.ts';
@@ -63,21 +64,52 @@ async function readText(file: string): Promise<string> {
   }
 }
 
+/** Where the expectation comes from, in a few words. */
+export function expectationSource(e: TopoExpectation): string {
+  if (e.source === 'pinned') return `pinned from ${e.pinnedFrom ?? '?'}`;
+  if (e.source === 'peers') return `${e.peers - 1} peer(s)`;
+  return 'alone (no peer, no pin)';
+}
+
+/** How a node compares with what is expected: one line, then each deviation marked ✖. */
+export function renderExpectation(e: TopoExpectation): string {
+  const head = `Expected: ${e.kind}, judged against ${expectationSource(e)}.`;
+  if (e.deviations.length === 0) return `${head} ✔ no difference.\n`;
+  return `${head}\n✖ ${e.deviations.length} difference(s):\n${e.deviations.map((d) => `  ✖ ${d.text}`).join('\n')}\n`;
+}
+
 /** One node's topology as `show` prints it: when it was taken, then the matrix or why there is none. */
 export function renderNodeTopology(t: NodeTopology): string {
   const head = `${t.node}: taken ${t.takenAt}`;
   if (t.state !== 'ok' || !t.matrix) return `${head}; ${t.state === 'no-gpu-tool' ? 'no nvidia-smi on this node (no NVIDIA GPU to map)' : `could not be read: ${t.reason ?? 'unknown reason'}`}\n`;
-  return `${head}\n${renderTopo(t.matrix, t.nvlink)}`;
+  const identity = t.identity?.length
+    ? `${renderTable(['GPU', 'Model', 'UUID', 'PCI bus id'], t.identity.map((g) => [`GPU${g.index}`, g.model, g.uuid, g.pciBusId]))}\n`
+    : '';
+  return `${head}\n${renderTopo(t.matrix, t.nvlink)}${identity}${t.expected ? renderExpectation(t.expected) : ''}`;
 }
 
 const stateText = (t: Pick<NodeTopology, 'state' | 'reason'>) => (t.state === 'ok' ? '✔ read' : t.state === 'no-gpu-tool' ? '- no nvidia-smi' : `✖ ${t.reason ?? 'failed'}`);
 const nvlinkText = (t: Pick<NodeTopology, 'summary'>) => (!t.summary ? '-' : t.summary.nvlinkPairs === 0 ? 'none' : `${t.summary.nvlinkPairs}/${t.summary.gpuPairs} pairs, NV${t.summary.minNvlinks}${t.summary.minNvlinks === t.summary.maxNvlinks ? '' : `-NV${t.summary.maxNvlinks}`}`);
 
+const expectedText = (e: TopoExpectation | undefined) => (!e ? '-' : e.deviations.length ? `✖ ${e.deviations.length} difference(s) vs ${expectationSource(e)}` : `✔ as ${expectationSource(e)}`);
+
 /** The table of `refresh` and `list`. */
-export function renderTopologyTable(rows: ReadonlyArray<Pick<NodeTopology, 'node' | 'takenAt' | 'state' | 'reason' | 'summary' | 'inactiveLinks'>>): string {
-  return renderTable(['Node', 'Topology', 'GPUs', 'NVLink', 'Links down', 'Taken'], rows.map((t) => [
-    t.node, stateText(t), t.summary ? String(t.summary.gpus) : '-', nvlinkText(t), t.inactiveLinks?.length ? t.inactiveLinks.join(', ') : '-', t.takenAt,
+export function renderTopologyTable(rows: ReadonlyArray<Pick<NodeTopology, 'node' | 'takenAt' | 'state' | 'reason' | 'summary' | 'inactiveLinks' | 'expected'>>): string {
+  return renderTable(['Node', 'Topology', 'GPUs', 'NVLink', 'Links down', 'Expected', 'Taken'], rows.map((t) => [
+    t.node, stateText(t), t.summary ? String(t.summary.gpus) : '-', nvlinkText(t), t.inactiveLinks?.length ? t.inactiveLinks.join(', ') : '-', expectedText(t.expected), t.takenAt,
   ]));
+}
+
+/** `list`: the table, then each node that differs with its differences, then the pins. */
+export function renderTopologyList(res: TopologyList): string {
+  if (res.nodes.length === 0) return 'No topology taken yet: aami topo refresh --all\n';
+  const differing = res.nodes.filter((n) => n.expected?.deviations.length);
+  const out = [renderTopologyTable(res.nodes)];
+  out.push(differing.length
+    ? `Nodes that differ from what is expected:\n${differing.map((n) => `  ${n.node}:\n${n.expected!.deviations.map((d) => `    ✖ ${d.text}`).join('\n')}`).join('\n')}`
+    : 'No node differs from what is expected.');
+  if (res.pins.length) out.push(`Pins:\n${res.pins.map((p) => `  ${p.kind}: ${p.node} (pinned ${p.pinnedAt})`).join('\n')}`);
+  return `${out.join('\n')}\n`;
 }
 
 /** Registers `aami topo` on the program. */
@@ -118,7 +150,7 @@ export function registerTopoCommands(program: Command, deps: TopoDeps = {}): voi
       const res = await (await clientFor(cmd)).request<TopologyRefreshResponse>('POST', '/api/v1/topology/refresh', opts.all ? { all: true } : { nodes });
       if (res.failed > 0) process.exitCode = 1;
       if (outputFormat(cmd) === 'json') return printJson(res);
-      write(`${renderTopologyTable(res.results)}\n${res.ok} read, ${res.failed} failed. Details: aami topo show NODE\n`);
+      write(safe(`${renderTopologyTable(res.results)}\n${res.ok} read, ${res.failed} failed. Details: aami topo show NODE\n`, { keepNewlines: true }));
     });
 
   topo
@@ -137,6 +169,26 @@ export function registerTopoCommands(program: Command, deps: TopoDeps = {}): voi
     .action(async (_opts: unknown, cmd: Command) => {
       const res = await (await clientFor(cmd)).request<TopologyList>('GET', '/api/v1/topology');
       if (outputFormat(cmd) === 'json') return printJson(res);
-      write(res.nodes.length ? `${renderTopologyTable(res.nodes)}\n` : 'No topology taken yet: aami topo refresh --all\n');
+      write(safe(renderTopologyList(res), { keepNewlines: true }));
+    });
+
+  topo
+    .command('pin')
+    .description("make a node's topology the expected one of every node of its kind (same GPU model and count)")
+    .argument('<node>', 'a node whose topology is known to be right')
+    .action(async (node: string, _opts: unknown, cmd: Command) => {
+      const res = await (await clientFor(cmd)).request<TopologyPinResponse>('POST', `/api/v1/topology/${encodeURIComponent(node)}/pin`);
+      if (outputFormat(cmd) === 'json') return printJson(res);
+      write(safe(`Pinned: ${res.pin.node}'s topology is now what every ${res.pin.kind} node is expected to have (${res.nodes.length} node(s): ${res.nodes.join(', ')}).\n`, { keepNewlines: true }));
+    });
+
+  topo
+    .command('unpin')
+    .description("remove the pin of a node's kind: its nodes are compared with their peers again")
+    .argument('<node>', 'any node of the kind')
+    .action(async (node: string, _opts: unknown, cmd: Command) => {
+      const res = await (await clientFor(cmd)).request<TopologyUnpinResponse>('DELETE', `/api/v1/topology/${encodeURIComponent(node)}/pin`);
+      if (outputFormat(cmd) === 'json') return printJson(res);
+      write(safe(`Removed the pin of ${res.removed.kind} (taken from ${res.removed.node}); its nodes are compared with their peers again.\n`, { keepNewlines: true }));
     });
 }

@@ -10,7 +10,7 @@ test('defaults: generated folder under the data dir, tools on PATH, AAMI service
   const s = loadRuleCompilerSettings({ AAMI_DATA_DIR: '/var/lib/aami', AAMI_RULE_COMPILER_URL: 'http://rule-compiler:8083' });
   assert.equal(s.generatedDir, '/var/lib/aami/generated');
   assert.deepEqual(s.tools, { promtool: 'promtool', amtool: 'amtool' });
-  assert.deepEqual(s.selfTargets.map((t) => t.service), ['analyzer', 'rule-compiler']);
+  assert.deepEqual(s.selfTargets.map((t) => t.service), ['analyzer', 'install-worker', 'rule-compiler']);
   assert.equal(s.port, 8083);
   assert.equal(s.direct, undefined);
   assert.equal(s.relayTokenFile, undefined);

@@ -68,7 +68,7 @@ export function loadRuleCompilerSettings(env: NodeJS.ProcessEnv = process.env): 
   const own = parseOrThrow(Own, env, 'environment');
   const selfTargets = own.AAMI_SELF_SCRAPE !== undefined
     ? parseSelfTargets(own.AAMI_SELF_SCRAPE)
-    : [{ service: 'analyzer', url: shared.AAMI_ANALYZER_URL }, { service: 'rule-compiler', url: shared.AAMI_RULE_COMPILER_URL }];
+    : [{ service: 'analyzer', url: shared.AAMI_ANALYZER_URL }, { service: 'install-worker', url: shared.AAMI_INSTALL_WORKER_URL }, { service: 'rule-compiler', url: shared.AAMI_RULE_COMPILER_URL }];
   const direct = own.AAMI_ALERTMANAGER_DIRECT === 'true'
     ? { ...(own.AAMI_SLACK_WEBHOOK_URL_FILE ? { slackApiUrlFile: own.AAMI_SLACK_WEBHOOK_URL_FILE } : {}), ...(own.AAMI_SMTP_PASSWORD_FILE ? { smtpPasswordFile: own.AAMI_SMTP_PASSWORD_FILE } : {}) }
     : undefined;

@@ -20,6 +20,10 @@ const FIELD_EXPRESSIONS: Readonly<Record<FieldKey, string>> = {
   nvlinkCrcDataPerS: 'rate(DCGM_FI_DEV_NVLINK_CRC_DATA_ERROR_COUNT_TOTAL[$w])',
   nvlinkReplayIncrease: 'increase(DCGM_FI_DEV_NVLINK_REPLAY_ERROR_COUNT_TOTAL[$w])',
   nvlinkRecoveryIncrease: 'increase(DCGM_FI_DEV_NVLINK_RECOVERY_ERROR_COUNT_TOTAL[$w])',
+  // AAMI's own, from the topology the install worker reads over SSH (not DCGM): NVLinks active per
+  // GPU at the last read, and what nodes of the same kind (or the kind's pin) have.
+  nvlinkLinksActive: 'aami_nvlink_links_active',
+  nvlinkLinksExpected: 'aami_nvlink_links_expected',
   // The violation counters count nanoseconds spent slowed down: rate / 1e9 is the share of time.
   thermalSlowdownRatio: 'rate(DCGM_FI_DEV_THERMAL_VIOLATION[$w]) / 1e9',
   powerSlowdownRatio: 'rate(DCGM_FI_DEV_POWER_VIOLATION[$w]) / 1e9',

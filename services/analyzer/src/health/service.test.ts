@@ -36,7 +36,7 @@ describe('health service', () => {
     const fleet = FleetHealthResponse.parse(s.fleet());
     assert.deepEqual(fleet.nodes.map((n) => [n.node, n.state]), [['node-b', 'unhealthy'], ['node-a', 'healthy']]);
     assert.deepEqual(fleet.counts, { healthy: 3, unknown: 0, degraded: 0, unhealthy: 1 });
-    assert.equal(fleet.evaluation.queries, 22);
+    assert.equal(fleet.evaluation.queries, 24);
     const text = await registry.metrics();
     assert.match(text, /aami_gpu_health_state\{node="node-b",gpu="1",UUID="GPU-node-b-1",pci_bus_id="00000000:42:00.0",state="unhealthy"\} 1/);
     assert.match(text, /aami_gpu_health_state\{node="node-b",gpu="1",UUID="GPU-node-b-1",pci_bus_id="00000000:42:00.0",state="healthy"\} 0/);

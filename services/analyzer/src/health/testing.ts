@@ -5,11 +5,11 @@ import { fieldQueries } from './fields.ts';
 import type { FleetObservation, ObservedGpu } from './source.ts';
 import type { FieldKey, GpuSnapshot } from './types.ts';
 
-/** Field values of a healthy H100 with AAMI's counters file. */
+/** Field values of a healthy H100 with AAMI's counters file, its topology read (18 of 18 NVLinks). */
 export const HEALTHY_FIELDS: Readonly<Record<FieldKey, number>> = {
   memTemp: 45, remapFailure: 0, remapPending: 0, remapUncorrectable: 0, retiredPending: 0, retiredSbe: 0, retiredDbe: 0,
   eccDbeVolatile: 0, pcieReplayPerMin: 0, pcieLinkGen: 5, pcieLinkWidth: 16, nvlinkCrcFlitPerS: 0, nvlinkCrcDataPerS: 0,
-  nvlinkReplayIncrease: 0, nvlinkRecoveryIncrease: 0, thermalSlowdownRatio: 0, powerSlowdownRatio: 0,
+  nvlinkReplayIncrease: 0, nvlinkRecoveryIncrease: 0, nvlinkLinksActive: 18, nvlinkLinksExpected: 18, thermalSlowdownRatio: 0, powerSlowdownRatio: 0,
 };
 
 export function snapshot(over: Partial<GpuSnapshot> = {}): GpuSnapshot {

@@ -20,6 +20,8 @@ export type FieldKey =
   | 'nvlinkCrcDataPerS'
   | 'nvlinkReplayIncrease'
   | 'nvlinkRecoveryIncrease'
+  | 'nvlinkLinksActive'
+  | 'nvlinkLinksExpected'
   | 'thermalSlowdownRatio'
   | 'powerSlowdownRatio';
 

@@ -78,7 +78,11 @@ const TABLE: Record<string, Row[]> = {
     { name: 'clean', gpu: {}, state: 'healthy', action: 'none', reason: /no replays/ },
     { name: 'CRC storm', gpu: fields({ nvlinkCrcFlitPerS: 60, nvlinkCrcDataPerS: 40 }), state: 'unhealthy', action: 'inspect-hardware', reason: /100 NVLink CRC errors\/s/ },
     { name: 'a recovery', gpu: fields({ nvlinkRecoveryIncrease: 1 }), state: 'degraded', action: 'reset-gpu', reason: /1 NVLink replay\/recovery error in/ },
-    { name: 'absent', gpu: without('nvlinkCrcFlitPerS', 'nvlinkCrcDataPerS', 'nvlinkReplayIncrease', 'nvlinkRecoveryIncrease'), state: 'unknown', action: 'none', reason: /no data/ },
+    { name: 'absent', gpu: without('nvlinkCrcFlitPerS', 'nvlinkCrcDataPerS', 'nvlinkReplayIncrease', 'nvlinkRecoveryIncrease', 'nvlinkLinksActive', 'nvlinkLinksExpected'), state: 'unknown', action: 'none', reason: /no data/ },
+    { name: 'two links down at the topology read', gpu: fields({ nvlinkLinksActive: 16, nvlinkLinksExpected: 18 }), state: 'degraded', action: 'inspect-hardware', reason: /16 of 18 NVLinks active at the last topology read/ },
+    { name: 'links down, counters absent', gpu: { fields: { ...without('nvlinkCrcFlitPerS', 'nvlinkCrcDataPerS', 'nvlinkReplayIncrease', 'nvlinkRecoveryIncrease').fields, nvlinkLinksActive: 17 } }, state: 'degraded', action: 'inspect-hardware', reason: /17 of 18 NVLinks/ },
+    { name: 'links as expected', gpu: fields({ nvlinkLinksActive: 18, nvlinkLinksExpected: 18 }), state: 'healthy', action: 'none', reason: /no replays/ },
+    { name: 'CRC storm and a link down', gpu: fields({ nvlinkCrcFlitPerS: 200, nvlinkLinksActive: 17, nvlinkLinksExpected: 18 }), state: 'unhealthy', action: 'inspect-hardware', reason: /200 NVLink CRC errors\/s .*; 17 of 18/ },
   ],
   slowdown: [
     { name: 'none', gpu: {}, state: 'healthy', action: 'none', reason: /thermal slowdown 0%/ },
