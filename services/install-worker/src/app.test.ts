@@ -63,7 +63,7 @@ async function serve(opts: { check?: HostKeyCheck; revoked?: boolean; pinnedBy?:
     policy: { attempts: 2, backoffMs: 10 },
   });
   const topology = new TopologyService({
-    nodes: { get: async (n) => nodes[n] },
+    nodes: { get: async (n) => nodes[n], names: async () => Object.keys(nodes) },
     ssh: {
       // Node a prints a DGX-1's topo -m and two NVLinks down; node b does not answer.
       withSession: async (t, fn) => {

@@ -25,7 +25,8 @@ const smi = (args: string) =>
   `command -v nvidia-smi >/dev/null 2>&1 || exit 127; out=$(nvidia-smi ${args} 2>&1); rc=$?; printf '%s\\n' "$out" | head -c ${MAX_OUTPUT}; exit $rc`;
 
 export interface TopologyDeps {
-  nodes: { get(name: string): Promise<NodeTarget | undefined> };
+  /** config.yaml's nodes: a removed node's snapshot stays on disk but is no longer listed or exported. */
+  nodes: { get(name: string): Promise<NodeTarget | undefined>; names(): Promise<string[]> };
   ssh: { withSession<T>(target: SshTarget, fn: (session: SshSession) => Promise<T>): Promise<T> };
   /** Where the snapshots live (one <node>.json each, and pins.json). */
   dir: string;
@@ -55,6 +56,7 @@ export class TopologyService {
 
   /** The last topology taken of `node`, judged against its kind. */
   async get(node: string): Promise<NodeTopology> {
+    if (!(await this.#d.nodes.get(node))) throw new NotFoundError(`no node named ${node}`);
     const t = await this.#load(node);
     return withExpected(t, (await this.#judge()).get(node));
   }
@@ -111,7 +113,8 @@ export class TopologyService {
   }
 
   async #loadAll(): Promise<NodeTopology[]> {
-    const names = (await readdir(this.#d.dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json') && f !== PINS_FILE).map((f) => f.slice(0, -5)).sort();
+    const configured = new Set(await this.#d.nodes.names());
+    const names = (await readdir(this.#d.dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json') && f !== PINS_FILE).map((f) => f.slice(0, -5)).filter((n) => configured.has(n)).sort();
     return Promise.all(names.map((n) => this.#load(n)));
   }
 
