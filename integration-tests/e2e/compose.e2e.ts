@@ -28,7 +28,7 @@
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { chmod, chown, copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { chmod, chown, copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -218,6 +218,8 @@ async function main(): Promise<void> {
     return res.status;
   };
   const delivered = async (marker: string) => (await sinkMessages()).some((m) => slackText(m.body).includes(marker));
+  // Counted apart from alerts, which may arrive at any time (a resolve after its group_interval).
+  const testMessages = async () => (await sinkMessages()).filter((m) => slackText(m.body).includes('AAMI test message')).length;
   /** A page of the compose gateway's Web UI, signed in with the admin token. */
   const signedInPage = async (browser: UiBrowser) => {
     const page = await browser.newPage();
@@ -292,10 +294,10 @@ async function main(): Promise<void> {
       }
       log((await cli(['config', 'notifications', 'slack', '--webhook', '${SLACK_WEBHOOK_URL}', '--channel', '#gpu-alerts'])).trim());
       // The CLI's test through gateway and relay to the sink: the channel's answer, in words.
-      const sent = (await sinkMessages()).length;
+      const sent = await testMessages();
       const tested = await cli(['notifications', 'test', 'slack']);
       assert.match(tested, /✔ slack: the test message was delivered/);
-      assert.equal((await sinkMessages()).length, sent + 1, 'the Slack sink got the CLI test message');
+      assert.equal(await testMessages(), sent + 1, 'the Slack sink got the CLI test message');
       log((await cli(['alerts', 'apply-preset', 'gpu-production'])).trim());
       const shown = JSON.parse(await cli(['config', 'show', '-o', 'json'])) as { revision: number; config: { alerts: { presets: string[] }; nodes: unknown[] } };
       assert.ok(shown.config.alerts.presets.includes('gpu-production'), 'gpu-production is in the config');
@@ -437,18 +439,37 @@ async function main(): Promise<void> {
       const removed = await cli(['nodes', 'uninstall', 'cpu-node-01']);
       assert.match(removed, /✔ uninstalled/);
       assert.match((await exec('docker', ['exec', NODE_CONTAINER, 'bash', '-c', 'test -e /usr/local/bin/node_exporter && echo present || echo absent'])).stdout, /absent/);
-      // GPU topology over the same SSH: a CPU node has none; with an nvidia-smi that prints a DGX-1's
-      // topo -m and two NVLinks down (a stand-in: no GPU here), it is read, kept and shown.
+      // GPU topology over the same SSH. A CPU node has none; with the GPU simulator's nvidia-smi for an
+      // 8x H100 NV18 board (a stand-in: no GPU here) it is read and pinned as its kind's reference;
+      // then two NVLinks of GPU 2 go down: the next read reports them and NVLinkDegraded fires.
       assert.match(await cli(['topo', 'refresh', 'cpu-node-01']), /cpu-node-01 +│ - no nvidia-smi/);
-      const topoDir = join(REPO_ROOT, 'shared/src/topology/testdata');
-      const strip = async (f: string) => (await readFile(join(topoDir, f), 'utf8')).split('\n').filter((l) => !l.startsWith('#')).join('\n');
-      const fakeSmi = join(await mkdtemp(join(tmpdir(), 'aami-e2e-smi-')), 'nvidia-smi');
-      await writeFile(fakeSmi, `#!/bin/sh\n# e2e stand-in for nvidia-smi: prints saved output\ncase "$1 $2" in\n"topo -m") cat <<'AAMI_TOPO'\n${await strip('dgx1-v100-hybrid-cube-mesh.topo.txt')}\nAAMI_TOPO\n;;\n"nvlink -s") cat <<'AAMI_NVLINK'\n${await strip('v100-links-down.nvlink-s.txt')}\nAAMI_NVLINK\n;;\nesac\n`, { mode: 0o755 });
-      await docker(['cp', fakeSmi, `${NODE_CONTAINER}:/usr/local/bin/nvidia-smi`]);
+      const smiDir = await mkdtemp(join(tmpdir(), 'aami-e2e-smi-'));
+      const simCli = join(REPO_ROOT, 'services/gpu-simulator/src/cli.ts');
+      const board = async (down?: string) => {
+        await exec(process.execPath, [simCli, 'smi-files', '--board', 'h100-nv18', '--seed', 'cpu-node-01', ...(down ? ['--down', down] : []), '--out', join(smiDir, 'data')]);
+        await docker(['cp', `${join(smiDir, 'data')}/.`, `${NODE_CONTAINER}:/opt/aami-sim-smi/`]);
+        await docker(['exec', NODE_CONTAINER, 'chmod', '-R', 'a+rX', '/opt/aami-sim-smi']);
+      };
+      await exec(process.execPath, [simCli, 'smi-script', '--root', '/opt/aami-sim-smi', '--out', join(smiDir, 'nvidia-smi')]);
+      await docker(['exec', NODE_CONTAINER, 'mkdir', '-p', '/opt/aami-sim-smi']);
+      await board();
+      await docker(['cp', join(smiDir, 'nvidia-smi'), `${NODE_CONTAINER}:/usr/local/bin/nvidia-smi`]);
       await docker(['exec', NODE_CONTAINER, 'chmod', '755', '/usr/local/bin/nvidia-smi']);
-      assert.match(await cli(['topo', 'refresh', 'cpu-node-01']), /cpu-node-01 +│ ✔ read +│ 8 +│ 16\/28 pairs, NV1-NV2 +│ GPU 0 link 3, GPU 0 link 5/);
-      assert.match(await cli(['topo', 'show', 'cpu-node-01']), /NVLink between 16 of 28 GPU pairs[\s\S]*link\(s\) 3, 5 inactive/);
-      assert.match(await cli(['topo', 'list']), /cpu-node-01/);
+      assert.match(await cli(['topo', 'refresh', 'cpu-node-01']), /cpu-node-01 +│ ✔ read +│ 8 +│ 28\/28 pairs, NV18 +│ - +│ ✔ as alone/);
+      assert.match(await cli(['topo', 'pin', 'cpu-node-01']), /Pinned: cpu-node-01's topology is now what every 8 × NVIDIA H100 80GB HBM3 node is expected to have/);
+      log((await cli(['alerts', 'apply-preset', 'gpu-hardware'])).trim());
+      await board('2:3,2:7');
+      assert.match(await cli(['topo', 'refresh', 'cpu-node-01']), /GPU 2 link 3, GPU 2 link 7 +│ ✖ \d+ difference\(s\) vs pinned from cpu-node-01/);
+      const shownTopo = await cli(['topo', 'show', 'cpu-node-01']);
+      assert.match(shownTopo, /✖ GPU 2 has 16 of 18 NVLinks active \(pinned from cpu-node-01: 18\)/);
+      assert.match(shownTopo, /│ GPU2 +│ NVIDIA H100 80GB HBM3 +│ GPU-/, 'the GPUs\' identity from --query-gpu');
+      assert.match(await cli(['topo', 'list']), /Nodes that differ from what is expected:\n {2}cpu-node-01:\n {4}✖ GPU 2 has 16 of 18/);
+      await waitFor(async () => {
+        const firing = JSON.parse(await cli(['alerts', 'firing', '-o', 'json'])) as { alerts: Array<{ labels: Record<string, string> }> };
+        return firing.alerts.some((a) => a.labels['alertname'] === 'NVLinkDegraded' && a.labels['node'] === 'cpu-node-01' && a.labels['gpu'] === '2');
+      }, 180_000, 'NVLinkDegraded fires for GPU 2 of cpu-node-01 (install worker metrics, scraped under job aami)');
+      assert.match(await cli(['topo', 'unpin', 'cpu-node-01']), /Removed the pin of 8 × NVIDIA H100 80GB HBM3/);
+      log((await cli(['alerts', 'remove-preset', 'gpu-hardware'])).trim());
       log((await cli(['nodes', 'remove', 'cpu-node-01'])).trim());
       const last = await fetch(`${api}/api/v1/install/nodes/cpu-node-01/last`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
       assert.equal(last.status, 200, 'the last install result of a node stays readable');
@@ -462,10 +483,10 @@ async function main(): Promise<void> {
         await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor();
         await page.getByRole('link', { name: 'Notifications' }).click();
         await page.getByRole('heading', { level: 1, name: 'Notification channels' }).waitFor();
-        const before = (await sinkMessages()).length;
+        const before = await testMessages();
         await page.getByRole('button', { name: 'Send a test message to Slack' }).click();
         await page.locator('[data-channel="slack"] .test-result').getByText('✓ Slack accepted the test message.').waitFor({ timeout: 30_000 });
-        assert.equal((await sinkMessages()).length, before + 1, 'the Slack sink got the test message');
+        assert.equal(await testMessages(), before + 1, 'the Slack sink got the test message');
         // Still signed in: the next screen loads instead of the sign-in form.
         await page.getByRole('link', { name: 'Nodes' }).click();
         await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor();

@@ -65,3 +65,22 @@ test('topo list names each node that differs and how; show ends with the expecta
   const hostile = await run(['topo', 'parse', testdata('h100-pcie-1gpu.topo.txt')]);
   assert.doesNotMatch(hostile, /\x1b/, 'the terminal escapes of the saved file are not passed on');
 });
+
+test('aami topo NODE asks for the node as topo show does; topo alone prints the help', async () => {
+  const asked: string[] = [];
+  const realFetch = globalThis.fetch;
+  globalThis.fetch = (async (url: string | URL) => {
+    asked.push(String(url));
+    return new Response(JSON.stringify({ node: 'gpu-01', takenAt: 't', state: 'no-gpu-tool' }), { status: 200, headers: { 'content-type': 'application/json' } });
+  }) as typeof fetch;
+  const env = { AAMI_API_URL: process.env.AAMI_API_URL, AAMI_TOKEN: process.env.AAMI_TOKEN };
+  process.env.AAMI_API_URL = 'http://127.0.0.1:9';
+  process.env.AAMI_TOKEN = 'aami_test';
+  try {
+    assert.match(await run(['topo', 'gpu-01']), /gpu-01: taken t; no nvidia-smi on this node/);
+    assert.match(asked[0] ?? '', /\/api\/v1\/topology\/gpu-01$/);
+  } finally {
+    globalThis.fetch = realFetch;
+    for (const [k, v] of Object.entries(env)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  }
+});

@@ -153,14 +153,22 @@ export function registerTopoCommands(program: Command, deps: TopoDeps = {}): voi
       write(safe(`${renderTopologyTable(res.results)}\n${res.ok} read, ${res.failed} failed. Details: aami topo show NODE\n`, { keepNewlines: true }));
     });
 
+  const show = async (node: string, cmd: Command) => {
+    const t = await (await clientFor(cmd)).request<NodeTopology>('GET', `/api/v1/topology/${encodeURIComponent(node)}`);
+    if (outputFormat(cmd) === 'json') return printJson(t);
+    write(safe(renderNodeTopology(t), { keepNewlines: true }));
+  };
   topo
     .command('show')
-    .description("a node's last topology: the matrix, affinities and NVLink links")
+    .description("a node's last topology: the matrix, affinities, NVLink links and what differs from its peers")
     .argument('<node>', 'node name')
-    .action(async (node: string, _opts: unknown, cmd: Command) => {
-      const t = await (await clientFor(cmd)).request<NodeTopology>('GET', `/api/v1/topology/${encodeURIComponent(node)}`);
-      if (outputFormat(cmd) === 'json') return printJson(t);
-      write(safe(renderNodeTopology(t), { keepNewlines: true }));
+    .action(async (node: string, _opts: unknown, cmd: Command) => show(node, cmd));
+  // `aami topo NODE` is `aami topo show NODE`: a name that is not a subcommand is a node.
+  topo
+    .argument('[node]', 'a node: the same as topo show NODE')
+    .action(async (node: string | undefined, _opts: unknown, cmd: Command) => {
+      if (node === undefined) return void topo.help({ error: true });
+      return show(node, cmd);
     });
 
   topo

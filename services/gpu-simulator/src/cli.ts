@@ -1,13 +1,20 @@
 // Command line of the GPU simulator. `start` runs a fleet in the foreground; `inject`, `clear`, `list`
 // and `show` talk to a running fleet's control API (--control-url, $AAMI_SIM_CONTROL_URL, or
-// http://127.0.0.1:9500).
-import { realpathSync } from 'node:fs';
+// http://127.0.0.1:9500). `smi`, `smi-files` and `smi-script` play nvidia-smi on a simulated board
+// (nvidia-smi/): print one answer, write a node's answers to files, write the script that serves them.
+import { chmodSync, realpathSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createLogger } from '@aami/shared';
 import { FAULT_TYPES, FaultRequest } from './faults.ts';
 import { startFleet } from './index.ts';
+import { boardByKey, BOARD_KEYS, type SmiBoard } from './nvidia-smi/boards.ts';
+import { parseDownLinks, renderSmi, type SmiOptions } from './nvidia-smi/render.ts';
+import { smiScript, writeSmiFiles } from './nvidia-smi/script.ts';
 import { FleetOptions, optionsFromEnv, type FleetOptionsInput } from './options.ts';
+
+/** The node name GPU UUIDs derive from when `smi` / `smi-files` get no --seed (the fleet's first node). */
+export const DEFAULT_SMI_SEED = 'gpu-node-01';
 
 export const USAGE = `usage:
   cli.ts start [--nodes 4] [--gpus 8] [--model H100|A100|V100] [--models H100,A100,V100,...]
@@ -22,6 +29,13 @@ export const USAGE = `usage:
   cli.ts list
   cli.ts show NODE
   (inject/clear/list/show: --control-url URL, default $AAMI_SIM_CONTROL_URL or http://127.0.0.1:9500)
+  cli.ts smi --board ${BOARD_KEYS.join('|')} [--seed ${DEFAULT_SMI_SEED}] [--down GPU:LINK[,GPU:LINK...]] -- NVIDIA-SMI-ARGS...
+  cli.ts smi-files --board B [--seed ${DEFAULT_SMI_SEED}] [--down GPU:LINK[,...]] --out DIR
+  cli.ts smi-script --root ROOT --out FILE
+  (smi: what nvidia-smi prints for topo -m, nvlink -s, nvlink -e, -L and
+   --query-gpu=index,uuid,pci.bus_id,name --format=csv,noheader, with its exit code; the seed is the
+   node name the GPU UUIDs derive from; --down takes NVLinks down. smi-files writes those answers into
+   DIR; smi-script writes an sh nvidia-smi that prints them from ROOT/<SSH server address> or ROOT.)
 
 fault types:
 ${Object.entries(FAULT_TYPES)
@@ -71,6 +85,68 @@ const INJECT_FLAGS = {
   'per-minute': { type: 'string' },
   'control-url': { type: 'string' },
 } as const;
+
+const SMI_BOARD_FLAGS = {
+  board: { type: 'string' },
+  seed: { type: 'string' },
+  down: { type: 'string' },
+} as const;
+
+const SMI_FILES_FLAGS = { ...SMI_BOARD_FLAGS, out: { type: 'string' } } as const;
+
+const SMI_SCRIPT_FLAGS = { root: { type: 'string' }, out: { type: 'string' } } as const;
+
+/** Prefixes a thrown error with the flag it is about. */
+function forFlag<T>(flag: string, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    throw new Error(`${flag}: ${err instanceof Error ? err.message : String(err)}`);
+  }
+}
+
+/** The board and options `--board`, `--seed` and `--down` ask for; throws naming the flag at fault. */
+export function smiBoardOptions(values: { board?: string; seed?: string; down?: string }, command: string): { board: SmiBoard; opts: SmiOptions } {
+  if (values.board === undefined) throw new Error(`${command} needs --board (${BOARD_KEYS.join(', ')})`);
+  const board = forFlag('--board', () => boardByKey(values.board!));
+  const seed = values.seed ?? DEFAULT_SMI_SEED;
+  if (seed.trim() === '') throw new Error('--seed: the seed (a node name) is empty');
+  const downLinks = values.down === undefined ? [] : forFlag('--down', () => parseDownLinks(values.down!, board));
+  return { board, opts: { seed, downLinks } };
+}
+
+/** `smi FLAGS -- ARGS`: the flags before `--` and nvidia-smi's arguments after it. */
+export function parseSmiArgs(argv: string[]): { board: SmiBoard; opts: SmiOptions; args: string[] } {
+  const dashes = argv.indexOf('--');
+  if (dashes < 0) throw new Error('smi needs -- before the nvidia-smi arguments, e.g. smi --board h100-nv18 -- topo -m');
+  const { values } = parseArgs({ args: argv.slice(0, dashes), options: SMI_BOARD_FLAGS, allowPositionals: false, strict: true });
+  return { ...smiBoardOptions(values, 'smi'), args: argv.slice(dashes + 1) };
+}
+
+function runSmi(command: string, argv: string[], io: CliIo): number {
+  if (command === 'smi') {
+    const { board, opts, args } = parseSmiArgs(argv);
+    const answer = renderSmi(board, opts, args);
+    io.out(answer.stdout);
+    return answer.code;
+  }
+  if (command === 'smi-files') {
+    const { values } = parseArgs({ args: argv, options: SMI_FILES_FLAGS, allowPositionals: false, strict: true });
+    const { board, opts } = smiBoardOptions(values, 'smi-files');
+    if (!values.out) throw new Error('smi-files needs --out DIR');
+    const written = writeSmiFiles(values.out, board, opts);
+    io.out(`${board.key} (seed ${opts.seed}${opts.downLinks?.length ? `, down ${opts.downLinks.map((d) => `${d.gpu}:${d.link}`).join(',')}` : ''}): wrote ${written.length} files to ${values.out}\n`);
+    return 0;
+  }
+  const { values } = parseArgs({ args: argv, options: SMI_SCRIPT_FLAGS, allowPositionals: false, strict: true });
+  if (values.root === undefined) throw new Error('smi-script needs --root ROOT (the folder smi-files wrote to)');
+  if (!values.out) throw new Error('smi-script needs --out FILE');
+  const script = forFlag('--root', () => smiScript(values.root!));
+  writeFileSync(values.out, script, { mode: 0o755 });
+  chmodSync(values.out, 0o755); // the mode above only applies to a new file
+  io.out(`wrote ${values.out}: nvidia-smi answering from ${values.root}\n`);
+  return 0;
+}
 
 /** Fleet options from the environment, overridden by `start` flags. */
 export function parseStartArgs(argv: string[], env: NodeJS.ProcessEnv): FleetOptionsInput {
@@ -167,6 +243,7 @@ export async function runCli(argv: string[], env: NodeJS.ProcessEnv, io: CliIo):
   const [command, ...rest] = argv;
   try {
     if (command === 'start') return await runStart(rest, env, io);
+    if (command === 'smi' || command === 'smi-files' || command === 'smi-script') return runSmi(command, rest, io);
     if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
       io.out(USAGE);
       return command === undefined ? 2 : 0;
