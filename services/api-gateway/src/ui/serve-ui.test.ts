@@ -48,8 +48,9 @@ test('every UI response carries the strict CSP, DENY framing and no-referrer', a
 test('the bundle is one self-contained ES module: no imports, no outside URLs, no HTML parsing of data', async () => {
   const js = await (await fetch(`${base}/app.js`)).text();
   assert.doesNotMatch(js, /^\s*import\s|\bimport\(/m, 'everything is bundled');
-  // The only URL is the example shown in the Slack webhook field (a placeholder, never fetched).
-  assert.deepEqual([...new Set(js.match(/https?:\/\/[^\s'"`]+/g) ?? [])], ['https://hooks.slack.com/services/\\u2026'], 'no outside URL');
+  // The only URLs: SVG's namespace name (createElementNS takes it; never fetched) and the example
+  // shown in the Slack webhook field (a placeholder, never fetched).
+  assert.deepEqual([...new Set(js.match(/https?:\/\/[^\s'"`]+/g) ?? [])].sort(), ['http://www.w3.org/2000/svg', 'https://hooks.slack.com/services/\\u2026'], 'no outside URL');
   assert.doesNotMatch(js, /innerHTML|outerHTML|insertAdjacentHTML|document\.write|\beval\(|new Function/);
   const html = await (await fetch(`${base}/`)).text();
   assert.doesNotMatch(html, /<script>|\bon[a-z]+=|style=/i, 'no inline script, handler or style in the page');

@@ -59,3 +59,27 @@ export function uid(prefix = 'f'): string {
   idCounter += 1;
   return `${prefix}-${idCounter}`;
 }
+
+const SVG_NS = 'http://www.w3.org/2000/svg';
+/**
+ * SVG elements a drawing may use: shapes, groups and text. Nothing that can run script, load a
+ * resource or embed HTML (script, a, use, image, foreignObject, animate, set) is on the list.
+ */
+const SVG_TAGS = new Set(['svg', 'g', 'rect', 'line', 'path', 'circle', 'polyline', 'polygon', 'text', 'tspan', 'title', 'desc']);
+
+/**
+ * Makes an SVG element (document.createElementNS), as `h` makes HTML ones: attributes set one by
+ * one, data only ever as text nodes. Event handlers, styles and links (any *href) are refused;
+ * colours come from classes in styles.css.
+ */
+export function svg(tag: string, attrs: Record<string, string | number | undefined> = {}, ...children: Child[]): SVGElement {
+  if (!SVG_TAGS.has(tag)) throw new Error(`refusing SVG element ${tag}`);
+  const el = document.createElementNS(SVG_NS, tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (FORBIDDEN_ATTR.test(name) || /href$/i.test(name)) throw new Error(`refusing to set attribute ${name}`);
+    if (value === undefined) continue;
+    el.setAttribute(name, String(value));
+  }
+  append(el, ...children);
+  return el;
+}

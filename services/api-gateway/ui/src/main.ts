@@ -1,5 +1,5 @@
-// The AAMI Web UI: a sign-in screen, then a nav bar over six screens (Nodes, GPU health, Alert
-// rules, Notifications, Firing alerts, Xid lookup). It talks only to the gateway's public /api/v1,
+// The AAMI Web UI: a sign-in screen, then a nav bar over seven screens (Nodes, GPU health,
+// Topology, Alert rules, Notifications, Firing alerts, Xid lookup). It talks only to the gateway's public /api/v1,
 // the same API the CLI and any internal portal use. Routing is by URL hash (#/nodes ...), so the
 // gateway serves one page and the back button works.
 import { ApiError, callWithToken, configureApi } from './api.ts';
@@ -12,6 +12,7 @@ import { renderFiring } from './views/firing.ts';
 import { renderHealth } from './views/health.ts';
 import { renderNodes } from './views/nodes.ts';
 import { renderNotifications } from './views/notifications.ts';
+import { renderTopology } from './views/topology.ts';
 import { renderXid } from './views/xid.ts';
 
 /** A screen draws itself into `root`; what it returns stops its timers when the user leaves. */
@@ -21,6 +22,7 @@ type View = (root: HTMLElement, params: URLSearchParams, arg: string | undefined
 const ROUTES: ReadonlyArray<{ path: string; title: string; view: View }> = [
   { path: 'nodes', title: 'Nodes', view: renderNodes },
   { path: 'health', title: 'GPU health', view: renderHealth },
+  { path: 'topology', title: 'Topology', view: renderTopology },
   { path: 'alerts', title: 'Alert rules', view: renderAlertRules },
   { path: 'notifications', title: 'Notifications', view: renderNotifications },
   { path: 'firing', title: 'Firing alerts', view: renderFiring },

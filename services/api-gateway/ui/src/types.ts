@@ -79,3 +79,13 @@ export type {
   CheckResult, EvaluationStatus, FleetHealthResponse, GpuHealth, HealthAction, HealthClearRequest, HealthClearResponse,
   HealthState, HealthTransition, NodeHealthResponse, NodeHealth as HealthNode,
 } from '@aami/shared/health/schema';
+
+// GPU interconnect topology (/api/v1/topology): each node's last `nvidia-smi topo -m` / `nvlink -s`
+// / `--query-gpu`, judged against its peers or its kind's pin, and the pins.
+export type {
+  NodeTopology, TopologyList, TopologyPinInfo, TopologyPinResponse, TopologyRefreshResponse, TopologyState, TopologyUnpinResponse,
+} from '@aami/shared/api/topology';
+export type { GpuLinkCount, TopoDeviation, TopoExpectation } from '@aami/shared/topology/expected';
+export type { LinkType, TopoGpu, TopoLink, TopoMatrix, TopoNic, TopoSummary } from '@aami/shared/topology/topo-matrix';
+export type { NvlinkGpu, NvlinkState } from '@aami/shared/topology/nvlink-status';
+export type { GpuIdentity } from '@aami/shared/topology/gpu-identity';

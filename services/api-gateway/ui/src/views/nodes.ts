@@ -1,6 +1,6 @@
-// Nodes: the `aami nodes list` table (GPUs, status, firing alerts from Prometheus/Alertmanager),
-// add one node, import a hosts file (every bad line reported with its number), remove, and start
-// an exporter install while watching each node's progress live.
+// Nodes: the `aami nodes list` table (GPUs, status, firing alerts from Prometheus/Alertmanager,
+// a link to each node's topology), add one node, import a hosts file (every bad line reported with
+// its number), remove, and start an exporter install while watching each node's progress live.
 import { ApiError, call, get, seg } from '../api.ts';
 import { h, replace, type Child } from '../dom.ts';
 import { isAdmin } from '../session.ts';
@@ -106,11 +106,13 @@ export async function renderNodes(root: HTMLElement): Promise<() => void> {
           showWriteError(result, err, `Could not remove ${n.name}`);
         }
       }), { kind: 'danger', write: true });
-      replace(actions, yes, ' ', button('Cancel', () => replace(actions, removeBtn), { kind: 'link' }), result);
+      replace(actions, yes, ' ', button('Cancel', () => replace(actions, topologyLink, ' ', removeBtn), { kind: 'link' }), result);
       yes.focus();
     };
     const removeBtn = button('Remove', confirmRemove, { kind: 'link', write: true, label: `Remove ${n.name}` });
-    actions.append(removeBtn);
+    // How its GPUs are wired (NVLink, PCIe, NUMA), and whether that is what its kind should have.
+    const topologyLink = h('a', { class: 'topology-link', attrs: { href: `#/topology/${encodeURIComponent(n.name)}`, 'aria-label': `Topology of ${n.name}` } }, 'Topology');
+    actions.append(topologyLink, ' ', removeBtn);
     const labels = Object.entries(n.labels ?? {});
     return h('tr', null,
       h('td', { class: 'select' }, box),
