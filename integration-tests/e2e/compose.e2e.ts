@@ -468,6 +468,21 @@ async function main(): Promise<void> {
         const firing = JSON.parse(await cli(['alerts', 'firing', '-o', 'json'])) as { alerts: Array<{ labels: Record<string, string> }> };
         return firing.alerts.some((a) => a.labels['alertname'] === 'NVLinkDegraded' && a.labels['node'] === 'cpu-node-01' && a.labels['gpu'] === '2');
       }, 180_000, 'NVLinkDegraded fires for GPU 2 of cpu-node-01 (install worker metrics, scraped under job aami)');
+      // The Web UI marks GPU 2 (red, dashed, ✕ 16/18) in the node's drawing and lists the node as differing.
+      const topoBrowser = await launchUiBrowser();
+      try {
+        const page = await signedInPage(topoBrowser);
+        await page.goto(`${api}/#/topology/cpu-node-01`);
+        const gpu2 = page.locator('svg.topo-svg g.topo-gpu.degraded[data-gpu="2"]');
+        await gpu2.waitFor();
+        assert.match((await gpu2.locator('text').allTextContents()).join(' '), /GPU 2 ✕ 16\/18 NVLinks/);
+        assert.equal(await page.locator('svg.topo-svg g.topo-gpu.degraded').count(), 1, 'only GPU 2 is marked');
+        await topoBrowser.screenshot(page, 'e2e-topology-degraded');
+        await page.goto(`${api}/#/topology`);
+        await page.getByText('GPU 2 has 16 of 18 NVLinks active (pinned from cpu-node-01: 18)').first().waitFor();
+      } finally {
+        await topoBrowser.close();
+      }
       assert.match(await cli(['topo', 'unpin', 'cpu-node-01']), /Removed the pin of 8 × NVIDIA H100 80GB HBM3/);
       log((await cli(['alerts', 'remove-preset', 'gpu-hardware'])).trim());
       log((await cli(['nodes', 'remove', 'cpu-node-01'])).trim());
