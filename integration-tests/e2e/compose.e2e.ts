@@ -32,6 +32,7 @@ import { chmod, chown, copyFile, mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { NodeChartsResponse, OverviewResponse } from '@aami/shared';
 import { loadXidCatalog } from '@aami/shared/xid/index';
 import { freePort, REPO_ROOT, runCli, waitFor } from '../src/harness/index.ts';
 import { launchUiBrowser, type UiBrowser } from '../src/web-ui/browser.ts';
@@ -541,6 +542,24 @@ async function main(): Promise<void> {
         return NODES.every((name) => fleet.nodes.some((n) => n.node === name && n.gpus.length === 8 && n.gpus.every((g) => g.state !== 'unhealthy' && g.state !== 'unknown')));
       }, 120_000, 'aami health lists every node with 8 GPUs, none unhealthy or unknown').catch((err: Error) => { throw new Error(`${err.message} (last: ${last})`); });
       log(`aami health: ${last}`);
+      // The Web UI's overview and node charts read the same Prometheus through the gateway: every
+      // simulated GPU has a health state and a temperature, and a node's last hour has points.
+      const get = async (path: string) => {
+        const res = await fetch(`${api}${path}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
+        assert.equal(res.status, 200, `${path}: ${res.status}`);
+        return res.json() as Promise<unknown>;
+      };
+      const byHealth = OverviewResponse.parse(await get('/api/v1/overview?metric=health'));
+      const simulated = byHealth.nodes.filter((n) => NODES.includes(n.name));
+      assert.deepEqual(simulated.map((n) => [n.name, n.gpus.length]), NODES.map((n) => [n, 8]), 'the overview has every simulated GPU');
+      assert.ok(simulated.every((n) => n.up === true && n.gpus.every((g) => g[3] !== null)), 'each has a health state');
+      const byTemp = OverviewResponse.parse(await get('/api/v1/overview?metric=temperature'));
+      assert.equal(byTemp.legend.unit, '°C');
+      assert.ok(byTemp.nodes.filter((n) => NODES.includes(n.name)).every((n) => n.gpus.every((g) => typeof g[3] === 'number' && g[3] > 0)), 'each GPU has a temperature');
+      const charts = NodeChartsResponse.parse(await get(`/api/v1/nodes/${NODES[0]}/charts?range=1h`));
+      assert.equal(charts.gpus.length, 8);
+      assert.ok(charts.gpus.every((g) => g.series.temperature.some((v) => v !== null)), 'every GPU of the node has temperature points in the last hour');
+      log(`overview: ${byTemp.summary.gpus.reporting} GPUs reporting; charts of ${NODES[0]}: ${charts.points} points, step ${charts.step}s`);
       log((await cli(['alerts', 'apply-preset', 'gpu-health'])).trim());
       // Applying the preset is a config change: the restarts below must keep this revision.
       revisionBefore = (JSON.parse(await cli(['config', 'show', '-o', 'json'])) as { revision: number }).revision;

@@ -12,6 +12,7 @@ import { uiRouter } from './ui/serve-ui.ts';
 import { configRouter } from './routes/config.ts';
 import { healthRouter } from './routes/health.ts';
 import { nodesRouter } from './routes/nodes.ts';
+import { overviewRouter } from './routes/overview.ts';
 import { notificationsRouter } from './routes/notifications.ts';
 import { statusRouter } from './routes/status.ts';
 import { tokensRouter } from './routes/tokens.ts';
@@ -83,6 +84,10 @@ export function createApp(deps: GatewayDeps): Express {
   api.use(healthRouter(settings.AAMI_ANALYZER_URL, serviceToken));
   api.use(xidRouter());
   api.use(installProxyRouter(settings.AAMI_INSTALL_WORKER_URL, serviceToken));
+  api.use(overviewRouter({
+    store, prometheusUrl: settings.AAMI_PROMETHEUS_URL, prometheusAuth: settings.prometheusAuth, alertmanagerUrl: settings.AAMI_ALERTMANAGER_URL,
+    alertmanagerAuth: settings.alertmanagerAuth, ruleCompilerUrl: settings.AAMI_RULE_COMPILER_URL, installWorkerUrl: settings.AAMI_INSTALL_WORKER_URL, serviceToken,
+  }));
   api.use(jsonNotFound);
   app.use('/api/v1', api);
   app.use(uiRouter());

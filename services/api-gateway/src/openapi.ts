@@ -7,7 +7,7 @@ import {
   EmailChannelEdit, ErrorEnvelope, ExpressionCheckRequest, ExpressionCheckResponse, FiringAlertsResponse, FleetHealthResponse, HealthClearRequest,
   HealthClearResponse, HealthzResponse, HostKeyTrustRequest, NodeTopology, TopologyList, TopologyPinResponse, TopologyRefreshRequest, TopologyRefreshResponse, TopologyUnpinResponse, HostKeyTrustResult, HostKeyView, HostsImportRequest, InstallNodeRun, InstallRun,
   InstallRunRequest, InstallRunStarted, InstallRunsList, LabelsPatchRequest, Node, NodeAddResponse, NodeGetResponse, NodeHealthResponse,
-  NodeLabelsResponse, NodeRemoveResponse, NodesImportResponse, NodesListResponse, NodesTestRequest, NodesTestResponse, NotificationChannelsResponse,
+  NodeChartsResponse, NodeLabelsResponse, NodeRemoveResponse, OverviewResponse, NodesImportResponse, NodesListResponse, NodesTestRequest, NodesTestResponse, NotificationChannelsResponse,
   NotificationTestRequest, NotificationTestResult, NotificationsStatusResponse, PresetApplyResponse, PresetRemoveResponse, PresetsListResponse,
   ReadyzResponse, RoutingEdit, RuleOverride, RulePatchResponse, RulesListResponse, SlackChannelEdit, StatusResponse, SxidEntry, TokenCreateResponse,
   TokenRequest, TokensListResponse, WhoamiResponse, XidEntry, XidListResponse,
@@ -86,6 +86,8 @@ const RESPONSES = {
   FleetHealth: FleetHealthResponse,
   NodeHealth: NodeHealthResponse,
   HealthClearResponse,
+  Overview: OverviewResponse,
+  NodeCharts: NodeChartsResponse,
   Error: ErrorEnvelope,
 } satisfies Record<string, z.ZodType>;
 
@@ -186,6 +188,8 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       '/api/v1/health': { get: { summary: 'GPU health of every node, worst first: state, score, suggested action and reasons per GPU (analyzer)', responses: { 200: ok('fleet health', 'FleetHealth'), 503: { description: 'analyzer unreachable', ...json('Error') }, ...errors } } },
       '/api/v1/health/{name}': { get: { summary: "one node's GPUs with every check's result and the recent state changes", parameters: [nameParam, { name: 'gpu', in: 'query', schema: { type: 'integer', minimum: 0, maximum: 63 } }], responses: { 200: ok('node health', 'NodeHealth'), 404: { description: 'no health data for that node', ...json('Error') }, ...errors } } },
       '/api/v1/health/{name}/clear': { post: { summary: "forget a node's (or one GPU's) Xid findings and escalation after a repair; audited with the token name", parameters: [nameParam], requestBody: json('HealthClearRequest'), responses: { 200: ok('cleared', 'HealthClearResponse'), 404: { description: 'no health data for that node', ...json('Error') }, ...errors } } },
+      '/api/v1/overview': { get: { summary: "the fleet at a glance: nodes up and down, GPUs by level or health state, firing alerts by severity, the last compile and install run, and every configured node's GPUs with their value of one metric (compact tuples, see the schema); a source that does not answer is named in `unavailable`", parameters: [{ name: 'metric', in: 'query', schema: { enum: ['health', 'temperature', 'utilization', 'memory', 'power'], default: 'temperature' } }], responses: { 200: ok('the overview (gzipped when the client accepts it)', 'Overview'), ...errors } } },
+      '/api/v1/nodes/{name}/charts': { get: { summary: "one node's GPUs over a range: identity, readings now, about 240 points of utilisation, memory, temperature, power and clock-slowdown reasons, and the Xids counted as markers", parameters: [nameParam, { name: 'range', in: 'query', schema: { enum: ['1h', '6h', '24h', '7d'], default: '1h' } }], responses: { 200: ok('the charts', 'NodeCharts'), 404: { description: 'no such node in config.yaml', ...json('Error') }, 502: { description: 'Prometheus answered with an error or refused the credentials', ...json('Error') }, 503: { description: 'Prometheus unreachable', ...json('Error') }, ...errors } } },
       '/api/v1/tokens/{id}': { delete: { summary: 'revoke a token (admin)', parameters: [idParam], responses: { 204: { description: 'revoked' }, ...errors } } },
     },
   };

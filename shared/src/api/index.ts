@@ -12,3 +12,4 @@ export * from './status.ts';
 export * from './tokens.ts';
 export * from './config.ts';
 export * from './topology.ts';
+export * from './overview.ts';

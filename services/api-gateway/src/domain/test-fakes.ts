@@ -3,8 +3,12 @@
 // relies on: a write applies the change to a copy of the latest config, is refused with a
 // ConflictError on a stale expected revision, is validated with the config schema (a bad result
 // saves nothing) and bumps the revision by one. Files, locks and secrets.json are not modelled.
-import { AamiConfig, ConflictError, parseOrThrow, type CompileJob, type CompileQueueResult, type ConfigMutator, type ConfigSnapshot, type UpdateOptions } from '@aami/shared';
+import {
+  AamiConfig, ConflictError, parseOrThrow, type CompileJob, type CompileQueueResult, type ConfigMutator, type ConfigSnapshot, type PromRangeGrid, type PromRangeSeries,
+  type PromSample, type UpdateOptions,
+} from '@aami/shared';
 import type { CompileRequester, ConfigAccess } from './config-writes.ts';
+import type { PromReader } from './overview.ts';
 import type { StoredSecrets } from './notifications.ts';
 
 /** An in-memory ConfigAccess with a secrets list, counting the writes it saved. */
@@ -57,5 +61,51 @@ export class FakeCompileQueue implements CompileRequester {
   async request(job: CompileJob): Promise<CompileQueueResult> {
     this.jobs.push(job);
     return this.answer;
+  }
+}
+
+/** One query the fake Prometheus was asked. */
+export interface FakePromQuery {
+  kind: 'instant' | 'range';
+  expr: string;
+  grid?: PromRangeGrid;
+}
+
+/**
+ * A Prometheus for the overview's tests: each query gets the answer of the first rule whose pattern
+ * matches its expression (an Error is thrown), and a query no rule matches throws, so a test sees
+ * every query it did not expect. Every query is recorded in `asked`.
+ */
+export class FakePrometheus implements PromReader {
+  readonly asked: FakePromQuery[] = [];
+  readonly #instant: Array<[RegExp, PromSample[] | Error]> = [];
+  readonly #range: Array<[RegExp, PromRangeSeries[] | Error | ((grid: PromRangeGrid) => PromRangeSeries[])]> = [];
+
+  /** Answers instant queries matching `pattern`. */
+  onInstant(pattern: RegExp, answer: PromSample[] | Error): this {
+    this.#instant.push([pattern, answer]);
+    return this;
+  }
+
+  /** Answers range queries matching `pattern` (a function gets the query's grid). */
+  onRange(pattern: RegExp, answer: PromRangeSeries[] | Error | ((grid: PromRangeGrid) => PromRangeSeries[])): this {
+    this.#range.push([pattern, answer]);
+    return this;
+  }
+
+  async instant(expr: string): Promise<PromSample[]> {
+    this.asked.push({ kind: 'instant', expr });
+    const answer = this.#instant.find(([p]) => p.test(expr))?.[1];
+    if (answer === undefined) throw new Error(`the fake Prometheus has no answer for ${expr}`);
+    if (answer instanceof Error) throw answer;
+    return structuredClone(answer);
+  }
+
+  async range(expr: string, grid: PromRangeGrid): Promise<PromRangeSeries[]> {
+    this.asked.push({ kind: 'range', expr, grid });
+    const answer = this.#range.find(([p]) => p.test(expr))?.[1];
+    if (answer === undefined) throw new Error(`the fake Prometheus has no range answer for ${expr}`);
+    if (answer instanceof Error) throw answer;
+    return structuredClone(typeof answer === 'function' ? answer(grid) : answer);
   }
 }
