@@ -2,8 +2,10 @@
 // daemon on the node): `nvidia-smi topo -m`, `nvlink -s`, `nvlink -e` and `--query-gpu`, parsed
 // by the shared parsers and kept as one JSON file per node in the worker's data folder (not in
 // config.yaml), with the time it was taken. Each node is judged against the other nodes of its kind
-// or its kind's pin (pins.json beside them); the judgement is worked out when asked, from what is
-// on disk, so it is never stale against the snapshots. What a node prints is capped on the node.
+// or its kind's pin (pins.json beside them); the judgement is worked out when asked, from an index of
+// every snapshot's summary and profile (read from disk once, then kept up to date by refresh), so a
+// scrape of /metrics at 10,000 nodes does not parse 10,000 matrices. What a node prints is capped
+// on the node.
 import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
@@ -36,8 +38,13 @@ export interface TopologyDeps {
 /** Node names are [A-Za-z0-9._-] (config's NodeName), so they are safe file names. */
 const fileOf = (dir: string, node: string) => join(dir, `${node}.json`);
 
+/** A node's row of the list (without its judgement), and what is compared of it. */
+type Row = Omit<TopologyList['nodes'][number], 'expected'>;
+interface Entry { row: Row; profile: TopoProfile | undefined }
+
 export class TopologyService {
   readonly #d: TopologyDeps;
+  #index: Promise<Map<string, Entry>> | undefined;
   constructor(deps: TopologyDeps) {
     this.#d = deps;
   }
@@ -45,9 +52,11 @@ export class TopologyService {
   /** Reads each node's topology now (in parallel, within the executor's session limit) and keeps it. */
   async refresh(nodes: string[]): Promise<NodeTopology[]> {
     await mkdir(this.#d.dir, { recursive: true });
+    const index = await this.#entries();
     const taken = await Promise.all(nodes.map(async (node) => {
       const t = await this.#read(node);
       await writeFileAtomic(fileOf(this.#d.dir, node), `${JSON.stringify(t)}\n`, 0o644);
+      index.set(node, entryOf(t));
       return t;
     }));
     const judged = await this.#judge();
@@ -63,13 +72,13 @@ export class TopologyService {
 
   /** Every node's last topology, without the matrices, and the pins. */
   async list(): Promise<TopologyList> {
-    const all = await this.#loadAll();
+    const all = await this.#configured();
     const judged = await this.#judge(all);
     const pins = await this.#pins();
     return {
-      nodes: all.map(({ node, takenAt, state, reason, summary, inactiveLinks }) => {
-        const expected = judged.get(node);
-        return { node, takenAt, state, ...(reason === undefined ? {} : { reason }), ...(summary ? { summary } : {}), ...(inactiveLinks ? { inactiveLinks } : {}), ...(expected ? { expected } : {}) };
+      nodes: all.map(({ row }) => {
+        const expected = judged.get(row.node);
+        return expected ? { ...row, expected } : row;
       }),
       pins: pins.map(({ kind, node, pinnedAt }) => ({ kind, node, pinnedAt })),
     };
@@ -83,8 +92,8 @@ export class TopologyService {
     const pin: TopoPin = { kind: profile.kind, node, pinnedAt: (this.#d.now ?? (() => new Date()))().toISOString(), profile };
     const pins = [...(await this.#pins()).filter((p) => p.kind !== pin.kind), pin];
     await writeFileAtomic(join(this.#d.dir, PINS_FILE), `${JSON.stringify(pins)}\n`, 0o644);
-    const all = await this.#loadAll();
-    return { pin: { kind: pin.kind, node, pinnedAt: pin.pinnedAt }, nodes: all.filter((x) => profileOf(x)?.kind === pin.kind).map((x) => x.node) };
+    const all = await this.#configured();
+    return { pin: { kind: pin.kind, node, pinnedAt: pin.pinnedAt }, nodes: all.filter((e) => e.profile?.kind === pin.kind).map((e) => e.row.node) };
   }
 
   /** Removes the pin of `node`'s kind: its nodes are judged by their peers again. */
@@ -112,10 +121,26 @@ export class TopologyService {
     return NodeTopology.parse(JSON.parse(text));
   }
 
-  async #loadAll(): Promise<NodeTopology[]> {
-    const configured = new Set(await this.#d.nodes.names());
-    const names = (await readdir(this.#d.dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json') && f !== PINS_FILE).map((f) => f.slice(0, -5)).filter((n) => configured.has(n)).sort();
-    return Promise.all(names.map((n) => this.#load(n)));
+  /** Every snapshot on disk, read once; a file that cannot be read is listed as failed, naming it. */
+  #entries(): Promise<Map<string, Entry>> {
+    this.#index ??= (async () => {
+      const names = (await readdir(this.#d.dir).catch(() => [] as string[])).filter((f) => f.endsWith('.json') && f !== PINS_FILE).map((f) => f.slice(0, -5));
+      const entries = await Promise.all(names.map(async (node): Promise<[string, Entry]> => {
+        try {
+          return [node, entryOf(await this.#load(node))];
+        } catch (err) {
+          return [node, { row: { node, takenAt: '', state: 'failed', reason: `the kept topology ${fileOf(this.#d.dir, node)} cannot be read: ${(err as Error).message.slice(0, 200)}` }, profile: undefined }];
+        }
+      }));
+      return new Map(entries);
+    })();
+    return this.#index;
+  }
+
+  /** The index's entries of nodes config.yaml lists, by name. */
+  async #configured(): Promise<Entry[]> {
+    const index = await this.#entries();
+    return (await this.#d.nodes.names()).flatMap((n) => index.get(n) ?? []).sort((a, b) => a.row.node.localeCompare(b.row.node));
   }
 
   async #pins(): Promise<TopoPin[]> {
@@ -123,12 +148,9 @@ export class TopologyService {
     return TopoPins.parse(JSON.parse(text));
   }
 
-  async #judge(all?: NodeTopology[]): Promise<Map<string, TopoExpectation>> {
+  async #judge(all?: Entry[]): Promise<Map<string, TopoExpectation>> {
     const profiles = new Map<string, TopoProfile>();
-    for (const t of all ?? await this.#loadAll()) {
-      const p = profileOf(t);
-      if (p) profiles.set(t.node, p);
-    }
+    for (const e of all ?? await this.#configured()) if (e.profile) profiles.set(e.row.node, e.profile);
     return judgeTopologies(profiles, await this.#pins());
   }
 
@@ -166,6 +188,12 @@ export class TopologyService {
 /** What is compared of a node, or undefined when its topology was not read. */
 function profileOf(t: NodeTopology): TopoProfile | undefined {
   return t.state === 'ok' && t.matrix ? topoProfile(t.matrix, t.identity, t.nvlink) : undefined;
+}
+
+/** A snapshot as the index keeps it: the list row and the profile, without the matrix. */
+function entryOf({ node, takenAt, state, reason, summary, inactiveLinks, ...rest }: NodeTopology): Entry {
+  const row: Row = { node, takenAt, state, ...(reason === undefined ? {} : { reason }), ...(summary ? { summary } : {}), ...(inactiveLinks ? { inactiveLinks } : {}) };
+  return { row, profile: profileOf({ node, takenAt, state, ...rest }) };
 }
 
 const withExpected = (t: NodeTopology, expected: TopoExpectation | undefined): NodeTopology => (expected ? { ...t, expected } : t);
