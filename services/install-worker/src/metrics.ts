@@ -17,10 +17,14 @@ export interface WorkerMetricsDeps {
 export function createWorkerMetrics({ judged, defaults = false }: WorkerMetricsDeps): Registry {
   const registry = new Registry();
   if (defaults) collectDefaultMetrics({ register: registry, prefix: 'aami_install_worker_' });
-  // One read of the snapshots per scrape feeds all three gauges.
+  // One judgement per scrape feeds all three gauges: prom-client starts every collect() of a scrape
+  // in one synchronous loop, so the promise is shared until the next microtask, never across scrapes.
   let pending: Promise<Map<string, TopoExpectation>> | undefined;
   const once = () => {
-    pending ??= judged().finally(() => { setImmediate(() => { pending = undefined; }); });
+    if (!pending) {
+      pending = judged();
+      queueMicrotask(() => { pending = undefined; });
+    }
     return pending;
   };
   new Gauge({
