@@ -45,6 +45,9 @@ interface Entry { row: Row; profile: TopoProfile | undefined }
 export class TopologyService {
   readonly #d: TopologyDeps;
   #index: Promise<Map<string, Entry>> | undefined;
+  /** Bumped by every change of a snapshot or a pin: the kept judgement is good while it and the node list hold. */
+  #version = 0;
+  #judgement: { key: string; value: Promise<Map<string, TopoExpectation>> } | undefined;
   constructor(deps: TopologyDeps) {
     this.#d = deps;
   }
@@ -57,6 +60,7 @@ export class TopologyService {
       const t = await this.#read(node);
       await writeFileAtomic(fileOf(this.#d.dir, node), `${JSON.stringify(t)}\n`, 0o644);
       index.set(node, entryOf(t));
+      this.#version++;
       return t;
     }));
     const judged = await this.#judge();
@@ -92,6 +96,7 @@ export class TopologyService {
     const pin: TopoPin = { kind: profile.kind, node, pinnedAt: (this.#d.now ?? (() => new Date()))().toISOString(), profile };
     const pins = [...(await this.#pins()).filter((p) => p.kind !== pin.kind), pin];
     await writeFileAtomic(join(this.#d.dir, PINS_FILE), `${JSON.stringify(pins)}\n`, 0o644);
+    this.#version++;
     const all = await this.#configured();
     return { pin: { kind: pin.kind, node, pinnedAt: pin.pinnedAt }, nodes: all.filter((e) => e.profile?.kind === pin.kind).map((e) => e.row.node) };
   }
@@ -103,6 +108,7 @@ export class TopologyService {
     const pin = pins.find((p) => p.kind === kind);
     if (!pin) throw new NotFoundError(`no pin for ${node}'s kind${kind ? ` (${kind})` : ''}`);
     await writeFileAtomic(join(this.#d.dir, PINS_FILE), `${JSON.stringify(pins.filter((p) => p !== pin))}\n`, 0o644);
+    this.#version++;
     return { removed: { kind: pin.kind, node: pin.node, pinnedAt: pin.pinnedAt } };
   }
 
@@ -148,10 +154,21 @@ export class TopologyService {
     return TopoPins.parse(JSON.parse(text));
   }
 
+  /** Every configured node judged; worked out again only after a snapshot, a pin or the node list changed. */
   async #judge(all?: Entry[]): Promise<Map<string, TopoExpectation>> {
-    const profiles = new Map<string, TopoProfile>();
-    for (const e of all ?? await this.#configured()) if (e.profile) profiles.set(e.row.node, e.profile);
-    return judgeTopologies(profiles, await this.#pins());
+    const entries = all ?? await this.#configured();
+    const key = `${this.#version}\u0000${entries.map((e) => e.row.node).join(',')}`;
+    if (this.#judgement?.key !== key) {
+      const work = (async () => {
+        const profiles = new Map<string, TopoProfile>();
+        for (const e of entries) if (e.profile) profiles.set(e.row.node, e.profile);
+        return judgeTopologies(profiles, await this.#pins());
+      })();
+      this.#judgement = { key, value: work };
+      // A failed judgement (pins.json unreadable) is not kept: the next call tries again.
+      work.catch(() => { if (this.#judgement?.value === work) this.#judgement = undefined; });
+    }
+    return this.#judgement.value;
   }
 
   async #read(node: string): Promise<NodeTopology> {
