@@ -35,7 +35,7 @@ import { promisify } from 'node:util';
 import { NodeChartsResponse, OverviewResponse } from '@aami/shared';
 import { loadXidCatalog } from '@aami/shared/xid/index';
 import { freePort, REPO_ROOT, runCli, waitFor } from '../src/harness/index.ts';
-import { launchUiBrowser, type UiBrowser } from '../src/web-ui/browser.ts';
+import { launchUiBrowser, signedInTab, type UiBrowser } from '../src/web-ui/browser.ts';
 import { NODE_IMAGE, NODE_KEY, prepareNodeImage, prepareNodeKey } from '../src/install-worker-nodes.ts';
 import { slackText } from '../../services/notification-relay/src/testing/slack-sink.ts';
 
@@ -222,13 +222,8 @@ async function main(): Promise<void> {
   // Counted apart from alerts, which may arrive at any time (a resolve after its group_interval).
   const testMessages = async () => (await sinkMessages()).filter((m) => slackText(m.body).includes('AAMI test message')).length;
   /** A page of the compose gateway's Web UI, signed in with the admin token. */
-  const signedInPage = async (browser: UiBrowser) => {
-    const page = await browser.newPage();
-    await page.goto(api);
-    await page.getByLabel('API token').fill(ADMIN_TOKEN);
-    await page.getByRole('button', { name: 'Sign in' }).click();
-    return page;
-  };
+  /** A tab of the compose gateway's Web UI, signed in with the admin token, on its first screen (the overview). */
+  const signedInPage = (browser: UiBrowser) => signedInTab(browser, api, ADMIN_TOKEN, '', 'Overview');
   const promRules = async (): Promise<string[]> => {
     // Prometheus wants the basic-auth password aami-init made, even from inside its own container.
     const text = await compose(['exec', '-T', 'prometheus', 'sh', '-c', 'wget -q -O - "http://aami:$(cat /var/lib/aami/secrets/prometheus-password)@127.0.0.1:9090/api/v1/rules"']);
@@ -496,7 +491,6 @@ async function main(): Promise<void> {
       const browser = await launchUiBrowser();
       try {
         const page = await signedInPage(browser);
-        await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor();
         await page.getByRole('link', { name: 'Notifications' }).click();
         await page.getByRole('heading', { level: 1, name: 'Notification channels' }).waitFor();
         const before = await testMessages();

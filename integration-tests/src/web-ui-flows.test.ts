@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { ConfigStore } from '@aami/shared';
 import { makeTempDir, startRedis, startSshd, type AamiService, type RedisServer, type SshServer } from './harness/index.ts';
-import { launchUiBrowser, SCREENSHOT_DIR, type UiBrowser } from './web-ui/browser.ts';
+import { launchUiBrowser, SCREENSHOT_DIR, signedInTab, type UiBrowser } from './web-ui/browser.ts';
 import { startServiceOnFreePort } from './web-ui/services.ts';
 import { startUiGateway } from './web-ui/ui-gateway.ts';
 
@@ -46,14 +46,7 @@ async function needRoute(method: string, path: string): Promise<void> {
   assert.ok(res.status < 500, `${method} ${path} answered ${res.status}: ${JSON.stringify(res.body)}`);
 }
 
-async function signedIn(): Promise<Page> {
-  const page = await browser.newPage();
-  await page.goto(gateway.url);
-  await page.getByLabel('API token').fill(ADMIN);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor();
-  return page;
-}
+const signedIn = (): Promise<Page> => signedInTab(browser, gateway.url, ADMIN);
 
 before(async () => {
   dataDir = await makeTempDir('web-ui-flows');

@@ -15,7 +15,7 @@ import { promisify } from 'node:util';
 import type { Page } from 'playwright-core';
 import { ConfigStore, type NodeTopology, type TopologyList } from '@aami/shared';
 import { makeTempDir, REPO_ROOT, startRedis, startSshd, type AamiService, type RedisServer, type SshServer } from './harness/index.ts';
-import { launchUiBrowser, SCREENSHOT_DIR, type UiBrowser } from './web-ui/browser.ts';
+import { launchUiBrowser, SCREENSHOT_DIR, signedInTab, type UiBrowser } from './web-ui/browser.ts';
 import { startServiceOnFreePort } from './web-ui/services.ts';
 import { startUiGateway } from './web-ui/ui-gateway.ts';
 
@@ -58,14 +58,7 @@ async function smiFiles(node: string, ip: string, down: string[] = []): Promise<
   await run(process.execPath, [SIM_CLI, 'smi-files', '--board', 'h100-nv18', '--seed', node, ...(down.length ? ['--down', down.join(',')] : []), '--out', join(smiRoot, ip)]);
 }
 
-async function signedIn(token: string): Promise<Page> {
-  const page = await browser.newPage();
-  await page.goto(gateway.url);
-  await page.getByLabel('API token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor();
-  return page;
-}
+const signedIn = (token: string): Promise<Page> => signedInTab(browser, gateway.url, token);
 
 /** The fleet screen from the nav bar. */
 async function fleetScreen(page: Page): Promise<void> {

@@ -26,7 +26,7 @@ import {
   type AamiService, type AlertmanagerServer, type NodeExporter, type PrometheusServer, type RedisServer,
 } from './harness/index.ts';
 import { startSlackSinkServer, type SlackSinkServer } from './support/slack-sink.ts';
-import { launchUiBrowser, SCREENSHOT_DIR, type UiBrowser } from './web-ui/browser.ts';
+import { launchUiBrowser, SCREENSHOT_DIR, signedInTab, type UiBrowser } from './web-ui/browser.ts';
 import { startServiceOnFreePort } from './web-ui/services.ts';
 import { startUiGateway } from './web-ui/ui-gateway.ts';
 
@@ -156,14 +156,7 @@ async function compiledRule(alert: string): Promise<{ file: string; expr: string
 }
 
 /** Opens the UI in a new tab and signs in with `token`; resolves on the Nodes screen. */
-async function signedIn(token: string): Promise<Page> {
-  const page = await browser.newPage();
-  await page.goto(gateway.url);
-  await page.getByLabel('API token').fill(token);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor();
-  return page;
-}
+const signedIn = (token: string): Promise<Page> => signedInTab(browser, gateway.url, token);
 
 before(async () => {
   dataDir = await makeTempDir('web-ui');
@@ -235,14 +228,14 @@ test('sign-in: a wrong token is refused with a reason; the admin token signs in 
 
   await page.getByLabel('API token').fill(ADMIN);
   await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor();
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
   assert.equal(await page.locator('.who .badge').textContent(), 'Admin');
   // The token is in sessionStorage of this origin only: no cookie, nothing in localStorage.
   const storage = await page.evaluate('({ cookie: document.cookie, local: localStorage.length, session: sessionStorage.getItem("aami.token") })');
   assert.deepEqual(storage, { cookie: '', local: 0, session: ADMIN });
   // A reload keeps the session; signing out forgets the token.
   await page.reload();
-  await page.getByRole('heading', { level: 1, name: 'Nodes' }).waitFor();
+  await page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   assert.equal(await page.evaluate('sessionStorage.getItem("aami.token")'), null);

@@ -70,3 +70,16 @@ export async function launchUiBrowser(): Promise<UiBrowser> {
     },
   };
 }
+
+/**
+ * A new tab of the UI at `base`, signed in with `token`: it opens `#/<screen>` (the sign-in form
+ * shows first, then that screen) and resolves once the screen's heading `heading` is shown.
+ */
+export async function signedInTab(browser: UiBrowser, base: string, token: string, screen = 'nodes', heading = 'Nodes'): Promise<Page> {
+  const page = await browser.newPage();
+  await page.goto(`${base}/#/${screen}`);
+  await page.getByLabel('API token').fill(token);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.getByRole('heading', { level: 1, name: heading }).waitFor();
+  return page;
+}

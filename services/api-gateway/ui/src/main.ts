@@ -1,7 +1,8 @@
-// The AAMI Web UI: a sign-in screen, then a nav bar over seven screens (Nodes, GPU health,
-// Topology, Alert rules, Notifications, Firing alerts, Xid lookup). It talks only to the gateway's public /api/v1,
-// the same API the CLI and any internal portal use. Routing is by URL hash (#/nodes ...), so the
-// gateway serves one page and the back button works.
+// The AAMI Web UI: a sign-in screen, then a nav bar over eight screens (Overview, the first one
+// after sign-in, then Nodes, GPU health, Topology, Alert rules, Notifications, Firing alerts, Xid
+// lookup), and a page per node (#/node/NAME, opened from the overview's map and the Nodes table).
+// It talks only to the gateway's public /api/v1, the same API the CLI and any internal portal use.
+// Routing is by URL hash (#/overview ...), so the gateway serves one page and the back button works.
 import { ApiError, callWithToken, configureApi } from './api.ts';
 import { h, replace } from './dom.ts';
 import { endSession, session, startSession, storedToken } from './session.ts';
@@ -10,8 +11,10 @@ import { button, clearConflict, errorBox, field, input, note, setScreenHost, tak
 import { renderAlertRules } from './views/alert-rules.ts';
 import { renderFiring } from './views/firing.ts';
 import { renderHealth } from './views/health.ts';
+import { renderNodePage } from './views/node-page.ts';
 import { renderNodes } from './views/nodes.ts';
 import { renderNotifications } from './views/notifications.ts';
+import { renderOverview } from './views/overview.ts';
 import { renderTopology } from './views/topology.ts';
 import { renderXid } from './views/xid.ts';
 
@@ -19,7 +22,9 @@ import { renderXid } from './views/xid.ts';
 export type Cleanup = () => void;
 type View = (root: HTMLElement, params: URLSearchParams, arg: string | undefined) => Promise<Cleanup | void> | Cleanup | void;
 
-const ROUTES: ReadonlyArray<{ path: string; title: string; view: View }> = [
+/** The screens; `nav: false` ones (a node's page) are reached by links, not from the nav bar. */
+const ROUTES: ReadonlyArray<{ path: string; title: string; view: View; nav?: false }> = [
+  { path: 'overview', title: 'Overview', view: renderOverview },
   { path: 'nodes', title: 'Nodes', view: renderNodes },
   { path: 'health', title: 'GPU health', view: renderHealth },
   { path: 'topology', title: 'Topology', view: renderTopology },
@@ -27,7 +32,11 @@ const ROUTES: ReadonlyArray<{ path: string; title: string; view: View }> = [
   { path: 'notifications', title: 'Notifications', view: renderNotifications },
   { path: 'firing', title: 'Firing alerts', view: renderFiring },
   { path: 'xid', title: 'Xid lookup', view: renderXid },
+  { path: 'node', title: 'Node', view: renderNodePage, nav: false },
 ];
+
+/** Where sign-in lands, and where an unknown address goes. */
+const FIRST_SCREEN = '#/overview';
 
 const app = document.getElementById('app') as HTMLElement;
 let cleanup: Cleanup | undefined;
@@ -69,7 +78,7 @@ function showSignIn(): void {
         submit.disabled = true;
         replace(result, h('p', { class: 'muted' }, 'Checking the token…'));
         signIn(token).then(() => {
-          if (!location.hash || location.hash === '#/' || location.hash === '#/signin') location.hash = '#/nodes';
+          if (!location.hash || location.hash === '#/' || location.hash === '#/signin') location.hash = FIRST_SCREEN;
           route();
         }, (err: unknown) => {
           submit.disabled = false;
@@ -108,7 +117,7 @@ function signOut(): void {
 function shell(active: string): { main: HTMLElement } {
   const s = session();
   const nav = h('nav', { class: 'nav', attrs: { 'aria-label': 'Main' } },
-    h('ul', null, ROUTES.map((r) => h('li', null,
+    h('ul', null, ROUTES.filter((r) => r.nav !== false).map((r) => h('li', null,
       h('a', { attrs: { href: `#/${r.path}`, 'aria-current': r.path === active ? 'page' : undefined } }, r.title)))),
   );
   const who = s
@@ -164,7 +173,7 @@ async function route(): Promise<void> {
   const [name = '', arg] = pathPart.split('/');
   const r = ROUTES.find((x) => x.path === name);
   if (!r) {
-    location.replace('#/nodes');
+    location.replace(FIRST_SCREEN);
     return;
   }
   document.title = `${r.title} · AAMI`;

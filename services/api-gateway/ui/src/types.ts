@@ -89,3 +89,9 @@ export type { GpuLinkCount, TopoDeviation, TopoExpectation } from '@aami/shared/
 export type { LinkType, TopoGpu, TopoLink, TopoMatrix, TopoNic, TopoSummary } from '@aami/shared/topology/topo-matrix';
 export type { NvlinkGpu, NvlinkState } from '@aami/shared/topology/nvlink-status';
 export type { GpuIdentity } from '@aami/shared/topology/gpu-identity';
+
+// The fleet overview (GET /api/v1/overview) and a node's charts (GET /api/v1/nodes/:name/charts).
+export type {
+  ChartGpu, ChartRange, ChartReadings, ChartSeries, ChartSeriesName, ClockReasonBit, GpuLevel, NodeChartsResponse, OverviewGpu, OverviewInstallRun,
+  OverviewLegend, OverviewMetric, OverviewNode, OverviewResponse, OverviewSourceProblem, OverviewSummary, XidMarker,
+} from '@aami/shared/api/overview';

@@ -1,6 +1,7 @@
 // Nodes: the `aami nodes list` table (GPUs, status, firing alerts from Prometheus/Alertmanager,
-// a link to each node's topology), add one node, import a hosts file (every bad line reported with
-// its number), remove, and start an exporter install while watching each node's progress live.
+// each name a link to the node's page, a link to each node's topology), add one node, import a
+// hosts file (every bad line reported with its number), remove, and start an exporter install
+// while watching each node's progress live.
 import { ApiError, call, get, seg } from '../api.ts';
 import { h, replace, type Child } from '../dom.ts';
 import { isAdmin } from '../session.ts';
@@ -116,7 +117,7 @@ export async function renderNodes(root: HTMLElement): Promise<() => void> {
     const labels = Object.entries(n.labels ?? {});
     return h('tr', null,
       h('td', { class: 'select' }, box),
-      h('th', { attrs: { scope: 'row' }, class: 'node-name' }, n.name),
+      h('th', { attrs: { scope: 'row' }, class: 'node-name' }, h('a', { attrs: { href: `#/node/${encodeURIComponent(n.name)}`, title: `${n.name}: its GPUs, charts, alerts and last install` } }, n.name)),
       h('td', { class: 'mono' }, n.ip),
       h('td', { class: 'num' }, orUnknown(n.health.gpus)),
       h('td', null, statusCell(n)),
