@@ -594,8 +594,20 @@ async function main(): Promise<void> {
         const shown = (await explain.textContent()) ?? '';
         for (const part of ['What it means', 'What to do']) assert.ok(shown.includes(part), `the explanation has "${part}"`);
         await browser.screenshot(page, 'e2e-firing-xid');
-        assert.deepEqual(browser.pageErrors, []);
         log('the Web UI shows the firing Xid 79 with its explanation');
+        // The node's page lists the Xid among its events (from the range API through the gateway),
+        // and the overview draws every simulated GPU, coloured by health.
+        await page.goto(`${api}/#/node/gpu-node-02`);
+        await page.getByRole('heading', { level: 1, name: 'Node gpu-node-02' }).waitFor();
+        await page.getByText(/Xid 79/).first().waitFor({ timeout: 60_000 });
+        await browser.screenshot(page, 'e2e-node-page-xid');
+        await page.goto(`${api}/#/overview?metric=health`);
+        const map = page.locator('canvas.ov-map:not([data-drawn="0"])');
+        await map.waitFor();
+        assert.ok(Number(await map.getAttribute('data-cells')) >= 31, 'the overview draws the simulated GPUs (GPU 3 of gpu-node-02 may have fallen off)');
+        await browser.screenshot(page, 'e2e-overview-health');
+        assert.deepEqual(browser.pageErrors, []);
+        log('the node page lists the Xid; the overview draws the fleet');
       } finally {
         await browser.close();
       }
