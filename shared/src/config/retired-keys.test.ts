@@ -43,12 +43,14 @@ test('a config.yaml written by the previous release loads, and its next write le
   for (const gone of [/^federation:/m, /^slurm:/m, /^clusters:/m, /storage_path/]) assert.doesNotMatch(after, gone);
   assert.match(after, /^prometheus:\n {2}retention: 15d$/m);
   assert.equal(parseConfigText(after).revision, 2, 'the rewritten file reads back');
-  const note = logger.lines.filter((l) => l.includes('left them out'));
+  const note = logger.lines.filter((l) => l.includes('was format 1: migrated to format 2'));
   assert.equal(note.length, 1, JSON.stringify(logger.lines));
-  assert.match(note[0] ?? '', /"keys":\["federation","slurm","clusters","prometheus.storage_path"\]/);
+  for (const key of ['federation', 'slurm', 'clusters', 'prometheus.storage_path']) assert.ok(note[0]?.includes(`dropped ${key} (`), key);
+  assert.equal(await readFile(`${store.path}.format-1.bak`, 'utf8'), before, 'the old file is kept beside the new one');
+  assert.match(after, /^version: 2$/m);
 
   await store.update(() => {});
-  assert.equal(logger.lines.filter((l) => l.includes('left them out')).length, 1, 'nothing left to drop');
+  assert.equal(logger.lines.filter((l) => l.includes('migrated')).length, 1, 'nothing left to migrate');
 });
 
 test('a retired key set to anything but its old default is refused, naming the key', async () => {

@@ -39,7 +39,7 @@ test('prometheus.retention must be a duration Prometheus takes', () => {
 
 test('the schema holds no key for features AAMI does not have', () => {
   const parsed = AamiConfig.parse({});
-  assert.deepEqual(Object.keys(parsed).sort(), ['alerts', 'artifacts', 'cluster', 'nodes', 'notifications', 'prometheus', 'revision', 'ssh']);
+  assert.deepEqual(Object.keys(parsed).sort(), ['alerts', 'artifacts', 'cluster', 'nodes', 'notifications', 'prometheus', 'revision', 'ssh', 'version']);
   assert.deepEqual(Object.keys(parsed.prometheus).sort(), ['evaluation_interval', 'retention', 'scrape_interval']);
   for (const key of ['federation', 'slurm', 'clusters']) assert.deepEqual(issues({ [key]: {} }), [{ path: key, message: 'unknown key' }]);
   assert.deepEqual([...SECRET_PATHS], ['notifications.slack.webhook_url', 'notifications.email.password']);

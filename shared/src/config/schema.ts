@@ -1,5 +1,6 @@
 // The config.yaml schema: the single source of truth for what AAMI may be told. Every object is
 // strict, so a typo ("ssh_usr") is an error that names the key instead of a silent no-op.
+import { CONFIG_FORMAT } from './versions.ts';
 import { z } from 'zod';
 import { isIP } from 'node:net';
 import { ENV_REF_PATTERN, SECRET_REF_PATTERN } from './references.ts';
@@ -187,8 +188,12 @@ export const Artifacts = z.strictObject({
   }),
 });
 
-/** The whole config.yaml. `revision` is owned by the config store: it counts writes. */
+/**
+ * The whole config.yaml. `version` is the file's format (versions.ts migrates older ones before this
+ * schema sees them); `revision` is owned by the config store: it counts writes.
+ */
 export const AamiConfig = z.strictObject({
+  version: z.literal(CONFIG_FORMAT).default(CONFIG_FORMAT),
   revision: z.number().int().min(0).default(0),
   cluster: z.strictObject({ name: NodeName }).default({ name: 'gpu-cluster' }),
   ssh: SshDefaults.default({ user: 'root', port: 22, concurrency: 100, connect_timeout_s: 10, command_timeout_s: 300, host_keys: 'tofu' }),

@@ -3,14 +3,15 @@
 // same volume, and refused when based on a stale revision. `${VAR}` and `${secret:name}` references
 // stay verbatim. No write leaves a secret in plain text: the Slack webhook URL and the SMTP password
 // go to the secrets store beside the file (secrets.json) and config.yaml gets their reference.
-// Keys an older AAMI wrote for features it never had are dropped as the file is read (while they
-// hold the old defaults; see retired-keys.ts), so the next write leaves them out.
-import { mkdir, readFile } from 'node:fs/promises';
+// A file of an older format (its `version:`) is migrated as it is read (versions.ts); the first write
+// of the migrated config keeps a copy of the old file beside it (config.yaml.format-N.bak). A file of
+// a newer format is refused.
+import { access, mkdir, readFile } from 'node:fs/promises';
 import { dirname, basename } from 'node:path';
 import YAML from 'yaml';
 import { AamiConfig } from './schema.ts';
 import { parseOrThrow } from './issues.ts';
-import { dropRetiredKeys } from './retired-keys.ts';
+import { CONFIG_FORMAT, migrateConfig, type ConfigMigration } from './versions.ts';
 import { writeFileAtomic } from './atomic-write.ts';
 import { serialQueue, withFileLock } from './file-lock.ts';
 import { secretRef } from './references.ts';
@@ -49,16 +50,16 @@ export function parseConfigText(text: string, source = 'config.yaml'): AamiConfi
   return readConfigText(text, source).config;
 }
 
-/** parseConfigText, also saying which retired keys (at their old defaults) were dropped. */
-function readConfigText(text: string, source: string): { config: AamiConfig; retired: string[] } {
+/** parseConfigText, also saying what the migration from an older format did. */
+function readConfigText(text: string, source: string): { config: AamiConfig; migration: ConfigMigration } {
   const doc = YAML.parseDocument(text, { prettyErrors: true });
   if (doc.errors.length > 0) {
     const details = doc.errors.map((e) => ({ line: e.linePos?.[0]?.line, message: e.message.split('\n')[0] ?? e.message }));
     throw new ValidationError(`${source} is not valid YAML`, details);
   }
   const raw: unknown = doc.toJS() ?? {};
-  const retired = dropRetiredKeys(raw, source);
-  return { config: parseOrThrow(AamiConfig, raw, source), retired };
+  const migration = migrateConfig(raw, source);
+  return { config: parseOrThrow(AamiConfig, raw, source), migration };
 }
 
 /** Renders a config the way the store writes it. */
@@ -86,8 +87,8 @@ export class ConfigStore {
     return { config, revision };
   }
 
-  /** read(), plus the retired keys the file still had (the next write drops them). */
-  async #read(): Promise<ConfigSnapshot & { retired: string[] }> {
+  /** read(), plus the file's text and what migrating it took (the next write makes it current). */
+  async #read(): Promise<ConfigSnapshot & { text: string; migration: ConfigMigration }> {
     let text: string;
     try {
       text = await readFile(this.path, 'utf8');
@@ -97,8 +98,8 @@ export class ConfigStore {
       }
       throw err;
     }
-    const { config, retired } = readConfigText(text, basename(this.path));
-    return { config, revision: config.revision, retired };
+    const { config, migration } = readConfigText(text, basename(this.path));
+    return { config, revision: config.revision, text, migration };
   }
 
   /** True when the config file exists. */
@@ -118,7 +119,7 @@ export class ConfigStore {
       if (!force && (await this.exists())) throw new ConflictError(`${this.path} already exists (use --force to overwrite)`);
       const config = parseOrThrow(AamiConfig, initial, 'config');
       config.revision = 1;
-      await this.#write(config, undefined, []);
+      await this.#write(config, undefined);
       return { config, revision: 1 };
     }));
   }
@@ -139,7 +140,8 @@ export class ConfigStore {
       const replaced = mutate(draft);
       const next = parseOrThrow(AamiConfig, replaced ?? draft, 'config');
       next.revision = current.revision + 1;
-      await this.#write(next, current.config, current.retired);
+      if (current.migration.from < CONFIG_FORMAT) await this.#keepOldFormat(current.text, current.migration);
+      await this.#write(next, current.config);
       return { config: next, revision: next.revision };
     }));
   }
@@ -148,10 +150,9 @@ export class ConfigStore {
    * Writes `next` (changed in place to hold references instead of secrets). Secrets are stored
    * before config.yaml is replaced, so a crash in between leaves the old file, never a reference to
    * a secret not yet stored; secrets nothing refers to any more are removed only after.
-   * `before` is the config as it was read, to tell a migration from a new value; `retired` the
-   * retired keys the file had, which this write leaves out (logged by name).
+   * `before` is the config as it was read, to tell a migration from a new value.
    */
-  async #write(next: AamiConfig, before: AamiConfig | undefined, retired: readonly string[]): Promise<void> {
+  async #write(next: AamiConfig, before: AamiConfig | undefined): Promise<void> {
     const inFileBefore = new Set(before ? literalSecretFields(before).map((f) => f.path) : []);
     const moved = literalSecretFields(next).length > 0 ? await this.secrets.update((values) => moveLiteralSecrets(next, values)) : [];
     await writeFileAtomic(this.path, renderConfigText(next));
@@ -168,6 +169,17 @@ export class ConfigStore {
     }
     if (stored.length > 0) this.#logger.info(`stored new values in ${basename(this.secrets.path)}`, { fields: describe(stored) });
     if (dropped.length > 0) this.#logger.info(`removed values no field refers to any more from ${basename(this.secrets.path)}`, { names: dropped });
-    if (retired.length > 0) this.#logger.info(`${basename(this.path)} held keys of features this release does not have, at the defaults an older AAMI wrote: left them out`, { keys: retired });
+  }
+
+  /**
+   * Before the first write of a migrated config: a copy of the file as it was, readable by its owner
+   * only (an old file may hold a secret in plain text that this write moves out), and what the
+   * migration did, in the log. A copy of that format made before is kept, not replaced.
+   */
+  async #keepOldFormat(text: string, migration: ConfigMigration): Promise<void> {
+    const copy = `${this.path}.format-${migration.from}.bak`;
+    const exists = await access(copy).then(() => true, () => false);
+    if (!exists) await writeFileAtomic(copy, text, 0o600);
+    this.#logger.info(`${basename(this.path)} was format ${migration.from}: migrated to format ${CONFIG_FORMAT}; the old file is kept as ${basename(copy)}`, { changes: migration.notes });
   }
 }
