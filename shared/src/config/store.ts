@@ -140,7 +140,7 @@ export class ConfigStore {
       const replaced = mutate(draft);
       const next = parseOrThrow(AamiConfig, replaced ?? draft, 'config');
       next.revision = current.revision + 1;
-      if (current.migration.from < CONFIG_FORMAT) await this.#keepOldFormat(current.text, current.migration);
+      if (current.migration.from < CONFIG_FORMAT) await this.#keepOldFormat(current.text, current.config, current.migration);
       await this.#write(next, current.config);
       return { config: next, revision: next.revision };
     }));
@@ -172,14 +172,19 @@ export class ConfigStore {
   }
 
   /**
-   * Before the first write of a migrated config: a copy of the file as it was, readable by its owner
-   * only (an old file may hold a secret in plain text that this write moves out), and what the
-   * migration did, in the log. A copy of that format made before is kept, not replaced.
+   * Before the first write of a migrated config: a copy of the file as it was, comments and all,
+   * except that a secret it held in plain text (which this write moves into secrets.json) reads as
+   * its reference there, so the copy is no second home for it; readable by its owner only. A copy
+   * of that format made before is kept, not replaced. What the migration did goes to the log.
    */
-  async #keepOldFormat(text: string, migration: ConfigMigration): Promise<void> {
+  async #keepOldFormat(text: string, before: AamiConfig, migration: ConfigMigration): Promise<void> {
     const copy = `${this.path}.format-${migration.from}.bak`;
     const exists = await access(copy).then(() => true, () => false);
-    if (!exists) await writeFileAtomic(copy, text, 0o600);
+    if (!exists) {
+      const doc = YAML.parseDocument(text);
+      for (const f of literalSecretFields(before)) doc.setIn(f.path.split('.'), secretRef(f.name));
+      await writeFileAtomic(copy, doc.toString({ lineWidth: 0 }), 0o600);
+    }
     this.#logger.info(`${basename(this.path)} was format ${migration.from}: migrated to format ${CONFIG_FORMAT}; the old file is kept as ${basename(copy)}`, { changes: migration.notes });
   }
 }

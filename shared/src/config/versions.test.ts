@@ -40,3 +40,14 @@ test('the first write after a migration keeps the old file, readable by its owne
   await store.update(() => {});
   assert.match(await readFile(`${path}.format-1.bak`, 'utf8'), /name: old/, 'the first copy stays');
 });
+
+test('the copy of an old file holds no secret it had in plain text: it names the secrets.json entry instead', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'aami-config-format-'));
+  const path = join(dir, 'config.yaml');
+  await writeFile(path, '# kept comment\nrevision: 2\nnotifications:\n  slack:\n    webhook_url: https://hooks.slack.example/services/T0/B0/s3cr3t-in-the-old-file\n');
+  await new ConfigStore(path, { logger: quiet }).update(() => {});
+  const copy = await readFile(`${path}.format-1.bak`, 'utf8');
+  assert.doesNotMatch(copy, /s3cr3t-in-the-old-file/);
+  assert.match(copy, /^# kept comment$/m);
+  assert.match(copy, /webhook_url: \$\{secret:slack_webhook\}/);
+});

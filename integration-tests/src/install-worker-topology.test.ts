@@ -1,13 +1,15 @@
+// The install worker's topology service and its metrics, over an SSH stand-in that answers with the
+// GPU simulator's nvidia-smi (a test may use both services; a service may not import another).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { boardByKey } from '../../gpu-simulator/src/nvidia-smi/boards.ts';
-import { renderSmi } from '../../gpu-simulator/src/nvidia-smi/render.ts';
-import { createWorkerMetrics } from './metrics.ts';
-import { TopologyService } from './topology.ts';
-import type { NodeTarget } from './targets.ts';
+import { boardByKey } from '../../services/gpu-simulator/src/nvidia-smi/boards.ts';
+import { renderSmi } from '../../services/gpu-simulator/src/nvidia-smi/render.ts';
+import { createWorkerMetrics } from '../../services/install-worker/src/metrics.ts';
+import { TopologyService } from '../../services/install-worker/src/topology.ts';
+import type { NodeTarget } from '../../services/install-worker/src/targets.ts';
 
 /** Three H100 nodes over a fake SSH that answers like the simulator's board; `down` per node. */
 async function service(down: Record<string, Array<{ gpu: number; link: number }>> = {}) {
