@@ -5,14 +5,29 @@
 // after sign-in and draws every simulated GPU on its canvas; a temperature fault injected through
 // the simulator's control API marks that GPU within one refresh; a click on its cell (placed with
 // the UI's own layout code) opens the node page, whose charts hold data over the chosen range and
-// mark an injected Xid. A second gateway reads a real Prometheus backfilled by promtool with 1,000
-// nodes x 8 GPUs. Screenshots: overview-4-nodes, overview-1000-nodes, node-page (and a few more).
+// mark an injected Xid. The analyzer's health service (run in this process, as gpu-health.test.ts
+// does) judges the simulated GPUs from that Prometheus, which scrapes it as the `aami` job: the
+// overview's GPU card counts the GPUs by health state on every metric, and the node page's Health
+// panel shows each GPU's state and, after a row-remap failure injected through the simulator, its
+// reason; its Topology panel says no topology was read (no sshd here). A second gateway reads a real
+// Prometheus backfilled by promtool with 1,000 nodes x 8 GPUs. Screenshots: overview-4-nodes,
+// overview-1000-nodes, node-page, node-page-panels (and a few more).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { ConfigStore, type OverviewResponse } from '@aami/shared';
-import { makeTempDir, startAlertmanager, startRedis, type AamiService, type AlertmanagerServer, type PrometheusServer, type RedisServer } from './harness/index.ts';
+import { Registry } from 'prom-client';
+import { ConfigStore, createLogger, loadXidCatalog, type OverviewResponse } from '@aami/shared';
+import { createApp as createAnalyzerApp } from '../../services/analyzer/src/app.ts';
+import { HealthService } from '../../services/analyzer/src/health/service.ts';
+import { prometheusQuery } from '../../services/analyzer/src/health/source.ts';
+import {
+  HARNESS_SERVICE_TOKEN, makeTempDir, startAlertmanager, startRedis, type AamiService, type AlertmanagerServer, type PrometheusServer, type RedisServer,
+} from './harness/index.ts';
 import { cellCentre, layoutMap } from '../../services/api-gateway/ui/src/views/overview-map.ts';
 import { launchUiBrowser, SCREENSHOT_DIR, signedInTab, type UiBrowser } from './web-ui/browser.ts';
 import { backfilledPrometheus, fleetConfig, fleetNodeName, simulatedCluster, type SimulatedCluster } from './web-ui/overview-support.ts';
@@ -31,6 +46,35 @@ let gateway: AamiService;
 let bigProm: PrometheusServer | undefined;
 let bigGateway: AamiService | undefined;
 let browser: UiBrowser;
+let analyzer: { url: string; stop(): Promise<void> } | undefined;
+
+/**
+ * The analyzer's health service and HTTP app on a free port, evaluating every second from the
+ * cluster's Prometheus, which is told to scrape it as the `aami` job (honor_labels, as the rule
+ * compiler's config does) so the overview reads its aami_gpu_health_state series.
+ */
+async function startAnalyzer(dir: string, prom: PrometheusServer): Promise<{ url: string; stop(): Promise<void> }> {
+  const registry = new Registry();
+  const log = createLogger('web-ui-overview-analyzer', 'error');
+  const catalog = loadXidCatalog();
+  const health = new HealthService({
+    query: prometheusQuery(prom.url), memoryPath: join(dir, 'health', 'state.json'), catalog, registry, log,
+    intervalMs: 1000, rateWindow: '20s', rebootThreshold: 2, lookbackMs: 72 * 3600_000,
+  });
+  await health.start();
+  const server: Server = createAnalyzerApp({ serviceToken: HARNESS_SERVICE_TOKEN, catalog, registry, health, log }).listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const config = await readFile(prom.configPath, 'utf8');
+  await prom.reload(`${config.trimEnd()}\n  - job_name: aami\n    honor_labels: true\n    static_configs: [{targets: ['127.0.0.1:${port}']}]\n`);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      await health.stop();
+      await new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); });
+    },
+  };
+}
 
 async function api<T>(base: string, path: string): Promise<T> {
   const res = await fetch(`${base}${path}`, { headers: { authorization: `Bearer ${ADMIN}` } });
@@ -104,11 +148,15 @@ before(async () => {
     startServiceOnFreePort('rule-compiler', 'AAMI_RULE_COMPILER_PORT', 'AAMI_RULE_COMPILER_URL', { ...env, AAMI_COMPILE_DEBOUNCE_MS: '100' }).catch((err: Error) => { console.log(`rule compiler: ${err.message}`); return undefined; }),
     startServiceOnFreePort('install-worker', 'AAMI_INSTALL_WORKER_PORT', 'AAMI_INSTALL_WORKER_URL', { ...env, AAMI_ARTIFACTS_SEED_SYSTEM: '1' }).catch((err: Error) => { console.log(`install-worker: ${err.message}`); return undefined; }),
   ]);
-  gateway = await startUiGateway({ ...env, AAMI_ADMIN_TOKEN: ADMIN, AAMI_RULE_COMPILER_URL: compiler?.url ?? CLOSED, AAMI_INSTALL_WORKER_URL: worker?.url ?? CLOSED });
-  // Every simulated GPU reports, and every node_exporter answers.
-  await until('32 GPUs in the overview', async () => {
+  analyzer = await startAnalyzer(dataDir, cluster.prom);
+  gateway = await startUiGateway({
+    ...env, AAMI_ADMIN_TOKEN: ADMIN, AAMI_RULE_COMPILER_URL: compiler?.url ?? CLOSED, AAMI_INSTALL_WORKER_URL: worker?.url ?? CLOSED, AAMI_ANALYZER_URL: analyzer.url,
+  });
+  // Every simulated GPU reports, every node_exporter answers, and the analyzer has judged every GPU.
+  await until('32 GPUs in the overview, each with a health state', async () => {
     const o = await api<OverviewResponse>(gateway.url, '/api/v1/overview?metric=temperature');
-    return o.summary.gpus.reporting === 32 && o.summary.nodes.up === 4;
+    const judged = Object.values(o.summary.gpus.states ?? {}).reduce((a, b) => a + (b ?? 0), 0);
+    return o.summary.gpus.reporting === 32 && o.summary.nodes.up === 4 && judged === 32;
   });
   browser = await launchUiBrowser();
   console.log(`screenshots: ${SCREENSHOT_DIR}`);
@@ -116,7 +164,8 @@ before(async () => {
 
 after(async () => {
   await browser?.close();
-  await Promise.all([gateway?.stop(), bigGateway?.stop(), bigProm?.stop(), compiler?.stop(), worker?.stop(), cluster?.stop(), am?.stop()]);
+  await Promise.all([gateway?.stop(), bigGateway?.stop(), bigProm?.stop(), compiler?.stop(), worker?.stop(), analyzer?.stop(), am?.stop()]);
+  await cluster?.stop();
   await redis?.stop();
 });
 
@@ -135,7 +184,12 @@ test('the overview is the first screen after sign-in: summary cards, and every s
   const nodesCard = (await cards.nth(0).textContent()) ?? '';
   assert.match(nodesCard, /4 nodes/);
   assert.match(nodesCard, /4 answering/);
-  assert.match((await cards.nth(1).textContent()) ?? '', /32 reporting/);
+  // The GPU card counts the GPUs by the analyzer's health state on the temperature map too, then by temperature level.
+  const gpusCard = (await cards.nth(1).textContent()) ?? '';
+  assert.match(gpusCard, /32 reporting.*By health:.*unhealthy.*degraded.*unknown.*healthy.*By temperature:.*above the critical level/);
+  const stateCounts = await cards.nth(1).locator('li[data-state]').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-count'))));
+  assert.equal(stateCounts.length, 4);
+  assert.equal(stateCounts.reduce((a, b) => a + b, 0), 32, 'every GPU counted once, at one state');
   assert.match((await cards.nth(2).textContent()) ?? '', /Alerts firing/);
   if (compiler) await until('the compile card', async () => /Compiled and live|Not compiled yet/.test((await page.locator('.ov-card-compile').textContent()) ?? ''), 30_000);
   if (worker) assert.match((await page.locator('.ov-card-install').textContent()) ?? '', /No install has run yet/);
@@ -156,8 +210,11 @@ test('the overview is the first screen after sign-in: summary cards, and every s
   assert.match((await page.locator('.ov-legend').textContent()) ?? '', /0 %.*100 % or more/);
   await page.getByRole('radio', { name: 'Health' }).check();
   await until('the health map', async () => (await canvas.getAttribute('data-metric')) === 'health', 15_000, 100);
-  // No analyzer runs here, so no GPU has a verdict: every cell says "no reading", and the card says why.
-  assert.equal(await canvas.getAttribute('data-no-value'), '32');
+  // The analyzer has judged every GPU: no cell says "no reading", and the card lists the states alone.
+  assert.equal(await canvas.getAttribute('data-no-value'), '0');
+  const healthCard = (await page.locator('.ov-card-gpus').textContent()) ?? '';
+  assert.match(healthCard, /By health:/);
+  assert.doesNotMatch(healthCard, /By health:.*By health:|above the critical level/);
   await page.getByRole('radio', { name: 'Temperature' }).check();
   await until('the temperature map', async () => (await canvas.getAttribute('data-metric')) === 'temperature', 15_000, 100);
   // Nodes is still one click away, and each name there opens the node page.
@@ -264,6 +321,56 @@ test('the node page: identity and readings of each GPU, charts with data over 1 
   // Hiding a GPU from the charts is a checkbox, reachable by keyboard.
   await page.getByRole('checkbox', { name: 'GPU 0' }).uncheck();
   await browser.screenshot(page, 'node-page-6h');
+  await page.close();
+});
+
+test("the node page's panels: each GPU's health state, a row-remap failure's reason after the fault, and the topology or why there is none", async () => {
+  const NODE = 'gpu-node-03';
+  const page = await signedIn(gateway.url);
+  await page.goto(`${gateway.url}/#/node/${NODE}`);
+  await page.getByRole('heading', { level: 1, name: `Node ${NODE}` }).waitFor();
+  const panel = page.locator('section.node-health');
+  assert.match((await panel.locator('h2').textContent()) ?? '', /^Health$/);
+  assert.equal(await panel.getByRole('link', { name: 'All checks and state changes' }).getAttribute('href'), `#/health/${NODE}`);
+  // Each GPU with its state (a symbol and a word), its score, and a link to it on the health screen.
+  const rows = panel.locator('table.node-health-gpus tbody tr');
+  await until('8 GPUs in the Health panel', async () => (await rows.count()) === 8, 30_000, 250);
+  const symbol: Readonly<Record<string, string>> = { healthy: '✓', unknown: '?', degraded: '!', unhealthy: '✕' };
+  for (let k = 0; k < 8; k++) {
+    const row = panel.locator(`tr[data-gpu="${k}"]`);
+    const state = (await row.getAttribute('data-state')) ?? '';
+    assert.ok(Object.hasOwn(symbol, state), `GPU ${k}: ${state}`);
+    const cells = await row.locator('th, td').allTextContents();
+    assert.equal(cells[0], `${symbol[state]} GPU ${k}`);
+    assert.equal(cells[1], `${symbol[state]} ${state[0]!.toUpperCase()}${state.slice(1)}`);
+    assert.match(cells[2] ?? '', /^\d{1,3}$/);
+    // A healthy GPU lists nothing, or only the checks that lack data (unknown, which does not make it look bad).
+    const reasons = await row.locator('.health-reason').allTextContents();
+    if (state === 'healthy') assert.ok(reasons.length === 0 ? cells[3] === 'every check passes' : reasons.every((r) => r.startsWith('? Unknown ')), reasons.join(' | '));
+    else assert.ok(reasons.length > 0, `GPU ${k} is ${state}: the panel says why`);
+    assert.equal(await row.getByRole('link').getAttribute('href'), `#/health/${NODE}?gpu=${k}`);
+  }
+  // A failed row remap on GPU 4: the analyzer calls it unhealthy, and the panel says why at its next refresh.
+  await cluster.inject(NODE, { type: 'row-remap-failure', gpu: 4 });
+  const gpu4 = panel.locator('tr[data-gpu="4"][data-state="unhealthy"]');
+  await gpu4.waitFor({ timeout: 60_000 });
+  assert.match((await gpu4.locator('.health-reason').allTextContents()).join(' | '), /✕ Unhealthy row-remap: .*row remapping failed/i);
+  // No topology was read from the simulated nodes (there is no SSH here): the panel says so, or the worker's error.
+  const topo = page.locator('section.node-topology');
+  assert.equal(await topo.getByRole('link', { name: 'Matrix, NVLinks and pin' }).getAttribute('href'), `#/topology/${NODE}`);
+  const topoText = (await topo.textContent()) ?? '';
+  if (worker) assert.match(topoText, /No topology read yet: nobody has read gpu-node-03's GPU interconnect/);
+  else assert.match(topoText, /Could not read the topology: /);
+  // The rest of the page is still there.
+  assert.equal(await page.locator('figure.chart').count(), 5);
+  await browser.screenshot(page, 'node-page-panels');
+  // The GPU's link opens it on the health screen.
+  await gpu4.getByRole('link').click();
+  await page.getByRole('heading', { level: 2, name: `${NODE} · GPU 4` }).waitFor();
+  assert.match(page.url(), new RegExp(`#/health/${NODE}\\?gpu=4$`));
+  // And the overview's GPU card counts it as unhealthy, on the temperature map too.
+  await page.goto(`${gateway.url}/#/overview?metric=temperature`);
+  await until('the unhealthy GPU on the GPU card', async () => Number(await page.locator('.ov-card-gpus li[data-state="unhealthy"]').getAttribute('data-count')) >= 1, 30_000, 250);
   await page.close();
 });
 

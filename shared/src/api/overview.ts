@@ -91,7 +91,13 @@ export const OverviewSummary = z.strictObject({
     with_value: Count.nullable(),
     warn: Count.nullable(),
     bad: Count.nullable(),
-    /** metric=health only: GPUs per state the analyzer gives; GPUs it says nothing about are not counted. */
+    /**
+     * GPUs of configured nodes per state the analyzer gives (aami_gpu_health_state), whatever the
+     * chosen metric; a GPU with two states at 1 counts once, at the worse. GPUs it says nothing
+     * about are not counted, and a state no GPU is in may be left out: `{}` when Prometheus holds
+     * none of the analyzer's series (it is not running or not scraped), null when Prometheus could
+     * not be asked.
+     */
     states: z.partialRecord(HealthState, Count).nullable(),
   }),
   /** Alerts firing now (not silenced or inhibited) by their severity label; `other`: any other severity. */

@@ -4,7 +4,7 @@ import {
   LABEL_VALUE_MAX, NodeChartsResponse, NotFoundError, OverviewResponse, UnavailableError, ValidationError, XID_MARKERS_MAX, loadPresetCatalog,
   type CompileStatus, type InstallRunsList, type PromRangeGrid, type PromRangeSeries, type PromSample,
 } from '@aami/shared';
-import { overviewDomain, promqlString, type OverviewDeps } from './overview.ts';
+import { healthCountExpr, overviewDomain, promqlString, type OverviewDeps } from './overview.ts';
 import { FakeConfigStore, FakePrometheus } from './test-fakes.ts';
 import { prometheusError } from '../routes/overview.ts';
 
@@ -47,9 +47,23 @@ function setup(config: Record<string, unknown> = {}, overrides: Partial<Overview
   return { store, prom, domain };
 }
 
-/** n1 up with GPUs 0..2; n2 up with one hostile GPU and series that are no GPU; n3 has no up series; a node config.yaml does not list. */
-function fleet(prom: FakePrometheus) {
+/** The analyzer's GPUs per node and state, as the count query answers (before the nodes are kept to config.yaml's). */
+const STATE_COUNTS: PromSample[] = [
+  sample({ node: 'n1', state: 'healthy' }, 2),
+  sample({ node: 'n1', state: 'degraded' }, 1),
+  sample({ node: 'n2', state: 'unknown' }, 1),
+  sample({ node: 'n2', state: '<b>on fire</b>' }, 1),
+  sample({ node: 'ghost', state: 'unhealthy' }, 5),
+];
+const COUNT_QUERY = /^count by \(node, state\) \(max by \(node, gpu, state\) \(aami_gpu_health_state\{state="unhealthy"/;
+
+/**
+ * n1 up with GPUs 0..2; n2 up with one hostile GPU and series that are no GPU; n3 has no up series;
+ * a node config.yaml does not list; the analyzer's verdicts on n1 and n2 (and the unlisted node).
+ */
+function fleet(prom: FakePrometheus, counts: PromSample[] | Error = STATE_COUNTS) {
   return prom
+    .onInstant(COUNT_QUERY, counts)
     .onInstant(/^min by \(node\) \(up\{job="node_exporter"\}\)$/, [sample({ node: 'n1' }, 1), sample({ node: 'n2' }, 1), sample({ node: 'ghost' }, 1)])
     .onInstant(/^max by \(node, gpu, UUID, modelName\) \(DCGM_FI_DEV_GPU_TEMP\)$/, [
       sample(gpuId('n1', 2), 90.46),
@@ -78,14 +92,15 @@ test('the temperature overview: every configured GPU with its value and level, c
     { name: 'n3', up: false, gpus: [] },
   ]);
   assert.deepEqual(o.summary.nodes, { configured: 3, up: 2, down: 1 });
-  assert.deepEqual(o.summary.gpus, { reporting: 4, with_value: 3, warn: 1, bad: 1, states: null });
+  assert.deepEqual(o.summary.gpus, { reporting: 4, with_value: 3, warn: 1, bad: 1, states: { healthy: 2, degraded: 1, unknown: 1 } });
   assert.deepEqual(o.summary.alerts, { critical: 2, warning: 1, info: 0, other: 2 });
   assert.deepEqual(o.summary.compile, { state: 'failed', revision: 7, compiled_at: '2026-01-02T03:04:05.000Z', live_revision: 6, error: 'alerts.custom[0].expr: parse error' });
   const { nodes: _nodes, ...run } = RUNS.runs[0]!;
   assert.deepEqual(o.summary.install, run);
   assert.deepEqual(o.unavailable, []);
-  // The temperature is the identity query's own value: two queries, neither naming a node.
-  assert.equal(prom.asked.length, 2);
+  // The temperature is the identity query's own value: three queries (up, the GPUs, the health
+  // counts), none naming a node.
+  assert.equal(prom.asked.length, 3);
   for (const q of prom.asked) assert.doesNotMatch(q.expr, /n1|n2|n3/);
 });
 
@@ -112,8 +127,8 @@ test('memory, utilization and power are one aggregated query each, joined to the
     assert.deepEqual(o.nodes[0]?.gpus, [[0, 'GPU-n1-0', 0, 97, level], [1, 'GPU-n1-1', 0, 12, 0], [2, 'GPU-n1-2', 0, null, 0]], metric);
     // A GPU only the value query knows (no identity) is still shown, without UUID or model.
     assert.deepEqual(o.nodes[2]?.gpus, [[5, null, null, null, 0]], metric);
-    assert.deepEqual(o.summary.gpus, { reporting: 4, with_value: 2, warn: level, bad: 0, states: null }, metric);
-    assert.equal(prom.asked.length, 3, metric);
+    assert.deepEqual(o.summary.gpus, { reporting: 4, with_value: 2, warn: level, bad: 0, states: { healthy: 2, degraded: 1, unknown: 1 } }, metric);
+    assert.equal(prom.asked.length, 4, metric);
   }
 });
 
@@ -137,6 +152,28 @@ test("the health overview colours GPUs by the analyzer's state, counts them by s
   ]);
   assert.deepEqual(o.summary.gpus.states, { healthy: 1, unhealthy: 1, degraded: 1, unknown: 1 });
   assert.deepEqual([o.summary.gpus.with_value, o.summary.gpus.warn, o.summary.gpus.bad], [4, 1, 1]);
+  // The health values hold the counts already: no count query on top.
+  assert.equal(prom.asked.length, 3);
+  assert.ok(!prom.asked.some((q) => COUNT_QUERY.test(q.expr)));
+});
+
+test('every other metric counts the GPUs by health state too: one query for the fleet, each GPU once at its worst state', async () => {
+  assert.equal(healthCountExpr(), 'count by (node, state) ('
+    + ['unhealthy', 'degraded', 'unknown', 'healthy'].map((st) => `max by (node, gpu, state) (aami_gpu_health_state{state="${st}", gpu=~"0?[0-9]|[1-5][0-9]|6[0-3]"} == 1)`).join(' or on (node, gpu) ')
+    + ')');
+  // No series of the analyzer in Prometheus: an empty record, which is not the same as "could not ask".
+  const none = setup();
+  fleet(none.prom, []).onInstant(/DCGM_FI_DEV_GPU_UTIL/, [sample({ node: 'n1', gpu: '0' }, 40)]);
+  const o = OverviewResponse.parse(await none.domain.overview('utilization'));
+  assert.deepEqual(o.summary.gpus.states, {});
+  assert.deepEqual(o.unavailable, []);
+  // The count query failing leaves the states null and names Prometheus; the metric is still answered.
+  const failing = setup();
+  fleet(failing.prom, new Error('prometheus query failed (HTTP 422: query timed out)'));
+  const o2 = OverviewResponse.parse(await failing.domain.overview('temperature'));
+  assert.equal(o2.summary.gpus.states, null);
+  assert.deepEqual([o2.summary.gpus.with_value, o2.summary.gpus.warn, o2.summary.gpus.bad], [3, 1, 1]);
+  assert.deepEqual(o2.unavailable, [{ source: 'prometheus', message: 'prometheus query failed (HTTP 422: query timed out)' }]);
 });
 
 test('a source that does not answer leaves its parts null and is named; the rest is still answered', async () => {

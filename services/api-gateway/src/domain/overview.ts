@@ -104,6 +104,22 @@ function ruleThreshold(catalog: PresetCatalog | undefined, overrides: Record<str
 
 const HEALTH_LEVEL: Readonly<Record<HealthStateName, GpuLevel>> = { healthy: 0, unknown: 0, degraded: 1, unhealthy: 2 };
 
+/** The `gpu` label values gpuIndex() accepts (0..63, one or two digits), as a PromQL regex (anchored by Prometheus). */
+const GPU_INDEX_RE = '0?[0-9]|[1-5][0-9]|6[0-3]';
+
+/**
+ * The analyzer's GPUs per node and state, for the GPU card whatever the metric: one series per node
+ * and state, not per GPU. Each GPU counts once, at its worst state at 1 (the states are taken worst
+ * first and `or on (node, gpu)` keeps the first), as the health map does between two of the
+ * analyzer's updates. Nodes config.yaml does not list are dropped when the answer is read.
+ */
+export function healthCountExpr(): string {
+  const N = NODE_LABEL;
+  const atState = (state: HealthStateName) =>
+    `max by (${N}, gpu, state) (${HEALTH_METRICS.gpuState}{state=${promqlString(state)}, gpu=~${promqlString(GPU_INDEX_RE)}} == 1)`;
+  return `count by (${N}, state) (${[...HEALTH_STATES].reverse().map(atState).join(` or on (${N}, gpu) `)})`;
+}
+
 /** The level of `value` against a legend's thresholds. */
 function levelOf(value: number | null, legend: OverviewLegend): GpuLevel {
   if (value === null) return 0;
@@ -162,18 +178,20 @@ export function overviewDomain(deps: OverviewDeps): OverviewDomain {
     async overview(metric) {
       const at = Math.floor(now() / 1000);
       // One query per kind: node_exporter's up, the GPUs (identity; their temperature too), the chosen
-      // metric; they run while config.yaml is read, and each source's failure is kept, not thrown.
+      // metric, and (but for metric=health, whose values give them) the GPUs per health state; they
+      // run while config.yaml is read, and each source's failure is kept, not thrown.
       const N = NODE_LABEL;
       const identityExpr = `max by (${N}, gpu, UUID, modelName) (${GPU_PRESENCE_METRIC})`;
       const valueExpr = metric === 'health'
         ? `max by (${N}, gpu, UUID, state) (${HEALTH_METRICS.gpuState} == 1)`
         : metric === 'temperature' ? undefined : `max by (${N}, gpu) (${METRIC_EXPR[metric]('')})`;
-      const [snapshot, catalog, up, identity, values, alerts, compile, install] = await Promise.allSettled([
+      const [snapshot, catalog, up, identity, values, stateCounts, alerts, compile, install] = await Promise.allSettled([
         deps.store.read(),
         deps.catalog(),
         prom.instant(`min by (${N}) (up{job=${promqlString(JOBS.nodeExporter)}})`),
         prom.instant(identityExpr),
         valueExpr === undefined ? Promise.resolve(undefined) : prom.instant(valueExpr),
+        metric === 'health' ? Promise.resolve(undefined) : prom.instant(healthCountExpr()),
         deps.firingAlerts(),
         deps.compileStatus().then((body) => compileSummary(CompileStatus.parse(body))),
         deps.installRuns().then((body) => InstallRunsList.parse(body).runs[0]),
@@ -194,7 +212,7 @@ export function overviewDomain(deps: OverviewDeps): OverviewDomain {
       const problem = (source: OverviewSourceProblem['source'], r: PromiseSettledResult<unknown>) => {
         if (r.status === 'rejected' && !unavailable.some((u) => u.source === source)) unavailable.push({ source, message: (r.reason as Error).message });
       };
-      [up, identity, values].forEach((r) => problem('prometheus', r));
+      [up, identity, values, stateCounts].forEach((r) => problem('prometheus', r));
       problem('alertmanager', alerts);
       problem('rule-compiler', compile);
       problem('install-worker', install);
@@ -252,6 +270,17 @@ export function overviewDomain(deps: OverviewDeps): OverviewDomain {
         }
       }
       const valuesOk = metric === 'temperature' ? identity.status === 'fulfilled' : values.status === 'fulfilled';
+      if (stateCounts.status === 'fulfilled' && stateCounts.value) {
+        const configured = new Set(names);
+        const counts: Partial<Record<HealthStateName, number>> = {};
+        for (const s of stateCounts.value) {
+          const state = s.metric.state as HealthStateName;
+          const n = finite(s.value[1]);
+          if (!configured.has(s.metric[N] ?? '') || !HEALTH_STATES.includes(state) || n === null || n < 1) continue;
+          counts[state] = (counts[state] ?? 0) + Math.round(n);
+        }
+        states = counts;
+      }
 
       const upByNode = up.status === 'fulfilled' ? new Map(up.value.map((s) => [s.metric[N] ?? '', s.value[1]])) : undefined;
       const models: string[] = [];

@@ -1,7 +1,9 @@
 // The overview's and the node page's pure parts (services/api-gateway/ui/src/views/overview-map.ts,
-// charts.ts, and poll.ts), run under Node: the map's layout and hit-testing for 4, 1,000 and 10,000
-// nodes of 8 GPUs, keyboard moves, colours and levels, the drawing on a recording context, the
-// charts answer shaped into uPlot's columns with its Xid markers, and the refresh timing.
+// charts.ts, health-marks.ts and poll.ts), run under Node: the map's layout and hit-testing for 4,
+// 1,000 and 10,000 nodes of 8 GPUs, keyboard moves, colours and levels, the drawing on a recording
+// context, the GPU card's counts by health state, the health words the Health panel shares with the
+// health screen, the charts answer shaped into uPlot's columns with its Xid markers, and the refresh
+// timing.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { NodeChartsResponse, OverviewGpu, OverviewLegend, OverviewNode, OverviewResponse } from '@aami/shared';
@@ -12,6 +14,7 @@ import {
 } from '../../ui/src/views/overview-map.ts';
 import { chartData, chartSummary, clockChart, fmtValue, gpuChart, gpuStyle, reasonsOf, timeAxis, xidMarks, yRange } from '../../ui/src/views/charts.ts';
 import { nextDelay, startPoller, type PollEnv } from '../../ui/src/poll.ts';
+import { STATES_WORST_FIRST, actionText, known, score, stateCounts, stateText } from '../../ui/src/views/health-marks.ts';
 
 const TEMP_LEGEND: OverviewLegend = { unit: '°C', warn: 75, bad: 85, states: null };
 const HEALTH_LEGEND: OverviewLegend = { unit: null, warn: null, bad: null, states: ['healthy', 'unknown', 'degraded', 'unhealthy'] };
@@ -262,6 +265,32 @@ function charts(gpus = 2): NodeChartsResponse {
     ],
   };
 }
+
+test('the GPU card by health state: null is "could not ask", an empty record "no verdict", else every state worst first', () => {
+  assert.deepEqual(stateCounts(null, 32), { kind: 'unread' });
+  assert.deepEqual(stateCounts({}, 32), { kind: 'none' });
+  assert.deepEqual(stateCounts({ healthy: 0 }, 32), { kind: 'none' });
+  assert.deepEqual(stateCounts({ healthy: 28, degraded: 1, unhealthy: 1 }, 32), {
+    kind: 'counts',
+    rows: [{ state: 'unhealthy', n: 1 }, { state: 'degraded', n: 1 }, { state: 'unknown', n: 0 }, { state: 'healthy', n: 28 }],
+    notJudged: 2,
+  });
+  // Prometheus could not count the reporting GPUs, or the analyzer judged GPUs dcgm-exporter no longer reports.
+  assert.equal((stateCounts({ healthy: 3 }, null) as { notJudged: number }).notJudged, 0);
+  assert.equal((stateCounts({ healthy: 9 }, 8) as { notJudged: number }).notJudged, 0);
+  assert.deepEqual(STATES_WORST_FIRST, ['unhealthy', 'degraded', 'unknown', 'healthy']);
+});
+
+test('health words shared by the health screen and the node page: an unknown state is drawn as unknown with its own text', () => {
+  assert.equal(known('degraded'), 'degraded');
+  assert.equal(known('<b>on fire</b>'), 'unknown');
+  assert.equal(known('constructor'), 'unknown');
+  assert.equal(stateText('unhealthy'), 'Unhealthy');
+  assert.equal(stateText('<b>on fire</b>'), '<b>on fire</b>');
+  assert.deepEqual([score(38.6), score(Number.NaN), score(100)], ['39', '?', '100']);
+  assert.equal(actionText('reset-gpu'), 'stop the work on this GPU and reset it (nvidia-smi -r), or reboot the node');
+  assert.equal(actionText('call-the-vendor'), 'call-the-vendor');
+});
 
 test('charts: the series become uPlot columns (Unix-second x, one y array per GPU, null as gaps)', () => {
   const r = charts();

@@ -5,27 +5,20 @@
 // (GET /api/v1/health/:node?gpu=K). An admin can clear the GPU's findings after a repair (POST
 // /api/v1/health/:node/clear, with a reason for the audit). Refreshes every 30 seconds, the
 // analyzer's default evaluation interval. `#/health/NODE?gpu=K` opens a GPU directly.
-import { HEALTH_ACTION_TEXT, HEALTH_STATE_SYMBOL } from '@aami/shared/health/vocabulary';
 import { ApiError, call, get, seg } from '../api.ts';
 import { h, replace, uid, type Child } from '../dom.ts';
 import { plural } from '../format.ts';
 import { isAdmin } from '../session.ts';
 import type {
-  CheckResult, FleetHealthResponse, GpuHealth, HealthAction, HealthClearResponse, HealthNode, HealthState, HealthTransition, NodeHealthResponse,
+  CheckResult, FleetHealthResponse, GpuHealth, HealthClearResponse, HealthNode, HealthState, HealthTransition, NodeHealthResponse,
 } from '../types.ts';
 import { ago, busy, button, errorBox, field, input, note, pageHeader } from '../ui.ts';
+import { HEALTH_ACTION_TEXT, HEALTH_STATE_SYMBOL, STATE_TEXT, actionText, known, score, stateText } from './health-marks.ts';
 
 const REFRESH_MS = 30_000;
 
-const STATE_TEXT: Readonly<Record<HealthState, string>> = { healthy: 'Healthy', unknown: 'Unknown', degraded: 'Degraded', unhealthy: 'Unhealthy' };
 /** The order of the fleet counts (as `aami health` prints them). */
 const COUNT_ORDER: readonly HealthState[] = ['healthy', 'degraded', 'unhealthy', 'unknown'];
-
-/** A state the UI knows (anything else the API might send is drawn as unknown, its text kept). */
-const known = (s: string): HealthState => (Object.hasOwn(STATE_TEXT, s) ? s as HealthState : 'unknown');
-const stateText = (s: string): string => (Object.hasOwn(STATE_TEXT, s) ? STATE_TEXT[s as HealthState] : s);
-const actionText = (a: string): string => (Object.hasOwn(HEALTH_ACTION_TEXT, a) ? HEALTH_ACTION_TEXT[a as HealthAction] : a);
-const score = (n: number): string => (Number.isFinite(n) ? String(Math.round(n)) : '?');
 
 /** A state as symbol + word, coloured. */
 export function stateBadge(s: string): HTMLSpanElement {
@@ -36,7 +29,8 @@ export function stateBadge(s: string): HTMLSpanElement {
 /** "gpu-node-01 GPU 3: Unhealthy, score 39", the cell's accessible name. */
 const cellLabel = (g: GpuHealth): string => `${g.node} GPU ${g.gpu}: ${stateText(g.state)}, score ${score(g.score)}`;
 
-function reasonLine(r: CheckResult): HTMLLIElement {
+/** One check's finding: its state, the check's name and its reason (the node page's Health panel shows them too). */
+export function reasonLine(r: CheckResult): HTMLLIElement {
   return h('li', { class: 'health-reason' }, stateBadge(r.state), ' ', h('span', { class: 'check-name' }, r.check), ': ', h('span', { class: 'reason-text' }, r.reason));
 }
 

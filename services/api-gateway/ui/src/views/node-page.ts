@@ -2,21 +2,31 @@
 // readings now; charts of utilisation, memory, temperature, power and clock slowdown over the last
 // hour, 6 hours, 24 hours or 7 days (GET /api/v1/nodes/:name/charts), with the node's Xid events
 // drawn as markers; the alerts firing on it (GET /api/v1/alerts/firing, kept to its `node` label);
-// and its last install (GET /api/v1/install/nodes/:name/last; 404: never installed). Links to its
-// GPU health and topology screens. The charts are uPlot (MIT), bundled with the UI; the data
-// shaping is charts.ts. Refreshes every 10 seconds while shown.
+// and its last install (GET /api/v1/install/nodes/:name/last; 404: never installed). Two panels
+// from the other screens: Health, each GPU's state, score and the findings of its checks that are
+// not healthy (GET /api/v1/health/:node, drawn with health-marks.ts), and Topology, the node's
+// interconnect drawing and how it differs from its kind (GET /api/v1/topology/:name, drawn by
+// topology-drawing.ts; 404: not read yet), each linking to its screen. The charts are uPlot (MIT),
+// bundled with the UI; the data shaping is charts.ts. Refreshes every 10 seconds while shown; a
+// panel whose source fails shows that error in its place and the rest of the page carries on.
 import uPlot from 'uplot';
 import { ApiError, get, seg } from '../api.ts';
-import { h, replace, uid, type Child } from '../dom.ts';
+import { h, replace, svg, uid, type Child } from '../dom.ts';
 import { humanizeRuleName, plural } from '../format.ts';
 import { DEFAULT_POLL, startPoller } from '../poll.ts';
-import type { ChartRange, ChartSeriesName, FiringAlert, FiringAlertsResponse, InstallNodeRun, NodeChartsResponse } from '../types.ts';
+import type {
+  ChartRange, ChartSeriesName, FiringAlert, FiringAlertsResponse, InstallNodeRun, NodeChartsResponse, NodeHealthResponse, NodeTopology,
+} from '../types.ts';
 import { ago, button, errorBox, note, pageHeader, severityBadge } from '../ui.ts';
 import {
   CHART_KIND, CHART_KINDS, RANGES, chartData, chartSummary, fmtValue, gpuStyle, isRange, reasonText, reasonsOf, xidMarks, yRange,
   type ChartData, type XidMark,
 } from './charts.ts';
+import { reasonLine, stateBadge } from './health.ts';
+import { HEALTH_STATE_SYMBOL, actionText, known, score } from './health-marks.ts';
 import { pageEnv } from './overview.ts';
+import { drawTopology, layoutTopology } from './topology-drawing.ts';
+import { deviationList, nvlinkText, sourcePhrase, takenCell } from './topology.ts';
 
 const CHART_HEIGHT = 200;
 
@@ -208,6 +218,106 @@ function installSection(last: InstallNodeRun | null | Error): HTMLElement {
   return h('section', { class: 'card node-install', attrs: { 'aria-labelledby': id } }, h('h2', { attrs: { id } }, 'Last install'), body);
 }
 
+/** A panel's heading with the link to the screen it comes from. */
+function panelHead(id: string, title: string, href: string, link: string): HTMLElement {
+  return h('div', { class: 'panel-head' }, h('h2', { attrs: { id } }, title), h('a', { class: 'panel-link', attrs: { href } }, link));
+}
+
+/** The Health panel: the analyzer's verdict on each GPU of the node, and why where it is not healthy. */
+function healthSection(name: string, n: NodeHealthResponse | null | Error): HTMLElement {
+  const id = uid('node-health');
+  const at = (gpu?: number) => `#/health/${encodeURIComponent(name)}${gpu === undefined ? '' : `?gpu=${gpu}`}`;
+  let body: Child;
+  if (n instanceof Error) body = errorBox(n, 'Could not read the GPU health');
+  else if (n === null) {
+    body = h('p', { class: 'muted' }, `The analyzer has no verdict on ${name}: either it does not watch this node (no GPU of it reports to Prometheus), or its first evaluation has not finished yet.`);
+  } else {
+    const gpus = Array.isArray(n.gpus) ? n.gpus : [];
+    const healthy = gpus.filter((g) => g.state === 'healthy').length;
+    body = [
+      h('p', { class: 'node-health-sum' }, stateBadge(n.state), ` · node score ${score(n.score)}`,
+        gpus.length > 0 ? ` · ${healthy} of ${plural(gpus.length, 'GPU')} healthy` : '',
+        n.action !== 'none' ? h('span', { class: 'health-next' }, ` · Next: ${actionText(n.action)}`) : null),
+      Array.isArray(n.reasons) && n.reasons.length > 0
+        ? h('ul', { class: 'health-reasons node-reasons', attrs: { 'aria-label': `Findings about node ${name}` } }, n.reasons.map(reasonLine)) : null,
+      gpus.length === 0
+        ? h('p', { class: 'muted' }, 'The analyzer lists no GPU on this node.')
+        : h('div', { class: 'table-scroll' }, h('table', { class: 'table node-health-gpus' },
+          h('caption', { class: 'sr-only' }, 'Each GPU\'s health state, score, and the checks that are not healthy'),
+          h('thead', null, h('tr', null, ['GPU', 'State', 'Score', 'What is not healthy'].map((t) => h('th', { attrs: { scope: 'col' } }, t)))),
+          h('tbody', null, gpus.map((g) => {
+            const k = known(g.state);
+            const reasons = Array.isArray(g.reasons) ? g.reasons : [];
+            return h('tr', { class: `check-row hs-row-${k}`, attrs: { 'data-gpu': g.gpu, 'data-state': k } },
+              h('th', { attrs: { scope: 'row' } }, h('span', { class: `hsym hs-${k}`, attrs: { 'aria-hidden': 'true' } }, HEALTH_STATE_SYMBOL[k]), ' ',
+                h('a', { attrs: { href: at(g.gpu), 'aria-label': `GPU ${g.gpu}: its checks and history` } }, `GPU ${g.gpu}`)),
+              h('td', { class: 'nowrap' }, stateBadge(g.state)),
+              h('td', { class: 'num' }, score(g.score)),
+              h('td', null, reasons.length === 0
+                ? h('span', { class: 'muted' }, 'every check passes')
+                : h('ul', { class: 'health-reasons gpu-reasons' }, reasons.map(reasonLine))));
+          })))),
+    ];
+  }
+  return h('section', { class: 'card node-health', attrs: { 'aria-labelledby': id } },
+    panelHead(id, 'Health', at(), 'All checks and state changes'), body);
+}
+
+/** The Topology panel: the node's last read interconnect as drawn on its topology page, and how it differs from its kind. */
+function topologySection(name: string, t: NodeTopology | null | Error): HTMLElement {
+  const id = uid('node-topo');
+  let body: Child;
+  if (t instanceof Error) body = errorBox(t, 'Could not read the topology');
+  else if (t === null) {
+    body = h('p', { class: 'muted topo-none' }, `No topology read yet: nobody has read ${name}'s GPU interconnect. It is read after each exporter install, and "Refresh" on its topology page reads it now.`);
+  } else if (t.state === 'no-gpu-tool') {
+    body = [
+      h('p', { class: 'topo-none' }, h('span', { class: 'hsym', attrs: { 'aria-hidden': 'true' } }, '–'),
+        ` No nvidia-smi: when its topology was read (`, takenCell(t.takenAt), `), ${name} had no nvidia-smi, so there is nothing to draw.`),
+      t.reason ? h('p', { class: 'reason muted small' }, t.reason) : null,
+    ];
+  } else if (t.state !== 'ok') {
+    body = h('div', { class: 'message warn', attrs: { role: 'status' } },
+      h('p', { class: 'message-title' }, 'The last read of the topology (', takenCell(t.takenAt), ') failed:'),
+      h('p', { class: 'detail reason' }, t.reason ?? 'no reason was given'));
+  } else {
+    const e = t.expected;
+    const devs = e?.deviations ?? [];
+    const layout = layoutTopology(t);
+    body = [
+      h('p', { class: 'small' }, 'Read ', takenCell(t.takenAt), e ? ` · ${e.kind}` : '', t.summary ? ` · NVLink: ${nvlinkText(t.summary)}` : ''),
+      devs.length > 0
+        ? h('div', { class: 'message error', attrs: { role: 'status' } },
+          h('p', { class: 'message-title' }, `Not as expected (compared with ${e ? sourcePhrase(e) : 'its kind'}):`),
+          deviationList(devs, `How ${name} differs`))
+        : e && e.source !== 'alone'
+          ? h('p', { class: 'topo-all-good' }, h('span', { class: 'ok-mark', attrs: { 'aria-hidden': 'true' } }, '✓ '), `As expected: the same as ${sourcePhrase(e)}.`)
+          : h('p', { class: 'muted' }, 'Nothing to compare it with: no other node has this kind of GPUs, and no topology is pinned for it.'),
+      layout.gpus.length > 0
+        ? h('div', { class: 'topo-drawing' }, drawTopology(layout, svg, `GPU topology of ${name}`))
+        : h('p', { class: 'muted' }, 'The read lists no GPU to draw.'),
+      layout.gpus.length > 0 && layout.degradedGpus.length + devs.length > 0
+        ? h('p', { class: 'hint' }, 'Red, dashed and marked ✕: not as expected. The topology page has the legend and the full matrix.') : null,
+    ];
+  }
+  return h('section', { class: 'card node-topology', attrs: { 'aria-labelledby': id } },
+    panelHead(id, 'Topology', `#/topology/${encodeURIComponent(name)}`, 'Matrix, NVLinks and pin'), body);
+}
+
+/** What a panel's source said: its answer, null for "none" (404), or the error to show in its place. */
+async function readPanel<T>(path: string, signal?: AbortSignal): Promise<T | null | Error> {
+  try {
+    return await get<T>(path, signal);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) return null;
+    if ((err as Error).name === 'AbortError') throw err;
+    return err as Error;
+  }
+}
+
+const readHealth = (name: string, signal?: AbortSignal) => readPanel<NodeHealthResponse>(`/api/v1/health/${seg(name)}`, signal);
+const readTopology = (name: string, signal?: AbortSignal) => readPanel<NodeTopology>(`/api/v1/topology/${seg(name)}`, signal);
+
 async function readAlerts(name: string, signal?: AbortSignal): Promise<FiringAlert[] | Error> {
   try {
     const { alerts } = await get<FiringAlertsResponse>('/api/v1/alerts/firing', signal);
@@ -218,15 +328,7 @@ async function readAlerts(name: string, signal?: AbortSignal): Promise<FiringAle
   }
 }
 
-async function readInstall(name: string, signal?: AbortSignal): Promise<InstallNodeRun | null | Error> {
-  try {
-    return await get<InstallNodeRun>(`/api/v1/install/nodes/${seg(name)}/last`, signal);
-  } catch (err) {
-    if (err instanceof ApiError && err.status === 404) return null;
-    if ((err as Error).name === 'AbortError') throw err;
-    return err as Error;
-  }
-}
+const readInstall = (name: string, signal?: AbortSignal) => readPanel<InstallNodeRun>(`/api/v1/install/nodes/${seg(name)}/last`, signal);
 
 export async function renderNodePage(root: HTMLElement, params: URLSearchParams, name: string | undefined): Promise<() => void> {
   if (!name) {
@@ -235,7 +337,9 @@ export async function renderNodePage(root: HTMLElement, params: URLSearchParams,
   }
   let range: ChartRange = isRange(params.get('range')) ? params.get('range') as ChartRange : '1h';
   const chartsUrl = (r: ChartRange) => `/api/v1/nodes/${seg(name)}/charts?range=${r}`;
-  let [charts, alerts, install] = await Promise.all([get<NodeChartsResponse>(chartsUrl(range)), readAlerts(name), readInstall(name)]);
+  let [charts, alerts, install, health, topology] = await Promise.all([
+    get<NodeChartsResponse>(chartsUrl(range)), readAlerts(name), readInstall(name), readHealth(name), readTopology(name),
+  ]);
   document.title = `${name} · AAMI`;
 
   const syncKey = uid('node-sync');
@@ -251,6 +355,19 @@ export async function renderNodePage(root: HTMLElement, params: URLSearchParams,
   const xidHost = h('div');
   const alertsHost = h('div');
   const installHost = h('div');
+  const healthHost = h('div');
+  const topologyHost = h('div');
+  /**
+   * What each panel was last drawn from: a panel is drawn again only when its answer (or the "… ago"
+   * it shows) changed, so a refresh leaves the keyboard focus and a scrolled drawing where they were.
+   */
+  const drawnFrom = new Map<HTMLElement, string>();
+  const panel = (host: HTMLElement, from: unknown, draw: () => HTMLElement, extra = '') => {
+    const key = `${from instanceof Error ? `error:${from.name}:${from.message}` : JSON.stringify(from)}|${extra}`;
+    if (drawnFrom.get(host) === key) return;
+    drawnFrom.set(host, key);
+    replace(host, draw());
+  };
   const status = h('p', { class: 'muted small ov-status' });
   const refreshError = h('div', { attrs: { 'aria-live': 'polite' } });
   const rangeText = () => RANGES.find((x) => x.range === range)?.text ?? range;
@@ -409,6 +526,8 @@ export async function renderNodePage(root: HTMLElement, params: URLSearchParams,
     replace(xidHost, xidList(charts, rangeText(), when(range)));
     replace(alertsHost, alertsSection(name, alerts));
     replace(installHost, installSection(install));
+    panel(healthHost, health, () => healthSection(name, health));
+    panel(topologyHost, topology, () => topologySection(name, topology), topology && !(topology instanceof Error) ? ago(topology.takenAt) : '');
     status.textContent = `Updated ${new Date().toLocaleTimeString()}. This page refreshes every ${DEFAULT_POLL.intervalMs / 1000} seconds while you look at it.`;
   };
 
@@ -421,6 +540,7 @@ export async function renderNodePage(root: HTMLElement, params: URLSearchParams,
       h('a', { class: 'btn', attrs: { href: `#/topology/${encodeURIComponent(name)}` } }, 'GPU interconnect'),
       button('Refresh now', () => poller.now())),
     h('section', { class: 'card table-card node-gpus-card', attrs: { 'aria-label': 'GPUs' } }, h('h2', { class: 'ov-table-title' }, 'GPUs'), gpuHost),
+    healthHost,
     h('section', { class: 'card node-charts', attrs: { 'aria-label': 'History' } },
       h('div', { class: 'ov-map-head' }, h('h2', null, 'History'), rangePicker),
       switchesHost,
@@ -428,14 +548,19 @@ export async function renderNodePage(root: HTMLElement, params: URLSearchParams,
       status,
       refreshError),
     xidHost,
+    topologyHost,
     h('div', { class: 'two-col' }, alertsHost, installHost),
   );
   fill();
 
   const poller = startPoller(async (signal) => {
     const want = range;
-    const [c, a, i] = await Promise.all([get<NodeChartsResponse>(chartsUrl(want), signal), readAlerts(name, signal), readInstall(name, signal)]);
+    const [c, a, i, hl, tp] = await Promise.all([
+      get<NodeChartsResponse>(chartsUrl(want), signal), readAlerts(name, signal), readInstall(name, signal), readHealth(name, signal), readTopology(name, signal),
+    ]);
     if (stopped || want !== range) return;
+    health = hl;
+    topology = tp;
     const gpusChanged = c.gpus.map((g) => g.gpu).join() !== charts.gpus.map((g) => g.gpu).join();
     charts = c;
     alerts = a;

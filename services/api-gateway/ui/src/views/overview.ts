@@ -1,6 +1,6 @@
-// Overview, the first screen: the cluster summed up (nodes answering or not, GPUs by level or by
-// health state, alerts firing by severity, the last rule compile, the last install run with its
-// progress) over a map of every GPU of the fleet, one cell per GPU grouped by node and coloured by
+// Overview, the first screen: the cluster summed up (nodes answering or not, GPUs by health state
+// and by the level of the chosen metric, alerts firing by severity, the last rule compile, the last
+// install run with its progress) over a map of every GPU of the fleet, one cell per GPU grouped by node and coloured by
 // the metric the operator picks (GET /api/v1/overview?metric=...). The map is one <canvas> however
 // large the fleet (overview-map.ts lays it out and draws it): the pointer shows a GPU's node, index,
 // model and value, a click opens the node's page, and the keyboard moves a cursor over it (arrows,
@@ -18,6 +18,7 @@ import {
   hitTest, layoutMap, levelText, mapModel, metricWord, moveCursor, nextAttention, num, tipLines, valueText,
   type CellRef, type CursorKey, type DrawCounts, type MapLayout, type MapModel,
 } from './overview-map.ts';
+import { HEALTH_STATE_SYMBOL, stateCounts } from './health-marks.ts';
 
 export const METRICS: ReadonlyArray<{ metric: OverviewMetric; text: string }> = [
   { metric: 'health', text: 'Health' },
@@ -63,7 +64,6 @@ const bigNumber = (n: number | null, word: string): HTMLElement =>
 const unknownLine = (why: string) => h('p', { class: 'muted' }, why);
 
 const STATE_WORD: Readonly<Record<string, string>> = { healthy: 'healthy', unknown: 'unknown', degraded: 'degraded', unhealthy: 'unhealthy' };
-const STATE_SYM: Readonly<Record<string, string>> = { healthy: '✓', unknown: '?', degraded: '!', unhealthy: '✕' };
 
 function nodesCard(s: OverviewSummary): HTMLElement {
   const { configured, up, down } = s.nodes;
@@ -77,34 +77,42 @@ function nodesCard(s: OverviewSummary): HTMLElement {
   );
 }
 
+const STATE_CLASS: Readonly<Record<string, string>> = { unhealthy: 'ov-bad', degraded: 'ov-warn', unknown: 'ov-muted', healthy: 'ov-ok' };
+
+/** The GPUs per health state the analyzer gives (worst first, as the metric's levels under them), whatever the metric; or why there are none. */
+function healthLines(g: OverviewSummary['gpus']): Child[] {
+  const c = stateCounts(g.states, g.reporting);
+  if (c.kind === 'unread') return [unknownLine('The analyzer\'s verdicts could not be read from Prometheus.')];
+  if (c.kind === 'none') {
+    return [h('p', { class: 'muted small ov-no-health' }, 'None judged yet: Prometheus holds no verdict of the analyzer (it is not running, or not scraped).')];
+  }
+  return [
+    h('ul', { class: 'ov-lines ov-states', attrs: { 'aria-label': 'GPUs by health state' } }, c.rows.map(({ state, n }) =>
+      h('li', { class: n === 0 ? 'ov-zero' : STATE_CLASS[state], attrs: { 'data-state': state, 'data-count': n } },
+        sym(HEALTH_STATE_SYMBOL[state]), ` ${n.toLocaleString()} ${STATE_WORD[state] ?? state}`))),
+    c.notJudged > 0 ? h('p', { class: 'muted small' }, `${c.notJudged.toLocaleString()} not judged by the analyzer yet`) : null,
+  ];
+}
+
 function gpusCard(resp: OverviewResponse): HTMLElement {
   const g = resp.summary.gpus;
-  const lines: Child[] = [];
-  if (resp.metric === 'health') {
-    if (g.states) {
-      lines.push(h('ul', { class: 'ov-lines' }, (resp.legend.states ?? ['healthy', 'unknown', 'degraded', 'unhealthy']).map((st) => {
-        const n = g.states?.[st] ?? 0;
-        return h('li', { class: n === 0 ? 'ov-zero' : st === 'unhealthy' ? 'ov-bad' : st === 'degraded' ? 'ov-warn' : st === 'healthy' ? 'ov-ok' : '' },
-          sym(STATE_SYM[st] ?? '?'), ` ${n.toLocaleString()} ${STATE_WORD[st] ?? st}`);
-      })));
-      const judged = Object.values(g.states).reduce((a, b) => a + (b ?? 0), 0);
-      if (g.reporting !== null && g.reporting > judged) lines.push(h('p', { class: 'muted small' }, `${(g.reporting - judged).toLocaleString()} not judged by the analyzer yet`));
+  const lines: Child[] = [h('p', { class: 'muted small ov-by' }, 'By health:'), ...healthLines(g)];
+  if (resp.metric !== 'health') {
+    lines.push(h('p', { class: 'muted small ov-by' }, `By ${metricWord(resp.metric)}:`));
+    if (g.with_value === null || g.warn === null || g.bad === null) {
+      lines.push(unknownLine(`Their ${metricWord(resp.metric)} could not be read from Prometheus.`));
     } else {
-      lines.push(unknownLine('The analyzer\'s verdicts could not be read from Prometheus.'));
+      const normal = g.with_value - g.warn - g.bad;
+      const missing = (g.reporting ?? g.with_value) - g.with_value;
+      lines.push(h('ul', { class: 'ov-lines ov-levels' },
+        h('li', { class: g.bad > 0 ? 'ov-bad' : 'ov-zero' }, sym('✕'), ` ${g.bad.toLocaleString()} above the critical level`),
+        h('li', { class: g.warn > 0 ? 'ov-warn' : 'ov-zero' }, sym('▲'), ` ${g.warn.toLocaleString()} above the warning level`),
+        h('li', { class: 'ov-ok' }, sym('✓'), ` ${normal.toLocaleString()} below both`),
+        missing > 0 ? h('li', { class: 'ov-muted' }, sym('▨'), ` ${missing.toLocaleString()} without a reading`) : null));
+      if (resp.legend.warn === null && resp.legend.bad === null) lines.push(h('p', { class: 'muted small' }, `No alert rule sets a level for ${metricWord(resp.metric)}.`));
     }
-  } else if (g.with_value === null || g.warn === null || g.bad === null) {
-    lines.push(unknownLine(`Their ${metricWord(resp.metric)} could not be read from Prometheus.`));
-  } else {
-    const normal = g.with_value - g.warn - g.bad;
-    const missing = (g.reporting ?? g.with_value) - g.with_value;
-    lines.push(h('ul', { class: 'ov-lines' },
-      h('li', { class: g.bad > 0 ? 'ov-bad' : 'ov-zero' }, sym('✕'), ` ${g.bad.toLocaleString()} above the critical level`),
-      h('li', { class: g.warn > 0 ? 'ov-warn' : 'ov-zero' }, sym('▲'), ` ${g.warn.toLocaleString()} above the warning level`),
-      h('li', { class: 'ov-ok' }, sym('✓'), ` ${normal.toLocaleString()} below both`),
-      missing > 0 ? h('li', { class: 'ov-muted' }, sym('▨'), ` ${missing.toLocaleString()} without a reading`) : null));
-    if (resp.legend.warn === null && resp.legend.bad === null) lines.push(h('p', { class: 'muted small' }, `No alert rule sets a level for ${metricWord(resp.metric)}.`));
   }
-  return card('GPUs', 'ov-card-gpus', bigNumber(g.reporting, 'reporting'), h('p', { class: 'muted small ov-by' }, `By ${metricWord(resp.metric)}:`), ...lines);
+  return card('GPUs', 'ov-card-gpus', bigNumber(g.reporting, 'reporting'), ...lines);
 }
 
 function alertsCard(s: OverviewSummary): HTMLElement {

@@ -28,7 +28,7 @@ const STATE_TEXT: Readonly<Record<string, { sym: string; text: string; cls: stri
 
 const nodeHref = (node: string) => `#/topology/${encodeURIComponent(node)}`;
 
-function stateCell(state: string): HTMLElement {
+export function stateCell(state: string): HTMLElement {
   const s = STATE_TEXT[state] ?? { sym: '?', text: state, cls: 'none' };
   return h('span', { class: `topo-state topo-state-${s.cls}` }, h('span', { class: 'hsym', attrs: { 'aria-hidden': 'true' } }, s.sym), ' ', s.text);
 }
@@ -42,14 +42,14 @@ function sourceText(e: TopoExpectation | undefined): string {
 }
 
 /** What a node is compared with, to end a sentence ("compared with ..."). */
-function sourcePhrase(e: TopoExpectation): string {
+export function sourcePhrase(e: TopoExpectation): string {
   if (e.source === 'pinned') return `the topology pinned from ${e.pinnedFrom ?? 'another node'}`;
   if (e.source === 'peers') return `most of its ${plural(e.peers - 1, 'peer')}`;
   return 'nothing: no other node has its kind, and no topology is pinned for it';
 }
 
 /** "28 of 28 pairs, NV18"; "16 of 28 pairs, NV1–NV2"; "none (PCIe only)". */
-function nvlinkText(s: TopoSummary | undefined): string {
+export function nvlinkText(s: TopoSummary | undefined): string {
   if (!s) return '—';
   if (s.gpuPairs === 0) return s.gpus === 1 ? 'one GPU' : '—';
   if (s.nvlinkPairs === 0 || s.minNvlinks === null) return 'none (PCIe only)';
@@ -72,11 +72,11 @@ function linksDownCell(links: readonly string[] | undefined): Child {
   return h('span', { class: 'topo-state topo-state-bad', attrs: { title: links.join(', ') } }, h('span', { class: 'hsym', attrs: { 'aria-hidden': 'true' } }, '✕'), ` ${links.length}`);
 }
 
-function takenCell(at: string): HTMLElement {
+export function takenCell(at: string): HTMLElement {
   return h('time', { attrs: { datetime: at, title: new Date(at).toLocaleString() } }, ago(at));
 }
 
-function deviationList(deviations: readonly TopoDeviation[], label: string): HTMLElement {
+export function deviationList(deviations: readonly TopoDeviation[], label: string): HTMLElement {
   return h('ul', { class: 'topo-deviations', attrs: { 'aria-label': label } }, deviations.map((d) => h('li', { class: 'topo-deviation' },
     h('span', { class: 'hsym', attrs: { 'aria-hidden': 'true' } }, '✕'), ' ', h('span', { class: 'reason-text' }, d.text))));
 }
