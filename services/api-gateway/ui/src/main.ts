@@ -122,7 +122,7 @@ function shell(active: string): { main: HTMLElement } {
   );
   const who = s
     ? h('div', { class: 'who' },
-      h('span', { class: 'who-name' }, s.name),
+      h('span', { class: 'who-name', attrs: { title: s.name } }, s.name),
       h('span', { class: `badge role-${s.role}` }, s.role === 'admin' ? 'Admin' : 'Viewer (read-only)'),
       button('Sign out', signOut, { kind: 'link' }))
     : null;
