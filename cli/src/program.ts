@@ -3,6 +3,7 @@ import { Command, Option } from 'commander';
 import { AAMI_VERSION } from '@aami/shared';
 import { registerAlertsCommands } from './commands/alerts.ts';
 import { registerConfigCommands } from './commands/config.ts';
+import { registerDoctorCommand } from './commands/doctor.ts';
 import { registerExplainCommands } from './commands/explain.ts';
 import { registerHealthCommands } from './commands/health.ts';
 import { registerTopoCommands } from './commands/topo.ts';
@@ -30,6 +31,7 @@ export function buildProgram(): Command {
   registerLoginCommand(program);
   registerInstallCommands(registerNodesCommands(program));
   registerStatusCommand(program);
+  registerDoctorCommand(program);
   registerHealthCommands(program);
   registerAlertsCommands(program);
   registerNotificationConfigCommands(registerConfigCommands(program));

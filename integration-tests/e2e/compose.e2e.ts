@@ -348,6 +348,23 @@ async function main(): Promise<void> {
       log((await cli(['alerts', 'custom', 'add', 'E2EHotGpu', '--expr', 'max by (node, gpu) (DCGM_FI_DEV_GPU_TEMP) > 200', '--summary', 'GPU {{ $labels.gpu }} on {{ $labels.node }} is over 200 C', '--severity', 'warning'])).trim());
       await waitFor(async () => (await promRules()).includes('E2EHotGpu'), 60_000, 'Prometheus loads the custom rule');
       assert.equal((await runCli(['alerts', 'status'], cliEnv)).code, 0, 'the compile with the custom rule was accepted');
+      // aami doctor: every part answers and asks for a credential, the config is live, the scrapes
+      // are up; the simulated nodes have no sshd, so each is the one thing left to fix (exit 1).
+      type DoctorJson = { severity: string; findings: Array<{ check: string; severity: string; subject?: string; message: string }> };
+      let doctorLast = '';
+      await waitFor(async () => {
+        const r = await runCli(['doctor', '-o', 'json'], cliEnv);
+        doctorLast = `${r.code} ${r.stdout}${r.stderr}`;
+        if (r.code !== 1) return false;
+        const bad = (JSON.parse(r.stdout) as DoctorJson).findings.filter((f) => f.severity !== 'ok');
+        return bad.every((f) => f.check === 'ssh' && f.severity === 'warning') && NODES.every((n) => bad.some((f) => `${f.subject ?? ''} ${f.message}`.includes(n)));
+      }, 120_000, 'aami doctor names only the simulated nodes (no sshd) as things to fix').catch((err: Error) => { throw new Error(`${err.message}; last: ${doctorLast.slice(0, 3000)}`); });
+      const doctor = await runCli(['doctor'], cliEnv);
+      assert.equal(doctor.code, 1);
+      assert.match(doctor.stdout, /✔ services: all \d+ parts answer/);
+      assert.match(doctor.stdout, /✔ credentials: /);
+      assert.match(doctor.stdout, /! ssh: gpu-node-01 /);
+      log(`aami doctor: ${doctor.stdout.trim().split('\n').at(-1) ?? ''}`);
       log((await cli(['alerts', 'custom', 'remove', 'E2EHotGpu'])).trim());
       log((await cli(['alerts', 'apply-preset', 'exporters'])).trim());
       log((await cli(['alerts', 'remove-preset', 'exporters'])).trim());

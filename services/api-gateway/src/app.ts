@@ -10,6 +10,7 @@ import { alertsRouter } from './routes/alerts.ts';
 import { installProxyRouter } from './routes/install-proxy.ts';
 import { uiRouter } from './ui/serve-ui.ts';
 import { configRouter } from './routes/config.ts';
+import { doctorRouter } from './routes/doctor.ts';
 import { healthRouter } from './routes/health.ts';
 import { nodesRouter } from './routes/nodes.ts';
 import { overviewRouter } from './routes/overview.ts';
@@ -78,6 +79,7 @@ export function createApp(deps: GatewayDeps): Express {
   api.use('/config', configRouter(store));
   api.use('/alerts', alertsRouter({ store, compile, alertmanagerUrl: settings.AAMI_ALERTMANAGER_URL, alertmanagerAuth: settings.alertmanagerAuth, ruleCompiler: { url: settings.AAMI_RULE_COMPILER_URL, token: serviceToken } }));
   api.use('/status', statusRouter(store, settings, version));
+  api.use('/doctor', doctorRouter({ store, settings, version, serviceToken }));
   api.use('/tokens', tokensRouter(tokens));
   api.use('/whoami', whoamiRouter());
   api.use('/notifications', notificationsRouter({ store, compile, relayUrl: settings.AAMI_RELAY_URL, serviceToken }));

@@ -3,7 +3,7 @@
 // gateway accepts and answers.
 import { z } from 'zod';
 import {
-  AlertsCompileStatus, ConfigResponse, CustomRule, CustomRuleAddResponse, CustomRuleRemoveResponse, DeadLetterRetryResponse, DeadLettersResponse,
+  AlertsCompileStatus, ConfigResponse, DoctorResponse, CustomRule, CustomRuleAddResponse, CustomRuleRemoveResponse, DeadLetterRetryResponse, DeadLettersResponse,
   EmailChannelEdit, ErrorEnvelope, ExpressionCheckRequest, ExpressionCheckResponse, FiringAlertsResponse, FleetHealthResponse, HealthClearRequest,
   HealthClearResponse, HealthzResponse, HostKeyTrustRequest, NodeTopology, TopologyList, TopologyPinResponse, TopologyRefreshRequest, TopologyRefreshResponse, TopologyUnpinResponse, HostKeyTrustResult, HostKeyView, HostsImportRequest, InstallNodeRun, InstallRun,
   InstallRunRequest, InstallRunStarted, InstallRunsList, LabelsPatchRequest, Node, NodeAddResponse, NodeGetResponse, NodeHealthResponse,
@@ -50,6 +50,7 @@ const RESPONSES = {
   NodeRemove: NodeRemoveResponse,
   ConfigResponse,
   Status: StatusResponse,
+  Doctor: DoctorResponse,
   TokensList: TokensListResponse,
   TokenCreate: TokenCreateResponse,
   Whoami: WhoamiResponse,
@@ -139,6 +140,7 @@ export function buildOpenApi(version: string): Record<string, unknown> {
       },
       '/api/v1/config': { get: { summary: 'the config, secrets redacted', responses: { 200: ok('config', 'ConfigResponse'), ...errors } } },
       '/api/v1/status': { get: { summary: 'reachability and versions of Prometheus, Alertmanager, Redis and each AAMI service', responses: { 200: ok('status', 'Status'), ...errors } } },
+      '/api/v1/doctor': { get: { summary: 'check the whole installation: every finding with its severity (ok, warning, critical) and what to do, worst first; 200 whatever was found', responses: { 200: ok('findings', 'Doctor'), ...errors } } },
       '/api/v1/tokens': {
         get: { summary: 'list tokens (admin)', responses: { 200: ok('tokens, without secrets', 'TokensList'), ...errors } },
         post: { summary: 'create a token (admin); the secret is returned once', requestBody: json('TokenRequest'), responses: { 201: ok('created', 'TokenCreate'), ...errors } },

@@ -1,14 +1,16 @@
 // The install-worker's HTTP API (the gateway proxies it under the same paths, after its token
 // check, and presents the service token): start runs, watch them, a node's last result, SSH
-// tests, the host key a node offers (read-only), host-key trust, GPU topology and its pins. /healthz
+// tests, the host key a node offers (read-only), host-key trust, GPU topology and its pins, and the
+// node checks of `aami doctor` (read-only). /healthz
 // and /metrics stay open on the internal network (Prometheus scrapes /metrics under job "aami").
 // Routes only parse, call the services and reply; errors map to JSON once, at the end.
 import express, { type Express } from 'express';
 import type { Registry } from 'prom-client';
 import {
-  HostKeyTrustRequest, InstallRunRequest, NodesTestRequest, TopologyRefreshRequest, jsonErrorHandler, jsonNotFound, parseOrThrow, requireServiceToken, type Logger,
+  DoctorNodesRequest, HostKeyTrustRequest, InstallRunRequest, NodesTestRequest, TopologyRefreshRequest, jsonErrorHandler, jsonNotFound, parseOrThrow, requireServiceToken, type Logger,
   type TopologyRefreshResponse,
 } from '@aami/shared';
+import type { NodeDoctor } from './doctor.ts';
 import type { InstallService } from './install-service.ts';
 import type { TopologyService } from './topology.ts';
 
@@ -20,9 +22,11 @@ export interface AppDeps {
   /** What the gateway presents (shared/src/http/service-token.ts). */
   serviceToken: string;
   registry: Registry;
+  /** The node checks of `aami doctor` (POST /api/v1/doctor/nodes); the route is absent without it. */
+  doctor?: Pick<NodeDoctor, 'check'>;
 }
 
-export function createApp({ service, topology, log, version, serviceToken, registry }: AppDeps): Express {
+export function createApp({ service, topology, log, version, serviceToken, registry, doctor }: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('etag', false);
@@ -65,6 +69,14 @@ export function createApp({ service, topology, log, version, serviceToken, regis
   api.get('/topology/:name', async (req, res) => { res.json(await topology.get(req.params.name)); });
   api.post('/topology/:name/pin', async (req, res) => { res.json(await topology.pin(req.params.name)); });
   api.delete('/topology/:name/pin', async (req, res) => { res.json(await topology.unpin(req.params.name)); });
+  // Read-only: host keys are compared, not pinned; a login happens only where the pinned key is offered.
+  if (doctor) {
+    api.post('/doctor/nodes', async (req, res) => {
+      const body = parseOrThrow(DoctorNodesRequest, req.body ?? {}, 'doctor request');
+      const names = body.nodes?.length ? await service.resolve(body.nodes, false) : undefined;
+      res.json(await doctor.check(names, body.timeout_ms));
+    });
+  }
   api.use(jsonNotFound);
   app.use('/api/v1', api);
 

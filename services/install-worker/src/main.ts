@@ -10,6 +10,7 @@ import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { AAMI_VERSION, ConfigStore, createLogger, loadServiceTokenAtStart, QUEUES, redactRedisUrl, redisConnectionOptions, type InstallJob } from '@aami/shared';
 import { createApp } from './app.ts';
+import { NodeDoctor, wantedExporterVersions } from './doctor.ts';
 import { ArtifactStore, normalizeArch } from './artifacts/store.ts';
 import { seedFromSystem } from './artifacts/upstream.ts';
 import { InstallService } from './install-service.ts';
@@ -113,7 +114,9 @@ const service = new InstallService({
   policy: { attempts: own.AAMI_INSTALL_ATTEMPTS, backoffMs: own.AAMI_INSTALL_BACKOFF_MS },
 });
 const registry = createWorkerMetrics({ judged: () => topology.judged(), defaults: true });
-const app = createApp({ service, topology, log, version: AAMI_VERSION, serviceToken: loadServiceTokenAtStart(log), registry });
+// aami doctor's node checks share the executor (its session limit) and the known-hosts store.
+const doctor = new NodeDoctor({ nodes, ssh: executor, knownHosts, wanted: (a) => wantedExporterVersions(artifacts, a) });
+const app = createApp({ service, topology, log, version: AAMI_VERSION, serviceToken: loadServiceTokenAtStart(log), registry, doctor });
 const port = own.AAMI_INSTALL_WORKER_PORT;
 const server = app.listen(port, settings.AAMI_BIND, () => {
   log.info('install-worker listening', { address: `${settings.AAMI_BIND}:${port}`, redis: redactRedisUrl(settings.AAMI_REDIS_URL), artifacts: artifacts.dir,

@@ -13,3 +13,4 @@ export * from './tokens.ts';
 export * from './config.ts';
 export * from './topology.ts';
 export * from './overview.ts';
+export * from './doctor.ts';

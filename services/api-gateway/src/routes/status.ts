@@ -22,7 +22,9 @@ async function httpProbe(name: string, url: string, path: string, version: Field
     try { body = JSON.parse(text); } catch { /* plain text */ }
     return { name, url, reachable: true, version: version(body), credential: credential(body) };
   } catch (err) {
-    return { name, url, reachable: false, version: null, credential: null, error: (err as Error).message };
+    // fetch's own words are only "fetch failed"; the cause says why (ECONNREFUSED, a name not found).
+    const e = err as Error & { cause?: { message?: string } };
+    return { name, url, reachable: false, version: null, credential: null, error: e.cause?.message ? `${e.message}: ${e.cause.message}` : e.message };
   }
 }
 
@@ -70,23 +72,34 @@ const authField: Field = (body) => ((body as { auth?: unknown } | null)?.auth ==
 // is given one (AAMI_*_PASSWORD_FILE); without one, AAMI asks for nothing and says so.
 const password = (auth: Record<string, string>): Field => () => (Object.keys(auth).length > 0 ? 'password' : null);
 
+/**
+ * Every part of the stack as the probes find it, the gateway first. Never throws: a part that does
+ * not answer is `reachable: false` with the reason. `aami doctor` reads the same list.
+ */
+export async function probeComponents(settings: RuntimeSettings, gatewayVersion: string): Promise<ComponentStatus[]> {
+  const components = await Promise.all([
+    httpProbe('prometheus', settings.AAMI_PROMETHEUS_URL, '/api/v1/status/buildinfo', (b) => (b as { data?: { version?: string } }).data?.version ?? null, password(settings.prometheusAuth), settings.prometheusAuth),
+    httpProbe('alertmanager', settings.AAMI_ALERTMANAGER_URL, '/api/v2/status', (b) => (b as { versionInfo?: { version?: string } }).versionInfo?.version ?? null, password(settings.alertmanagerAuth), settings.alertmanagerAuth),
+    redisProbe(settings.AAMI_REDIS_URL),
+    httpProbe('notification-relay', settings.AAMI_RELAY_URL, '/healthz', versionField, authField),
+    httpProbe('analyzer', settings.AAMI_ANALYZER_URL, '/healthz', versionField, authField),
+    httpProbe('rule-compiler', settings.AAMI_RULE_COMPILER_URL, '/healthz', versionField, authField),
+    httpProbe('install-worker', settings.AAMI_INSTALL_WORKER_URL, '/healthz', versionField, authField),
+  ]);
+  return [{ name: 'api-gateway', url: 'self', reachable: true, version: gatewayVersion, credential: 'API token' }, ...components];
+}
+
 export function statusRouter(store: ConfigStore, settings: RuntimeSettings, gatewayVersion: string): Router {
   const r = Router();
   r.get('/', async (_req, res) => {
-    const [config, ...components] = await Promise.all([
+    const [config, components] = await Promise.all([
       store.read().then((s) => ({ revision: s.revision, nodes: s.config.nodes.length, cluster: s.config.cluster.name, presets: s.config.alerts.presets })),
-      httpProbe('prometheus', settings.AAMI_PROMETHEUS_URL, '/api/v1/status/buildinfo', (b) => (b as { data?: { version?: string } }).data?.version ?? null, password(settings.prometheusAuth), settings.prometheusAuth),
-      httpProbe('alertmanager', settings.AAMI_ALERTMANAGER_URL, '/api/v2/status', (b) => (b as { versionInfo?: { version?: string } }).versionInfo?.version ?? null, password(settings.alertmanagerAuth), settings.alertmanagerAuth),
-      redisProbe(settings.AAMI_REDIS_URL),
-      httpProbe('notification-relay', settings.AAMI_RELAY_URL, '/healthz', versionField, authField),
-      httpProbe('analyzer', settings.AAMI_ANALYZER_URL, '/healthz', versionField, authField),
-      httpProbe('rule-compiler', settings.AAMI_RULE_COMPILER_URL, '/healthz', versionField, authField),
-      httpProbe('install-worker', settings.AAMI_INSTALL_WORKER_URL, '/healthz', versionField, authField),
+      probeComponents(settings, gatewayVersion),
     ]);
     const answer: StatusResponse = {
       cluster: config.cluster,
       config: { revision: config.revision, nodes: config.nodes, presets: config.presets },
-      components: [{ name: 'api-gateway', url: 'self', reachable: true, version: gatewayVersion, credential: 'API token' }, ...components],
+      components,
     };
     res.json(answer);
   });
