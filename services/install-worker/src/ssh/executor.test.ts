@@ -14,7 +14,7 @@ import { NodeDirectory } from '../targets.ts';
 import { SshError } from './errors.ts';
 import { SshExecutor } from './executor.ts';
 import { fingerprintOf, hostKeyFromBlob, KnownHostsStore } from './known-hosts.ts';
-import { clientKey, listen, sshServer } from './testdata/ssh-server.ts';
+import { clientKey, ed25519Pair, listen, sshServer } from './testdata/ssh-server.ts';
 
 const keyPath = await clientKey();
 const trustAll = { check: async (_h: string, _p: number, blob: Buffer) => ({ status: 'match' as const, key: hostKeyFromBlob(blob) }), pin: async (_h: string, _p: number, blob: Buffer) => ({ status: 'pinned' as const, key: hostKeyFromBlob(blob) }) };
@@ -80,7 +80,7 @@ test('without a settings source the options given apply (the integration tests u
 
 /** A key pair as an ssh2 server wants it, with the public blob a client sees. */
 function hostKeyPair(type: 'ed25519' | 'ecdsa') {
-  const pair = type === 'ecdsa' ? ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 }) : ssh2.utils.generateKeyPairSync('ed25519');
+  const pair = type === 'ecdsa' ? ssh2.utils.generateKeyPairSync('ecdsa', { bits: 256 }) : ed25519Pair();
   const parsed = ssh2.utils.parseKey(pair.private);
   if (parsed instanceof Error) throw parsed;
   const blob = parsed.getPublicSSH();
