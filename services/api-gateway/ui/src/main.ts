@@ -15,7 +15,6 @@ import { renderNodePage } from './views/node-page.ts';
 import { renderNodes } from './views/nodes.ts';
 import { renderNotifications } from './views/notifications.ts';
 import { renderOverview } from './views/overview.ts';
-import { renderStatus } from './views/status.ts';
 import { renderTopology } from './views/topology.ts';
 import { renderXid } from './views/xid.ts';
 
@@ -33,7 +32,6 @@ const ROUTES: ReadonlyArray<{ path: string; title: string; view: View; nav?: fal
   { path: 'notifications', title: 'Notifications', view: renderNotifications },
   { path: 'firing', title: 'Firing alerts', view: renderFiring },
   { path: 'xid', title: 'Xid lookup', view: renderXid },
-  { path: 'status', title: 'Status', view: renderStatus },
   { path: 'node', title: 'Node', view: renderNodePage, nav: false },
 ];
 

@@ -95,8 +95,3 @@ export type {
   ChartGpu, ChartRange, ChartReadings, ChartSeries, ChartSeriesName, ClockReasonBit, GpuLevel, NodeChartsResponse, OverviewGpu, OverviewInstallRun,
   OverviewLegend, OverviewMetric, OverviewNode, OverviewResponse, OverviewSourceProblem, OverviewSummary, XidMarker,
 } from '@aami/shared/api/overview';
-
-// The installation's state: GET /api/v1/status (each component: reachable, version, credential) and
-// GET /api/v1/doctor (every check's findings, worst first, as `aami doctor` prints them).
-export type { ComponentStatus, StatusResponse } from '@aami/shared/api/status';
-export type { DoctorCheckSummary, DoctorFinding, DoctorResponse, DoctorSeverity } from '@aami/shared/api/doctor';
